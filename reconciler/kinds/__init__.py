@@ -1,0 +1,2 @@
+"""Resource kinds: one module each, satisfying ``reconciler.kinds.base.ResourceKind``.
+The list of kinds lives in ``reconciler.registry``."""

@@ -1,0 +1,126 @@
+"""Secret values: written in TOML only as ``${env:NAME}``, held as ``EnvSecret``.
+
+An ``EnvSecret`` remembers which variable it came from and keeps the value in a ``SecretStr``.
+It serialises back to ``${env:NAME}`` (never the value) and is compared across runs through a
+keyed digest: HMAC-SHA256 under a random key kept in the state, so the same secret in two
+states gives unrelated digests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from pydantic import (
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    SecretStr,
+    ValidationInfo,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
+
+ENV_REF = re.compile(r"^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$")
+DIGEST_PREFIX = "hmac-sha256:"
+
+
+class EnvSecret:
+    """A secret read from an environment variable."""
+
+    __slots__ = ("env", "value")
+
+    def __init__(self, env: str, value: str) -> None:
+        self.env = env
+        self.value = SecretStr(value)
+
+    @property
+    def reference(self) -> str:
+        return "${env:" + self.env + "}"
+
+    def digest(self, key: bytes) -> str:
+        mac = hmac.new(key, self.value.get_secret_value().encode(), hashlib.sha256)
+        return DIGEST_PREFIX + mac.hexdigest()
+
+    def __repr__(self) -> str:
+        return f"EnvSecret({self.reference})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, EnvSecret)
+            and other.env == self.env
+            and hmac.compare_digest(
+                other.value.get_secret_value(), self.value.get_secret_value()
+            )
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.env)
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.with_info_plain_validator_function(
+            _validate_env_secret,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda v: v.reference if isinstance(v, EnvSecret) else v
+            ),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {
+            "type": "string",
+            "pattern": ENV_REF.pattern,
+            "description": "A secret, written only as ${env:NAME}; the value is read from that "
+            "environment variable and never stored.",
+        }
+
+
+def _environment(info: ValidationInfo) -> Mapping[str, str]:
+    ctx = info.context
+    if isinstance(ctx, Mapping) and isinstance(ctx.get("env"), Mapping):
+        env: Mapping[str, str] = ctx["env"]
+        return env
+    import os
+
+    return os.environ
+
+
+def _validate_env_secret(value: Any, info: ValidationInfo) -> EnvSecret:
+    if isinstance(value, EnvSecret):
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("secret_type", "expected a string of the form ${{env:NAME}}")
+    match = ENV_REF.match(value)
+    if not match:
+        # Never echo the value back: it may be a pasted secret.
+        raise PydanticCustomError(
+            "secret_literal",
+            "secrets must be written as ${{env:NAME}}, not as a literal value",
+        )
+    name = match.group(1)
+    env = _environment(info)
+    if name not in env:
+        raise PydanticCustomError(
+            "secret_env_missing", "environment variable {name} is not set", {"name": name}
+        )
+    if env[name] == "":
+        raise PydanticCustomError(
+            "secret_env_empty", "environment variable {name} is empty", {"name": name}
+        )
+    return EnvSecret(name, env[name])
+
+
+Secret = Annotated[EnvSecret, "secret"]
+
+
+def is_digest(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(DIGEST_PREFIX)

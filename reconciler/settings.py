@@ -1,0 +1,68 @@
+"""Provider and backend settings: the ``[datadog]``, ``[aws]`` and ``[state]`` tables.
+
+These say where to connect, never what to manage. Credentials are not kept here: Datadog keys
+come from ``DD_API_KEY`` / ``DD_APP_KEY`` and AWS uses boto3's own credential chain, both read
+by the kinds when they first talk to an API (so ``validate`` needs no credentials).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+DATADOG_SITES = (
+    "datadoghq.com",
+    "us3.datadoghq.com",
+    "us5.datadoghq.com",
+    "ap1.datadoghq.com",
+    "ap2.datadoghq.com",
+    "uk1.datadoghq.com",
+    "datadoghq.eu",
+    "ddog-gov.com",
+    "us2.ddog-gov.com",
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatadogSettings(_Strict):
+    site: str | None = None  # None: DD_SITE, else datadoghq.com
+    api_url: str | None = None  # overrides the site; env DD_HOST
+    timeout_seconds: float = Field(30.0, gt=0)
+    max_retries: int = Field(3, ge=0, le=10)
+
+    @field_validator("site")
+    @classmethod
+    def _known_site(cls, v: str | None) -> str | None:
+        if v is not None and v not in DATADOG_SITES:
+            raise ValueError(f"unknown Datadog site {v!r}; expected one of {', '.join(DATADOG_SITES)}")
+        return v
+
+
+class AwsSettings(_Strict):
+    region: str | None = None  # default region for aws_* kinds; else AWS_REGION / profile
+    endpoint_url: str | None = None  # else AWS_ENDPOINT_URL_CLOUDWATCH_LOGS / AWS_ENDPOINT_URL
+    profile: str | None = None
+    max_attempts: int = Field(5, ge=1, le=20)
+    wait_timeout_seconds: float = Field(1800.0, gt=0)  # create: wait until ACTIVE
+    poll_interval_seconds: float = Field(10.0, gt=0)
+
+
+class StateSettings(_Strict):
+    backend: Literal["local", "s3"] = "local"
+    path: str | None = None  # local: default state/reconciler.tfstate.json
+    bucket: str | None = None  # s3
+    key: str | None = None  # s3
+    region: str | None = None  # s3
+    endpoint_url: str | None = None  # s3
+    lock_timeout_seconds: float = Field(10.0, ge=0)  # how long to wait for a held lock
+    lock_ttl_seconds: float = Field(3600.0, gt=0)  # a lock older than this is expired
+
+
+class Settings(_Strict):
+    datadog: DatadogSettings = DatadogSettings()
+    aws: AwsSettings = AwsSettings()
+    state: StateSettings = StateSettings()
