@@ -1,0 +1,291 @@
+"""The TOML model of ``[aws_logs_integration.<name>]``: one CloudWatch Logs integration with
+OpenSearch Service (the argument of ``PutIntegration``).
+
+botocore checks almost none of the API's constraints client-side (no max length, pattern,
+enum, integer max or empty list; and the API model puts no constraint on ARNs at all), so every
+rule the service would reject at apply time is checked here, at plan time.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from reconciler.kinds.base import ResourceSpec
+
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+
+INTEGRATION_NAME = re.compile(r"[\.\-_/#A-Za-z0-9]+")  # API shape IntegrationName, full match
+REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")  # us-east-1, us-gov-west-1, cn-north-1
+ACCOUNT_ID = re.compile(r"\d{12}")
+# IAM names may sit under a path: role/service-role/Name. Names: [\w+=,.@-], 1..64 (roles).
+IAM_PATH_NAME = re.compile(r"(?:/?[\w+=,.@-]+)+")
+KMS_KEY_ID = re.compile(
+    r"(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+)
+KMS_ALIAS = re.compile(r"alias/[A-Za-z0-9/_-]{1,250}")
+APPLICATION_ID = re.compile(r"[\.\-_/#A-Za-z0-9]{1,256}")  # API shape OpenSearchApplicationId
+
+MAX_RETENTION_DAYS = 30
+
+
+def region_partition(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def check_region(value: str) -> str:
+    if not REGION.fullmatch(value):
+        raise PydanticCustomError(
+            "region", "'{value}' is not a region name like eu-west-1", {"value": value}
+        )
+    return value
+
+
+def _err(kind: str, message: str, **ctx: str) -> PydanticCustomError:
+    return PydanticCustomError(kind, message, dict(ctx))
+
+
+def _parse_arn(value: str, service: str, example: str, *, regional: bool) -> str:
+    """Check the parts every ARN field shares and return the resource part."""
+    parts = value.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        raise _err("arn", "expected an ARN like {example}", example=example)
+    _, partition, arn_service, region, account, resource = parts
+    if partition not in PARTITIONS:
+        raise _err(
+            "arn_partition",
+            "ARN partition must be aws, aws-cn or aws-us-gov, not '{partition}'",
+            partition=partition,
+        )
+    if arn_service != service:
+        raise _err(
+            "arn_service",
+            "expected {what} ARN like {example}, not an ARN of service '{service}'",
+            what=f"an {service.upper()}" if service == "iam" else f"a {service}",
+            example=example,
+            service=arn_service,
+        )
+    if regional and not REGION.fullmatch(region):
+        raise _err(
+            "arn_region",
+            "ARN region '{region}' is not a region name like eu-west-1",
+            region=region,
+        )
+    if not regional and region:
+        raise _err("arn_region", "IAM ARNs have no region: expected {example}", example=example)
+    if not ACCOUNT_ID.fullmatch(account):
+        raise _err(
+            "arn_account",
+            "account id in the ARN must be 12 digits, not '{account}'",
+            account=account,
+        )
+    return resource
+
+
+ROLE_EXAMPLE = "arn:aws:iam::123456789012:role/NAME"
+PRINCIPAL_EXAMPLE = "arn:aws:iam::123456789012:role/NAME (or :user/NAME, :root)"
+KMS_EXAMPLE = "arn:aws:kms:eu-west-1:123456789012:key/KEY-ID (or :alias/NAME)"
+APPLICATION_EXAMPLE = "arn:aws:opensearch:eu-west-1:123456789012:application/ID"
+
+
+def check_role_arn(value: str) -> str:
+    resource = _parse_arn(value, "iam", ROLE_EXAMPLE, regional=False)
+    kind, _, name = resource.partition("/")
+    if kind != "role" or not IAM_PATH_NAME.fullmatch(name):
+        raise _err("arn_role", "expected an IAM role ARN like {example}", example=ROLE_EXAMPLE)
+    return value
+
+
+def check_principal_arn(value: str) -> str:
+    resource = _parse_arn(value, "iam", PRINCIPAL_EXAMPLE, regional=False)
+    if resource == "root":
+        return value
+    kind, _, name = resource.partition("/")
+    if kind not in ("role", "user") or not IAM_PATH_NAME.fullmatch(name):
+        raise _err(
+            "arn_principal",
+            "expected an IAM role, user or root ARN like {example}",
+            example=PRINCIPAL_EXAMPLE,
+        )
+    return value
+
+
+def check_kms_arn(value: str) -> str:
+    resource = _parse_arn(value, "kms", KMS_EXAMPLE, regional=True)
+    kind, _, key_id = resource.partition("/")
+    if not (kind == "key" and KMS_KEY_ID.fullmatch(key_id)) and not KMS_ALIAS.fullmatch(resource):
+        raise _err("arn_kms", "expected a KMS key or alias ARN like {example}", example=KMS_EXAMPLE)
+    return value
+
+
+def check_application_arn(value: str) -> str:
+    resource = _parse_arn(value, "opensearch", APPLICATION_EXAMPLE, regional=True)
+    kind, _, app_id = resource.partition("/")
+    if kind != "application" or not APPLICATION_ID.fullmatch(app_id):
+        raise _err(
+            "arn_application",
+            "expected an OpenSearch application ARN like {example}",
+            example=APPLICATION_EXAMPLE,
+        )
+    return value
+
+
+class OpenSearchConfig(BaseModel):
+    """``resourceConfig.openSearchResourceConfig`` of PutIntegration. None of these members
+    can be read back except ``application_arn``: the others are write-only."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    data_source_role_arn: str = Field(
+        description="IAM role CloudWatch Logs uses to create the integration and query the "
+        "OpenSearch collection (dataSourceRoleArn)."
+    )
+    dashboard_viewer_principals: list[str] = Field(
+        description="ARNs of the IAM roles, users or account roots allowed to view the "
+        "dashboards; order does not matter (dashboardViewerPrincipals)."
+    )
+    retention_days: int = Field(
+        description="Days the OpenSearch collection keeps the data, 1 to 30 (retentionDays).",
+        json_schema_extra={"minimum": 1, "maximum": MAX_RETENTION_DAYS},
+    )
+    kms_key_arn: str | None = Field(
+        None,
+        description="KMS key or alias ARN to encrypt the dashboard data with; default: the "
+        "CloudWatch Logs default encryption (kmsKeyArn).",
+    )
+    application_arn: str | None = Field(
+        None,
+        description="Existing OpenSearch application to use; default: the service creates or "
+        "reuses one (applicationArn).",
+    )
+
+    @field_validator("data_source_role_arn")
+    @classmethod
+    def _role(cls, value: str) -> str:
+        return check_role_arn(value)
+
+    @field_validator("kms_key_arn")
+    @classmethod
+    def _kms(cls, value: str | None) -> str | None:
+        return None if value is None else check_kms_arn(value)
+
+    @field_validator("application_arn")
+    @classmethod
+    def _application(cls, value: str | None) -> str | None:
+        return None if value is None else check_application_arn(value)
+
+    @field_validator("dashboard_viewer_principals")
+    @classmethod
+    def _principals(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise _err("principals_empty", "must list at least one IAM principal ARN")
+        seen: set[str] = set()
+        for item in value:
+            check_principal_arn(item)
+            if item in seen:
+                raise _err("principals_duplicate", "{item} is listed twice", item=item)
+            seen.add(item)
+        return value
+
+    @field_validator("retention_days", mode="before")
+    @classmethod
+    def _retention(cls, value: object) -> object:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _err("retention_type", "must be a whole number of days")
+        # CloudFormation's schema allows up to 3650, but PutIntegration itself rejects more
+        # than 30 (API shape CollectionRetentionDays), and botocore does not check the max.
+        if not 1 <= value <= MAX_RETENTION_DAYS:
+            raise _err(
+                "retention_range",
+                "must be 1 to 30 days (the PutIntegration limit; CloudFormation's 3650 does "
+                "not apply to this API), not {value}",
+                value=str(value),
+            )
+        return value
+
+
+class AwsLogsIntegrationSpec(ResourceSpec):
+    """``[aws_logs_integration.<name>]``. Every field is create-only: there is no update
+    operation, so any change replaces the integration."""
+
+    integration_name: str = Field(
+        description="Name of the integration, 1 to 50 of A-Z a-z 0-9 . - _ / # "
+        "(integrationName). Identifies it within its region.",
+        json_schema_extra={"minLength": 1, "maxLength": 50, "pattern": r"^[\.\-_/#A-Za-z0-9]+$"},
+    )
+    region: str | None = Field(
+        None,
+        description="Region to manage the integration in; default: [aws].region, then "
+        "AWS_REGION / AWS_DEFAULT_REGION.",
+    )
+    integration_type: Literal["OPENSEARCH"] = Field(
+        "OPENSEARCH", description="Integration type; OPENSEARCH is the only one (integrationType)."
+    )
+    force_delete: bool = Field(
+        False,
+        description="Delete with force=true, which also deletes the vended dashboards and "
+        "their data; without it a delete fails while dashboards exist.",
+    )
+    opensearch: OpenSearchConfig = Field(
+        description="The OpenSearch Service resource configuration (openSearchResourceConfig)."
+    )
+
+    @field_validator("integration_type", mode="before")
+    @classmethod
+    def _type(cls, value: object) -> object:
+        if value != "OPENSEARCH":
+            raise _err("integration_type", "must be OPENSEARCH (the only integration type)")
+        return value
+
+    @field_validator("integration_name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not 1 <= len(value) <= 50:
+            raise _err("name_length", "must be 1 to 50 characters, not {n}", n=str(len(value)))
+        if not INTEGRATION_NAME.fullmatch(value):
+            raise _err("name_pattern", "may only contain letters, digits and . - _ / #")
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        return None if value is None else check_region(value)
+
+    @model_validator(mode="after")
+    def _one_partition(self) -> AwsLogsIntegrationSpec:
+        # An integration cannot reach across partitions: catch an aws-cn ARN in an aws region.
+        os_ = self.opensearch
+        arns = [
+            ("opensearch.data_source_role_arn", os_.data_source_role_arn),
+            *(
+                (f"opensearch.dashboard_viewer_principals[{i}]", arn)
+                for i, arn in enumerate(os_.dashboard_viewer_principals)
+            ),
+            ("opensearch.kms_key_arn", os_.kms_key_arn),
+            ("opensearch.application_arn", os_.application_arn),
+        ]
+        wanted = region_partition(self.region) if self.region else None
+        for field, arn in arns:
+            if arn is None:
+                continue
+            partition = arn.split(":", 2)[1]
+            if wanted is None:
+                wanted = partition
+            elif partition != wanted:
+                where = f"region {self.region}" if self.region else "the other ARNs"
+                raise _err(
+                    "partition_mismatch",
+                    "{field} is in partition {partition}, but {where} is in {wanted}",
+                    field=field,
+                    partition=partition,
+                    where=where,
+                    wanted=wanted,
+                )
+        return self
