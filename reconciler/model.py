@@ -61,7 +61,10 @@ class ResourceChange(BaseModel):
     reason: str | None = None  # e.g. "replace_because_unhealthy: collection NOT_FOUND"
     natural_key: str
     remote_id: str | None = None  # the API's id; None before create
-    before: dict[str, JSON] | None = None  # current values (observed + prior write-only), None if absent
+    # Set when a replacement deletes an object under another natural key than it creates.
+    before_natural_key: str | None = None
+    # Current values (observed, with write-only fields from the state); None if absent.
+    before: dict[str, JSON] | None = None
     after: dict[str, JSON] | None = None  # planned values, None when deleted
     changes: list[FieldChange] = Field(default_factory=list)
     sensitive_paths: list[str] = Field(default_factory=list)

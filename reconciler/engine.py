@@ -1,0 +1,159 @@
+"""The pipeline, end to end, for the CLI and for tests: load -> refresh -> plan -> apply,
+and the freshness checks of a saved plan. Progress goes through callbacks."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from reconciler import paths
+from reconciler.applier import ApplyReport, Callbacks, apply_plan
+from reconciler.desired import Config
+from reconciler.errors import PlanError
+from reconciler.kinds.base import Observed, ResourceKind
+from reconciler.model import Action, Plan
+from reconciler.planner import build_plan, digest_secrets
+from reconciler.refresh import refresh
+from reconciler.settings import Settings
+from reconciler.state.base import State, StateBackend
+
+
+def open_kinds(
+    settings: Settings, registry: Mapping[str, type[ResourceKind]] | None = None
+) -> dict[str, ResourceKind]:
+    if registry is None:
+        from reconciler.registry import KINDS
+
+        registry = KINDS
+    return {name: cls(settings) for name, cls in registry.items()}
+
+
+async def close_kinds(kinds: Mapping[str, ResourceKind]) -> None:
+    await asyncio.gather(*(k.aclose() for k in kinds.values()))
+
+
+@dataclass
+class Planned:
+    plan: Plan
+    state: State  # the state planned against (a new, unsaved one if none existed)
+    state_exists: bool
+    observed: dict[str, list[Observed]]
+
+
+async def make_plan(
+    config: Config,
+    backend: StateBackend,
+    kinds: Mapping[str, ResourceKind],
+    *,
+    refresh_only: bool = False,
+    targets: Iterable[str] = (),
+    excludes: Iterable[str] = (),
+    new_state: State | None = None,
+) -> Planned:
+    state = await asyncio.to_thread(backend.read)
+    exists = state is not None
+    if state is None:
+        state = new_state or State.new()
+    observed = await refresh(config, state, kinds)
+    plan = build_plan(
+        config,
+        observed,
+        state,
+        kinds,
+        state_exists=exists,
+        refresh_only=refresh_only,
+        targets=targets,
+        excludes=excludes,
+    )
+    return Planned(plan, state, exists, observed)
+
+
+async def apply(
+    plan: Plan,
+    config: Config,
+    state: State,
+    backend: StateBackend,
+    kinds: Mapping[str, ResourceKind],
+    callbacks: Callbacks | None = None,
+) -> ApplyReport:
+    return await apply_plan(plan, config, state, backend, kinds, callbacks)
+
+
+async def check_fresh(
+    plan: Plan,
+    config: Config,
+    state: State | None,
+    kinds: Mapping[str, ResourceKind],
+    digest_key: bytes,
+) -> None:
+    """Refuse a saved plan whose premises no longer hold. Re-reads only the touched objects."""
+    if plan.config_digest != config.digest:
+        raise PlanError(
+            "saved plan is stale: the configuration changed since the plan was made "
+            f"(plan {plan.config_digest[:19]}, now {config.digest[:19]})"
+        )
+    if plan.lineage is None:
+        if state is not None:
+            raise PlanError(
+                "saved plan is stale: it was made before any state existed, but a state "
+                f"(lineage {state.lineage}) has been written since"
+            )
+    else:
+        if state is None:
+            raise PlanError("saved plan is stale: the state it was made against no longer exists")
+        if state.lineage != plan.lineage:
+            raise PlanError(
+                f"saved plan is for another state: plan lineage {plan.lineage}, "
+                f"state lineage {state.lineage}"
+            )
+        if state.serial != plan.serial:
+            raise PlanError(
+                f"saved plan is stale: the state moved on from serial {plan.serial} "
+                f"to {state.serial}"
+            )
+    for change in plan.changes:
+        if change.address not in config.resources or not change.sensitive_paths:
+            continue
+        kind = kinds[change.kind]
+        now = digest_secrets(kind.desired_values(config.resources[change.address].spec), digest_key)
+        for p in change.sensitive_paths:
+            path = tuple(_parse(p))
+            if paths.get(now, path) != paths.get(change.after or {}, path):
+                raise PlanError(
+                    "saved plan is stale: the secret's environment value changed since the plan",
+                    address=change.address,
+                    field=p,
+                )
+    touched = [c for c in plan.changes if c.action is not Action.NOOP or c.importing]
+    reads = [
+        kinds[c.kind].get(
+            c.natural_key if c.before_natural_key is None else c.before_natural_key, c.remote_id
+        )
+        if c.remote_id
+        else _none()
+        for c in touched
+    ]
+    live = await asyncio.gather(*reads)
+    for change, obj in zip(touched, live, strict=True):
+        now_fp = obj.fingerprint if obj is not None else None
+        if change.remote_id is None and change.action is Action.CREATE:
+            continue  # nothing existed at plan time; a create answered 409 adopts safely
+        if now_fp != change.fingerprint:
+            what = "was deleted" if obj is None else "changed"
+            raise PlanError(
+                f"saved plan is stale: the live object {what} since the plan "
+                "(re-run plan and review again)",
+                address=change.address,
+            )
+
+
+async def _none() -> None:
+    return None
+
+
+def _parse(dotted: str) -> list[str | int]:
+    out: list[str | int] = []
+    for seg in paths.parse_pattern(dotted):
+        out.append(int(seg[1:-1]) if seg.startswith("[") else seg)
+    return out

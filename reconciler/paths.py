@@ -1,0 +1,124 @@
+"""Dotted paths into JSON-like values, and the patterns kinds use to name them.
+
+A concrete path is a tuple of keys and list indexes: ``("metrics_config", "tag_filters", 0)``,
+written ``metrics_config.tag_filters[0]``. A pattern is written the same way with ``[]`` for
+any list index and ``*`` for any single key or index; the pattern ``*`` alone matches every path.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from typing import Any
+
+Path = tuple[str | int, ...]
+ANY_INDEX = "[]"
+ANY = "*"
+
+_SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d*)\]")
+
+
+def parse_pattern(pattern: str) -> tuple[str, ...]:
+    segments: list[str] = []
+    for key, index in _SEGMENT.findall(pattern):
+        if key:
+            segments.append(key)
+        else:
+            segments.append(ANY_INDEX if index == "" else f"[{index}]")
+    return tuple(segments)
+
+
+def format_path(path: Path) -> str:
+    out = ""
+    for seg in path:
+        if isinstance(seg, int):
+            out += f"[{seg}]"
+        else:
+            out += f".{seg}" if out else seg
+    return out
+
+
+def _segment_matches(pattern_seg: str, seg: str | int) -> bool:
+    if pattern_seg == ANY:
+        return True
+    if pattern_seg == ANY_INDEX:
+        return isinstance(seg, int)
+    if pattern_seg.startswith("["):
+        return isinstance(seg, int) and pattern_seg == f"[{seg}]"
+    return seg == pattern_seg
+
+
+def matches(pattern: str, path: Path) -> bool:
+    segs = parse_pattern(pattern)
+    if segs == (ANY,):
+        return True
+    return len(segs) == len(path) and all(map(_segment_matches, segs, path))
+
+
+def overlaps(pattern: str, path: Path) -> bool:
+    """True if ``path`` is at, inside, or above a place the pattern names."""
+    segs = parse_pattern(pattern)
+    if segs == (ANY,):
+        return True
+    n = min(len(segs), len(path))
+    return all(_segment_matches(segs[i], path[i]) for i in range(n))
+
+
+def expand(pattern: str, value: Any) -> Iterator[Path]:
+    """Every concrete path in ``value`` that the pattern names and that exists."""
+    segs = parse_pattern(pattern)
+
+    def walk(node: Any, i: int, prefix: Path) -> Iterator[Path]:
+        if i == len(segs):
+            yield prefix
+            return
+        seg = segs[i]
+        if isinstance(node, dict):
+            keys = list(node) if seg == ANY else ([seg] if seg in node else [])
+            for k in keys:
+                yield from walk(node[k], i + 1, (*prefix, k))
+        elif isinstance(node, list) and (seg in (ANY, ANY_INDEX) or seg.startswith("[")):
+            for idx, item in enumerate(node):
+                if _segment_matches(seg, idx):
+                    yield from walk(item, i + 1, (*prefix, idx))
+
+    if segs == (ANY,):
+        yield ()
+        return
+    yield from walk(value, 0, ())
+
+
+_MISSING = object()
+
+
+def get(value: Any, path: Path, default: Any = None) -> Any:
+    node = value
+    for seg in path:
+        if (isinstance(seg, int) and isinstance(node, list) and 0 <= seg < len(node)) or (
+            isinstance(seg, str) and isinstance(node, dict) and seg in node
+        ):
+            node = node[seg]
+        else:
+            return default
+    return node
+
+
+def has(value: Any, path: Path) -> bool:
+    return get(value, path, _MISSING) is not _MISSING
+
+
+def put(value: dict[str, Any], path: Path, new: Any) -> None:
+    """Set ``path`` in ``value`` (in place), creating dicts on the way."""
+    node: Any = value
+    for seg in path[:-1]:
+        node = node.setdefault(seg, {}) if isinstance(node, dict) else node[seg]
+    last = path[-1]
+    node[last] = copy.deepcopy(new)
+
+
+def remove(value: Any, path: Path) -> None:
+    node = get(value, path[:-1], _MISSING)
+    last = path[-1]
+    if isinstance(node, dict) and isinstance(last, str):
+        node.pop(last, None)

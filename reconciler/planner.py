@@ -1,0 +1,321 @@
+"""The planner: desired + observed + prior -> Plan. Pure: no I/O, no clock, no printing.
+
+Decisions, per address:
+- declared, nothing live, nothing in state ............ create
+- declared, live object with its natural key, no state .. import (then update/replace if it differs)
+- declared, in state, live object gone ................. drift "gone", then create
+- declared, live, differs ............................... update, or replace when a changed
+  path forces it (kind rules) or the object is unhealthy
+- in state, no longer declared .......................... delete
+- live, in neither ...................................... unmanaged (listed, never touched)
+
+"Current" values are the observed values with every write-only field taken from the state's
+last-applied record (the API never returns them). Drift compares only the readable fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from reconciler import diff, paths
+from reconciler.desired import Config, DesiredResource
+from reconciler.errors import PlanError
+from reconciler.kinds.base import DiffRules, Observed, ResourceKind
+from reconciler.model import (
+    Action,
+    DriftChange,
+    FieldChange,
+    Plan,
+    ResourceChange,
+    Unmanaged,
+)
+from reconciler.secrets import EnvSecret
+from reconciler.state.base import ResourceState, State
+
+
+def digest_secrets(value: Any, key: bytes) -> Any:
+    """``value`` with every ``EnvSecret`` replaced by its keyed digest."""
+    if isinstance(value, EnvSecret):
+        return value.digest(key)
+    if isinstance(value, dict):
+        return {k: digest_secrets(v, key) for k, v in value.items()}
+    if isinstance(value, list):
+        return [digest_secrets(v, key) for v in value]
+    return value
+
+
+def secret_refs(value: Any, prefix: paths.Path = ()) -> dict[str, str]:
+    """Dotted path -> ``${env:NAME}`` for every secret in ``value``."""
+    out: dict[str, str] = {}
+    if isinstance(value, EnvSecret):
+        out[paths.format_path(prefix)] = value.reference
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            out.update(secret_refs(v, (*prefix, k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out.update(secret_refs(v, (*prefix, i)))
+    return out
+
+
+def current_values(
+    observed: Observed, desired: dict[str, Any], prior: ResourceState | None, rules: DiffRules
+) -> dict[str, Any]:
+    """Observed values with write-only fields filled from the last-applied record.
+
+    With no record (an import), a write-only field cannot be known: a non-secret one is
+    assumed to match the configuration (replacing a live object on a guess would be worse),
+    a secret one is left unknown so the plan sends it.
+    """
+    current = diff.normalise(observed.values, DiffRules())
+    for pattern in (*rules.write_only_paths, *rules.sensitive_paths):
+        secret = pattern in rules.sensitive_paths
+        source = prior.last_applied if prior is not None else (None if secret else desired)
+        wanted = set(paths.expand(pattern, desired))
+        if prior is not None:
+            wanted |= set(paths.expand(pattern, prior.last_applied))
+        for path in wanted:
+            if source is not None and paths.has(source, path):
+                paths.put(current, path, paths.get(source, path))
+            else:
+                paths.remove(current, path)
+    return current
+
+
+def _index(observed: Iterable[Observed]) -> dict[str, Observed]:
+    return {o.natural_key: o for o in observed}
+
+
+def _find_prior_object(
+    kind: ResourceKind, prior: ResourceState, live: Iterable[Observed]
+) -> Observed | None:
+    scope = kind.scope(prior.natural_key)
+    for o in live:
+        if o.remote_id == prior.remote_id and kind.scope(o.natural_key) == scope:
+            return o
+    return None
+
+
+def _selected(address: str, targets: Iterable[str], excludes: Iterable[str]) -> bool:
+    targets = list(targets)
+    if targets and address not in targets:
+        return False
+    return address not in set(excludes)
+
+
+def build_plan(
+    config: Config,
+    observed: Mapping[str, list[Observed]],
+    state: State,
+    kinds: Mapping[str, ResourceKind],
+    *,
+    state_exists: bool = True,
+    refresh_only: bool = False,
+    targets: Iterable[str] = (),
+    excludes: Iterable[str] = (),
+) -> Plan:
+    targets, excludes = list(targets), list(excludes)
+    unknown = [
+        a for a in (*targets, *excludes) if a not in config.resources and a not in state.resources
+    ]
+    if unknown:
+        raise PlanError(f"no resource {unknown[0]} in the configuration or the state")
+    key = state.key_bytes
+    changes: list[ResourceChange] = []
+    drift: list[DriftChange] = []
+    claimed: set[tuple[str, str]] = set()  # (kind, natural_key) of live objects accounted for
+
+    for address, res in config.resources.items():
+        kind = kinds[res.kind]
+        prior = state.resources.get(address)
+        live = observed.get(res.kind, [])
+        if prior is not None:
+            claimed_obj = _find_prior_object(kind, prior, live)
+            if claimed_obj is not None:
+                claimed.add((res.kind, claimed_obj.natural_key))
+        if not _selected(address, targets, excludes):
+            nk = kind.natural_key(res.spec)
+            claimed.add((res.kind, nk))
+            continue
+        change, drifted = _plan_declared(res, kind, prior, live, key)
+        claimed.add((res.kind, change.natural_key))
+        changes.append(change)
+        if drifted is not None:
+            drift.append(drifted)
+
+    for address, prior in state.resources.items():
+        if address in config.resources:
+            continue
+        kind = kinds.get(prior.kind)
+        if kind is None:
+            raise PlanError(f"the state holds {address} of unknown kind {prior.kind}")
+        obj = _find_prior_object(kind, prior, observed.get(prior.kind, []))
+        if obj is not None:
+            claimed.add((prior.kind, obj.natural_key))
+        if not _selected(address, targets, excludes):
+            continue
+        name = address.split(".", 1)[1]
+        if obj is None:
+            drift.append(DriftChange(address=address, kind=prior.kind, name=name, gone=True))
+        changes.append(
+            ResourceChange(
+                address=address,
+                kind=prior.kind,
+                name=name,
+                action=Action.DELETE,
+                reason="delete_because_no_resource_config",
+                natural_key=prior.natural_key,
+                remote_id=prior.remote_id,
+                before=_before(obj, prior, kind.rules),
+                after=None,
+                sensitive_paths=_sensitive(prior.last_applied, kind.rules),
+                fingerprint=obj.fingerprint if obj else None,
+                prevent_destroy=prior.prevent_destroy,
+                options=prior.options,
+            )
+        )
+
+    unmanaged: list[Unmanaged] = []
+    if not targets:
+        for kind_name in sorted(observed):
+            for o in observed[kind_name]:
+                if (kind_name, o.natural_key) not in claimed:
+                    unmanaged.append(
+                        Unmanaged(
+                            kind=kind_name,
+                            natural_key=o.natural_key,
+                            remote_id=o.remote_id,
+                            values=o.values,
+                        )
+                    )
+
+    if refresh_only:
+        changes = []
+    return Plan(
+        lineage=state.lineage if state_exists else None,
+        serial=state.serial if state_exists else 0,
+        config_digest=config.digest,
+        changes=sorted(changes, key=lambda c: c.address),
+        drift=sorted(drift, key=lambda d: d.address),
+        unmanaged=sorted(unmanaged, key=lambda u: (u.kind, u.natural_key)),
+        refresh_only=refresh_only,
+    )
+
+
+def _sensitive(values: dict[str, Any], rules: DiffRules) -> list[str]:
+    found: set[str] = set()
+    for pattern in rules.sensitive_paths:
+        found.update(paths.format_path(p) for p in paths.expand(pattern, values))
+    return sorted(found)
+
+
+def _before(
+    obj: Observed | None, prior: ResourceState | None, rules: DiffRules
+) -> dict[str, Any] | None:
+    if obj is None:
+        return None
+    desired = prior.last_applied if prior is not None else {}
+    return current_values(obj, desired, prior, rules)
+
+
+def _plan_declared(
+    res: DesiredResource,
+    kind: ResourceKind,
+    prior: ResourceState | None,
+    live: list[Observed],
+    key: bytes,
+) -> tuple[ResourceChange, DriftChange | None]:
+    rules = kind.rules
+    nk = kind.natural_key(res.spec)
+    desired = digest_secrets(kind.desired_values(res.spec), key)
+    base: dict[str, Any] = dict(
+        address=res.address,
+        kind=res.kind,
+        name=res.name,
+        natural_key=nk,
+        after=desired,
+        sensitive_paths=_sensitive(desired, rules),
+        prevent_destroy=res.spec.lifecycle.prevent_destroy,
+        options=kind.options(res.spec),
+    )
+
+    obj: Observed | None = None
+    drifted: DriftChange | None = None
+    if prior is not None:
+        obj = _find_prior_object(kind, prior, live)
+        if obj is None:
+            drifted = DriftChange(address=res.address, kind=res.kind, name=res.name, gone=True)
+        else:
+            changed = diff.compare(
+                diff.readable(prior.last_applied, rules),
+                diff.readable(obj.values, rules),
+                rules,
+            )
+            if changed:
+                drifted = DriftChange(
+                    address=res.address, kind=res.kind, name=res.name, changes=changed
+                )
+            if prior.natural_key != nk:
+                # The natural key itself changed (another account, region or name): the old
+                # object cannot become the new one.
+                before = current_values(obj, desired, prior, rules)
+                return (
+                    ResourceChange(
+                        **base,
+                        action=Action.REPLACE,
+                        reason="replace_because_natural_key_changed",
+                        remote_id=obj.remote_id,
+                        before_natural_key=prior.natural_key,
+                        before=before,
+                        changes=_mark_all(diff.compare(before, desired, rules)),
+                        fingerprint=obj.fingerprint,
+                    ),
+                    drifted,
+                )
+    importing = False
+    if obj is None and prior is None:
+        obj = _index(live).get(nk)
+        importing = obj is not None
+    if obj is None:
+        return ResourceChange(**base, action=Action.CREATE, before=None), drifted
+
+    before = current_values(obj, desired, prior, rules)
+    changes = diff.compare(before, desired, rules)
+    common: dict[str, Any] = dict(
+        importing=importing,
+        remote_id=obj.remote_id,
+        before=before,
+        changes=changes,
+        fingerprint=obj.fingerprint,
+        replace_paths=[c.path for c in changes if c.forces_replacement],
+    )
+    if obj.health is not None:
+        action, reason = Action.REPLACE, f"replace_because_unhealthy: {obj.health}"
+    elif any(c.forces_replacement for c in changes):
+        action, reason = Action.REPLACE, "replace_because_cannot_update"
+    elif changes:
+        action, reason = Action.UPDATE, None
+    else:
+        action, reason = Action.NOOP, None
+    return ResourceChange(**base, action=action, reason=reason, **common), drifted
+
+
+def _mark_all(changes: list[FieldChange]) -> list[FieldChange]:
+    return [c.model_copy(update={"forces_replacement": True}) for c in changes]
+
+
+def check_prevent_destroy(plan: Plan) -> None:
+    """Refuse a plan that would destroy a resource protected by ``lifecycle.prevent_destroy``."""
+    blocked = [
+        c.address
+        for c in plan.changes
+        if c.prevent_destroy and c.action in (Action.DELETE, Action.REPLACE)
+    ]
+    if blocked:
+        raise PlanError(
+            "lifecycle.prevent_destroy is set, but the plan would destroy "
+            + ", ".join(blocked)
+            + "; remove the protection first or change the configuration so it is kept",
+            address=blocked[0],
+        )

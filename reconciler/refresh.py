@@ -1,0 +1,41 @@
+"""Refresh: read every live object the plan needs, with one list call per kind and scope, all
+kinds and scopes concurrently. Read-only."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+
+from reconciler.desired import Config
+from reconciler.kinds.base import Observed, ResourceKind
+from reconciler.state.base import State
+
+
+def scopes_to_read(
+    config: Config, state: State, kinds: Mapping[str, ResourceKind]
+) -> dict[str, set[str]]:
+    wanted: dict[str, set[str]] = {name: set(kind.default_scopes()) for name, kind in kinds.items()}
+    for res in config.resources.values():
+        kind = kinds[res.kind]
+        wanted[res.kind].add(kind.scope(kind.natural_key(res.spec)))
+    for prior in state.resources.values():
+        if prior.kind in kinds:
+            wanted[prior.kind].add(kinds[prior.kind].scope(prior.natural_key))
+    return {k: v for k, v in wanted.items() if v}
+
+
+async def refresh(
+    config: Config, state: State, kinds: Mapping[str, ResourceKind]
+) -> dict[str, list[Observed]]:
+    jobs = [
+        (name, scope)
+        for name, scopes in sorted(scopes_to_read(config, state, kinds).items())
+        for scope in sorted(scopes)
+    ]
+    results = await asyncio.gather(*(kinds[name].list(scope) for name, scope in jobs))
+    observed: dict[str, list[Observed]] = {name: [] for name in kinds}
+    for (name, _), found in zip(jobs, results, strict=True):
+        observed[name].extend(found)
+    for found_list in observed.values():
+        found_list.sort(key=lambda o: o.natural_key)
+    return observed
