@@ -1,0 +1,188 @@
+"""A small async client for Datadog's HTTP API: where to connect, keys, retries, error messages.
+
+Nothing here knows about AWS accounts; the kind builds paths and bodies. The ``httpx.AsyncClient``
+is created on the first request, so building a client reads no environment and opens nothing.
+Keys travel only in headers and no message built here ever includes a header.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
+
+import httpx
+
+from reconciler.errors import ApiError, ConfigError
+from reconciler.settings import DATADOG_SITES, DatadogSettings
+
+SERVICE = "Datadog"
+MAX_RATE_LIMIT_WAIT = 60.0  # never sleep longer than this for one 429, whatever the header says
+MAX_BACKOFF = 10.0
+MAX_MESSAGE = 400  # long error bodies are cut so the message stays one readable line
+
+Sleep = Callable[[float], Awaitable[None]]
+OnRetry = Callable[[str], None]
+
+
+def base_url(settings: DatadogSettings, env: Mapping[str, str]) -> str:
+    """settings.api_url, else DD_HOST, else https://api.<site> (settings.site, DD_SITE,
+    datadoghq.com)."""
+    url = settings.api_url or env.get("DD_HOST")
+    if url:
+        if "://" not in url:
+            url = "https://" + url
+        return url.rstrip("/")
+    site = settings.site or env.get("DD_SITE") or "datadoghq.com"
+    if site not in DATADOG_SITES:
+        # A typo here would send the API keys to someone else's host.
+        raise ConfigError(
+            f"DD_SITE {site!r} is not a Datadog site; expected one of {', '.join(DATADOG_SITES)}"
+        )
+    return f"https://api.{site}"
+
+
+class DatadogClient:
+    def __init__(
+        self,
+        settings: DatadogSettings,
+        *,
+        env: Mapping[str, str] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        backoff_seconds: float = 0.5,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._settings = settings
+        self._env = env
+        self._transport = transport
+        self._backoff = backoff_seconds
+        self._sleep = sleep
+        self._http: httpx.AsyncClient | None = None
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            env = os.environ if self._env is None else self._env
+            url = base_url(self._settings, env)
+            headers = {"Accept": "application/json", "Content-Type": "application/json"}
+            for var, header in (("DD_API_KEY", "DD-API-KEY"), ("DD_APP_KEY", "DD-APPLICATION-KEY")):
+                value = env.get(var, "")
+                if not value:
+                    raise ConfigError(f"{var} is not set: export it to talk to the Datadog API")
+                headers[header] = value
+            headers["X-Datadog-Managed-By"] = "iac"
+            self._http = httpx.AsyncClient(
+                base_url=url,
+                headers=headers,
+                timeout=self._settings.timeout_seconds,
+                transport=self._transport,
+            )
+        return self._http
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        redact: Iterable[str] = (),
+        on_retry: OnRetry | None = None,
+    ) -> Any:
+        """Send one request, retrying 429, 5xx and connection failures. Returns the decoded
+        JSON body (None when empty). Any failure is an ``ApiError``; ``redact`` lists values
+        (secrets sent in the body) that must not appear in its message even if echoed back."""
+        http = self._client()
+        where = f"{method} {path}"
+        attempts = self._settings.max_retries + 1
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                response = await http.request(method, path, params=params, json=json)
+            except httpx.TransportError as exc:
+                reason = str(exc) or type(exc).__name__
+                if last:
+                    raise ApiError(
+                        f"cannot reach {http.base_url}: {reason} ({where})",
+                        service=SERVICE,
+                        retryable=True,
+                    ) from None
+                delay = self._backoff_delay(attempt)
+                _note(on_retry, f"{where}: {reason}; retrying in {delay:.1f}s")
+                await self._sleep(delay)
+                continue
+            status = response.status_code
+            if status < 400:
+                return response.json() if response.content else None
+            retryable = status == 429 or status >= 500
+            if retryable and not last:
+                delay = (
+                    self._rate_limit_delay(response, attempt)
+                    if status == 429
+                    else self._backoff_delay(attempt)
+                )
+                _note(on_retry, f"{where}: HTTP {status}; retrying in {delay:.1f}s")
+                await self._sleep(delay)
+                continue
+            raise ApiError(
+                _redact(f"{where}: HTTP {status}: {error_text(response)}", redact),
+                service=SERVICE,
+                status=status,
+                retryable=retryable,
+            )
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _backoff_delay(self, attempt: int) -> float:
+        return min(self._backoff * 2**attempt, MAX_BACKOFF)
+
+    def _rate_limit_delay(self, response: httpx.Response, attempt: int) -> float:
+        # X-RateLimit-Reset is the number of seconds until the period resets.
+        try:
+            reset = float(response.headers["X-RateLimit-Reset"])
+        except (KeyError, ValueError):
+            return self._backoff_delay(attempt)
+        return min(max(reset, 0.0), MAX_RATE_LIMIT_WAIT)
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+
+def error_text(response: httpx.Response) -> str:
+    """The API's own words. Datadog documents ``{"errors": ["text"]}`` but sends JSON:API error
+    objects (``{"errors": [{"title", "detail", "meta"}]}``); both are read."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    parts: list[str] = []
+    errors = body.get("errors") if isinstance(body, dict) else None
+    for item in errors if isinstance(errors, list) else ():
+        if isinstance(item, str):
+            parts.append(item)
+        elif isinstance(item, dict):
+            text = ": ".join(
+                str(item[k]) for k in ("title", "detail") if isinstance(item.get(k), str)
+            )
+            meta = item.get("meta")
+            if isinstance(meta, dict) and meta:
+                text += " (" + "; ".join(f"{k}: {v}" for k, v in meta.items()) + ")"
+            if text:
+                parts.append(text)
+    if not parts:
+        parts.append(response.reason_phrase or "no error details")
+    message = "; ".join(parts)
+    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "..."
+
+
+def _redact(message: str, values: Iterable[str]) -> str:
+    for value in values:
+        if value:
+            message = message.replace(value, "(sensitive)")
+    return message
+
+
+def _note(on_retry: OnRetry | None, message: str) -> None:
+    if on_retry is not None:
+        on_retry(message)
