@@ -133,7 +133,7 @@ class DatadogClient:
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _backoff_delay(self, attempt: int) -> float:
-        return min(self._backoff * 2**attempt, MAX_BACKOFF)
+        return min(self._backoff * 2.0**attempt, MAX_BACKOFF)
 
     def _rate_limit_delay(self, response: httpx.Response, attempt: int) -> float:
         # X-RateLimit-Reset is the number of seconds until the period resets.
