@@ -1,0 +1,567 @@
+"""The command line. The only module that prints; everything else reports through values
+and callbacks. Every ReconcilerError becomes one message on stderr and exit code 1."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from reconciler.errors import PlanError, ReconcilerError, StateError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Keep Datadog AWS account integrations and CloudWatch Logs OpenSearch integrations "
+    "exactly as declared in TOML.",
+)
+state_app = typer.Typer(no_args_is_help=True, help="Inspect and edit the state.")
+app.add_typer(state_app, name="state")
+
+SANDBOX_DIR = Path("state/sandbox")
+DEFAULT_STATE = Path("state/reconciler.tfstate.json")
+EXIT_CHANGES = 2
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PathArg = Annotated[Path, typer.Argument(help="A TOML file or a directory of them.")]
+SandboxOpt = Annotated[
+    bool,
+    typer.Option(
+        "--sandbox", help="Run against the embedded sandbox (state under state/sandbox/)."
+    ),
+]
+NoColorOpt = Annotated[bool, typer.Option("--no-color", help="Plain output without colour.")]
+TargetOpt = Annotated[
+    list[str] | None, typer.Option("--target", help="Only this address (repeatable).")
+]
+ExcludeOpt = Annotated[
+    list[str] | None, typer.Option("--exclude", help="Leave this address out (repeatable).")
+]
+FormatOpt = Annotated[
+    str, typer.Option("--format", help="human, json or markdown.", case_sensitive=False)
+]
+
+
+def _err_console() -> Console:
+    return Console(stderr=True, highlight=False, no_color=bool(os.environ.get("NO_COLOR")))
+
+
+def handle_errors(fn: F) -> F:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ReconcilerError as err:
+            console = _err_console()
+            for line in str(err).splitlines():
+                console.print(f"[bold red]Error:[/] {escape(line)}")
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            _err_console().print("[bold red]Interrupted.[/]")
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as err:
+            if os.environ.get("RECONCILER_DEBUG"):
+                raise
+            _err_console().print(
+                f"[bold red]Error:[/] internal error: {escape(type(err).__name__)}: "
+                f"{escape(str(err))} (set RECONCILER_DEBUG=1 for a traceback)"
+            )
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _console(no_color: bool) -> Console:
+    return Console(no_color=no_color or bool(os.environ.get("NO_COLOR")), highlight=False)
+
+
+# -- sandbox mode --------------------------------------------------------------------------
+
+
+@contextmanager
+def _sandbox_env(enabled: bool) -> Iterator[str | None]:
+    """Start the embedded sandbox and point every client at it (process-local env)."""
+    if not enabled:
+        yield None
+        return
+    from reconciler.sandbox import Sandbox, SandboxOptions
+
+    options = SandboxOptions(data_dir=SANDBOX_DIR, provisioning_seconds=1.0)
+    overrides = {
+        "DD_API_KEY": "sandbox-api-key",
+        "DD_APP_KEY": "sandbox-app-key",
+        "AWS_ACCESS_KEY_ID": "sandbox",
+        "AWS_SECRET_ACCESS_KEY": "sandbox",
+    }
+    saved = {k: os.environ.get(k) for k in (*overrides, "AWS_SESSION_TOKEN", "AWS_PROFILE")}
+    with Sandbox(options) as sandbox:
+        os.environ.update(overrides)
+        os.environ.pop("AWS_SESSION_TOKEN", None)
+        os.environ.pop("AWS_PROFILE", None)
+        try:
+            yield sandbox.url
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+
+def _settings_for(config: Any, sandbox_url: str | None) -> Any:
+    settings = config.settings
+    if sandbox_url is None:
+        return settings
+    return settings.model_copy(
+        update={
+            "datadog": settings.datadog.model_copy(update={"api_url": sandbox_url}),
+            "aws": settings.aws.model_copy(
+                update={
+                    "endpoint_url": sandbox_url,
+                    "profile": None,
+                    "poll_interval_seconds": 0.25,
+                    "region": settings.aws.region or "us-east-1",
+                }
+            ),
+        }
+    )
+
+
+def _backend(config: Any, sandbox: bool) -> Any:
+    from reconciler.settings import StateSettings
+    from reconciler.state import backend_for
+
+    if sandbox:
+        return backend_for(StateSettings(), SANDBOX_DIR / "reconciler.tfstate.json")
+    return backend_for(config.settings.state, DEFAULT_STATE)
+
+
+def _load(path: Path) -> Any:
+    from reconciler.config import load_config
+    from reconciler.registry import KINDS
+
+    return load_config(path, KINDS)
+
+
+class Session:
+    """What one command needs: configuration, kinds, state backend (sandbox-aware)."""
+
+    def __init__(self, path: Path, sandbox_url: str | None) -> None:
+        from reconciler.engine import open_kinds
+
+        self.config = _load(path)
+        if sandbox_url is not None:
+            self.config = self.config.model_copy(
+                update={"settings": _settings_for(self.config, sandbox_url)}
+            )
+        self.kinds = open_kinds(self.config.settings)
+        self.backend = _backend(self.config, sandbox_url is not None)
+
+
+def _run(coro_factory: Callable[[Session], Any], session: Session) -> Any:
+    from reconciler.engine import close_kinds
+
+    async def main() -> Any:
+        try:
+            return await coro_factory(session)
+        finally:
+            await close_kinds(session.kinds)
+
+    return asyncio.run(main())
+
+
+def _render(plan: Any, fmt: str, console: Console, plan_digest: str | None = None) -> None:
+    fmt = fmt.lower()
+    if fmt == "json":
+        from reconciler.render.json_plan import render_json
+
+        sys.stdout.write(render_json(plan) + "\n")
+    elif fmt == "markdown":
+        from reconciler.render.markdown import render_markdown
+
+        sys.stdout.write(render_markdown(plan, plan_digest=plan_digest) + "\n")
+    elif fmt == "human":
+        from reconciler.render.human import render_human
+
+        render_human(plan, console)
+    else:
+        raise ReconcilerError(f"unknown --format {fmt!r}; expected human, json or markdown")
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+@app.command()
+@handle_errors
+def validate(path: PathArg = Path(".")) -> None:
+    """Check the configuration without contacting any API."""
+    from reconciler.engine import open_kinds
+
+    config = _load(path)
+    kinds = open_kinds(config.settings)
+    from reconciler.errors import ConfigError
+
+    for res in config.resources.values():
+        try:
+            kinds[res.kind].natural_key(res.spec)
+        except ConfigError as err:
+            err.file = err.file or res.source.file
+            err.line = err.line or res.source.line
+            err.address = err.address or res.address
+            raise
+    n = len(config.resources)
+    Console(highlight=False).print(
+        f"The configuration is valid: {n} resource{'s' if n != 1 else ''}."
+    )
+
+
+@app.command()
+@handle_errors
+def plan(
+    path: PathArg = Path("."),
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Save the plan to this file for apply.")
+    ] = None,
+    fmt: FormatOpt = "human",
+    detailed_exitcode: Annotated[
+        bool,
+        typer.Option("--detailed-exitcode", help="Exit 0 for no changes, 1 error, 2 changes."),
+    ] = False,
+    refresh_only: Annotated[
+        bool,
+        typer.Option("--refresh-only", help="Report drift only; exit 0 none, 2 drift."),
+    ] = False,
+    target: TargetOpt = None,
+    exclude: ExcludeOpt = None,
+    sandbox: SandboxOpt = False,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Show what apply would change."""
+    from reconciler.engine import make_plan
+    from reconciler.planner import check_prevent_destroy
+
+    console = _console(no_color)
+    with _sandbox_env(sandbox) as url:
+        session = Session(path, url)
+        planned = _run(
+            lambda s: make_plan(
+                s.config,
+                s.backend,
+                s.kinds,
+                refresh_only=refresh_only,
+                targets=target or (),
+                excludes=exclude or (),
+            ),
+            session,
+        )
+    digest = None
+    if out is not None:
+        digest = _save_plan(out, path, planned, session)
+    _render(planned.plan, fmt, console, digest)
+    if out is not None and fmt.lower() == "human":
+        console.print(
+            f"\nSaved the plan to {escape(str(out))}. Apply it with: reconciler apply {escape(str(out))}"
+        )
+    if not refresh_only:
+        check_prevent_destroy(planned.plan)
+    if (detailed_exitcode or refresh_only) and planned.plan.has_changes():
+        raise typer.Exit(EXIT_CHANGES)
+
+
+def _save_plan(out: Path, path: Path, planned: Any, session: Session) -> str:
+    from reconciler.planfile import PlanFile, save_plan
+    from reconciler.planner import secret_refs
+
+    secrets: dict[str, dict[str, str]] = {}
+    for address, res in session.config.resources.items():
+        refs = secret_refs(session.kinds[res.kind].desired_values(res.spec))
+        if refs:
+            secrets[address] = refs
+    from reconciler import __version__
+
+    pf = PlanFile(
+        created_by=f"reconciler {__version__}",
+        config_path=str(path),
+        plan=planned.plan,
+        secrets=secrets,
+        pending_digest_key=None if planned.state_exists else planned.state.digest_key,
+    )
+    digest: str = save_plan(out, pf)
+    return digest
+
+
+def _is_plan_file(path: Path) -> bool:
+    if not path.is_file() or path.suffix == ".toml":
+        return False
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+        return b'"reconciler-plan"' in head
+    except OSError:
+        return False
+
+
+@app.command()
+@handle_errors
+def apply(
+    path: Annotated[
+        Path, typer.Argument(help="A TOML file or directory, or a saved plan file.")
+    ] = Path("."),
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
+    ] = False,
+    target: TargetOpt = None,
+    exclude: ExcludeOpt = None,
+    sandbox: SandboxOpt = False,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Make the live objects match the configuration (or apply a saved plan)."""
+    console = _console(no_color)
+    with _sandbox_env(sandbox) as url:
+        if _is_plan_file(path):
+            if target or exclude:
+                raise PlanError("--target/--exclude cannot be used with a saved plan")
+            report = _apply_saved(path, url, console)
+        else:
+            report = _apply_fresh(path, url, console, auto_approve, target or (), exclude or ())
+    if report is not None and report.failed:
+        raise typer.Exit(1)
+
+
+def _apply_fresh(
+    path: Path,
+    url: str | None,
+    console: Console,
+    auto_approve: bool,
+    targets: Any,
+    excludes: Any,
+) -> Any:
+    from reconciler.engine import apply as run_apply
+    from reconciler.engine import make_plan
+    from reconciler.planner import check_prevent_destroy
+    from reconciler.render.human import render_human
+
+    session = Session(path, url)
+
+    async def work(s: Session) -> Any:
+        with s.backend.lock("apply"):
+            planned = await make_plan(
+                s.config, s.backend, s.kinds, targets=targets, excludes=excludes
+            )
+            render_human(planned.plan, console)
+            check_prevent_destroy(planned.plan)
+            if not planned.plan.has_changes():
+                return None
+            if not auto_approve and not _confirm(console):
+                console.print("Apply cancelled.")
+                return None
+            report = await run_apply(
+                planned.plan, s.config, planned.state, s.backend, s.kinds, _callbacks(console)
+            )
+            _print_report(report, console)
+            return report
+
+    return _run(work, session)
+
+
+def _apply_saved(planfile: Path, url: str | None, console: Console) -> Any:
+    from reconciler.engine import apply as run_apply
+    from reconciler.engine import check_fresh
+    from reconciler.planfile import load_plan
+    from reconciler.planner import check_prevent_destroy
+    from reconciler.render.human import render_human
+    from reconciler.state.base import State
+
+    pf = load_plan(planfile)
+    session = Session(Path(pf.config_path), url)
+
+    async def work(s: Session) -> Any:
+        with s.backend.lock("apply"):
+            state = s.backend.read()
+            if state is None:
+                if pf.pending_digest_key is None:
+                    raise PlanError("saved plan is stale: the state it was made against is gone")
+                key = bytes.fromhex(pf.pending_digest_key)
+            else:
+                key = state.key_bytes
+            await check_fresh(pf.plan, s.config, state, s.kinds, key)
+            check_prevent_destroy(pf.plan)
+            render_human(pf.plan, console)
+            if state is None:
+                fresh = State.new()
+                state = fresh.model_copy(update={"digest_key": pf.pending_digest_key})
+            if not pf.plan.has_changes():
+                return None
+            report = await run_apply(
+                pf.plan, s.config, state, s.backend, s.kinds, _callbacks(console)
+            )
+            _print_report(report, console)
+            return report
+
+    return _run(work, session)
+
+
+def _confirm(console: Console) -> bool:
+    console.print("\nDo you want to perform these actions? Only 'yes' will be accepted to approve.")
+    try:
+        answer = input("Enter a value: ")
+    except EOFError:
+        raise ReconcilerError(
+            "apply needs confirmation but standard input is closed; pass --auto-approve"
+        ) from None
+    return answer.strip() == "yes"
+
+
+def _callbacks(console: Console) -> Any:
+    from reconciler.applier import Callbacks
+
+    def started(change: Any) -> None:
+        verb = {
+            "create": "Creating",
+            "update": "Updating",
+            "replace": "Replacing",
+            "delete": "Destroying",
+            "no-op": "Importing",
+        }[change.action.value]
+        console.print(f"{escape(change.address)}: {verb}...")
+
+    def progress(address: str, message: str) -> None:
+        console.print(f"{escape(address)}: {escape(message)}")
+
+    def finished(result: Any) -> None:
+        style = {"succeeded": "green", "failed": "red", "skipped": "yellow"}[result.outcome.value]
+        console.print(
+            f"{escape(result.address)}: [{style}]{result.outcome.value}[/] {escape(result.message)}"
+        )
+
+    return Callbacks(started=started, progress=progress, finished=finished)
+
+
+def _print_report(report: Any, console: Console) -> None:
+    table = Table(title="Apply results", show_lines=False)
+    table.add_column("address")
+    table.add_column("action")
+    table.add_column("result")
+    table.add_column("detail", overflow="fold")
+    for r in report.results:
+        style = {"succeeded": "green", "failed": "red", "skipped": "yellow"}[r.outcome.value]
+        table.add_row(
+            escape(r.address), r.action, f"[{style}]{r.outcome.value}[/]", escape(r.message)
+        )
+    console.print(table)
+    counts = {
+        o: sum(1 for r in report.results if r.outcome.value == o)
+        for o in ("succeeded", "failed", "skipped")
+    }
+    console.print(
+        f"Apply complete: {counts['succeeded']} succeeded, {counts['failed']} failed, "
+        f"{counts['skipped']} skipped."
+    )
+
+
+@app.command()
+@handle_errors
+def show(
+    planfile: Annotated[Path, typer.Argument(help="A plan file written by plan --out.")],
+    fmt: FormatOpt = "human",
+    no_color: NoColorOpt = False,
+) -> None:
+    """Print a saved plan."""
+    from reconciler.planfile import load_plan, plan_file_digest
+
+    pf = load_plan(planfile)
+    _render(pf.plan, fmt, _console(no_color), plan_file_digest(planfile))
+
+
+@app.command("force-unlock")
+@handle_errors
+def force_unlock(
+    lock_id: Annotated[str, typer.Argument(help="The id of the lock to remove.")],
+    path: PathArg = Path("."),
+    sandbox: SandboxOpt = False,
+) -> None:
+    """Remove a state lock left behind by a run that died."""
+    backend = _backend(_load(path) if not sandbox else None, sandbox)
+    backend.force_unlock(lock_id)
+    Console(highlight=False).print(f"Lock {escape(lock_id)} removed.")
+
+
+@app.command()
+@handle_errors
+def schema() -> None:
+    """Print the JSON Schema of the TOML configuration (for editors)."""
+    from reconciler.schema import config_schema
+
+    sys.stdout.write(json.dumps(config_schema(), indent=2, sort_keys=True) + "\n")
+
+
+def _state_backend(path: Path, sandbox: bool) -> Any:
+    return _backend(None if sandbox else _load(path), sandbox)
+
+
+@state_app.command("list")
+@handle_errors
+def state_list(path: PathArg = Path("."), sandbox: SandboxOpt = False) -> None:
+    """List the addresses in the state."""
+    state = _state_backend(path, sandbox).read()
+    for address in sorted(state.resources if state else {}):
+        sys.stdout.write(address + "\n")
+
+
+@state_app.command("show")
+@handle_errors
+def state_show(
+    address: Annotated[str, typer.Argument(help="kind.name")],
+    path: PathArg = Path("."),
+    sandbox: SandboxOpt = False,
+) -> None:
+    """Show one address as recorded in the state (secrets only as digests)."""
+    state = _state_backend(path, sandbox).read()
+    if state is None or address not in state.resources:
+        raise StateError(f"no {address} in the state")
+    sys.stdout.write(json.dumps(state.resources[address].model_dump(mode="json"), indent=2) + "\n")
+
+
+@state_app.command("rm")
+@handle_errors
+def state_rm(
+    address: Annotated[str, typer.Argument(help="kind.name")],
+    path: PathArg = Path("."),
+    sandbox: SandboxOpt = False,
+) -> None:
+    """Forget an address without touching the live object."""
+    backend = _state_backend(path, sandbox)
+    with backend.lock("state rm"):
+        state = backend.read()
+        if state is None or address not in state.resources:
+            raise StateError(f"no {address} in the state")
+        del state.resources[address]
+        state.serial += 1
+        backend.write(state)
+    Console(highlight=False).print(f"Removed {escape(address)} from the state.")
+
+
+def _mount_sandbox() -> None:
+    from reconciler.sandbox.cli import app as sandbox_app
+
+    app.add_typer(sandbox_app, name="sandbox", help="Run the local sandbox of both APIs.")
+
+
+def main() -> None:
+    _mount_sandbox()
+    app()

@@ -1,0 +1,226 @@
+"""The engine (refresh, planner, applier, saved-plan checks) through an in-memory kind."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from reconciler.config import load_config
+from reconciler.desired import Config
+from reconciler.engine import apply, check_fresh, make_plan, open_kinds
+from reconciler.errors import PlanError
+from reconciler.model import Action, Plan
+from reconciler.planner import check_prevent_destroy
+from reconciler.state.local import LocalBackend
+from tests.engine.memory_kind import Cloud, MemoryKind
+
+REGISTRY = {MemoryKind.name: MemoryKind}
+
+
+class World:
+    def __init__(self, tmp: Path) -> None:
+        MemoryKind.cloud = Cloud()
+        self.cloud = MemoryKind.cloud
+        self.tmp = tmp
+        self.backend = LocalBackend(tmp / "state.json", lock_timeout=0.5)
+        self.env: dict[str, str] = {"PW": "first-password-value"}
+
+    def config(self, toml: str) -> Config:
+        path = self.tmp / "main.toml"
+        path.write_text(toml)
+        return load_config(path, REGISTRY, env=self.env)
+
+    def plan(self, toml: str) -> tuple[Plan, Config]:
+        config = self.config(toml)
+        kinds = open_kinds(config.settings, REGISTRY)
+        planned = asyncio.run(make_plan(config, self.backend, kinds))
+        return planned.plan, config
+
+    def apply(self, toml: str) -> Plan:
+        config = self.config(toml)
+        kinds = open_kinds(config.settings, REGISTRY)
+
+        async def go() -> Plan:
+            planned = await make_plan(config, self.backend, kinds)
+            report = await apply(planned.plan, config, planned.state, self.backend, kinds)
+            assert not report.failed, report.results
+            return planned.plan
+
+        return asyncio.run(go())
+
+
+ONE = """
+[memory_thing.a]
+key = "k-a"
+tags = ["x", "y", "z"]
+password = "${env:PW}"
+note = "first"
+"""
+
+
+def actions(plan: Plan) -> dict[str, str]:
+    return {c.address: c.action.value for c in plan.changes}
+
+
+def test_lifecycle_settles_after_every_apply(tmp_path: Path) -> None:
+    w = World(tmp_path)
+    assert actions(w.plan(ONE)[0]) == {"memory_thing.a": "create"}
+    w.apply(ONE)
+    # The list call returns tags in another order: still no change.
+    assert not w.plan(ONE)[0].has_changes()
+
+    changed = ONE.replace('"z"]', '"w"]')
+    plan = w.plan(changed)[0]
+    assert actions(plan) == {"memory_thing.a": "update"}
+    assert [c.path for c in plan.changes[0].changes] == ["tags"]
+    w.apply(changed)
+    assert not w.plan(changed)[0].has_changes()
+
+    w.apply("")
+    assert w.cloud.objects == {}
+    state = w.backend.read()
+    assert state is not None and state.resources == {}
+
+
+def test_write_only_field_compared_against_last_applied(tmp_path: Path) -> None:
+    w = World(tmp_path)
+    w.apply(ONE)
+    plan = w.plan(ONE.replace('"first"', '"second"'))[0]
+    assert [c.path for c in plan.changes[0].changes] == ["note"]
+    assert plan.changes[0].changes[0].before == "first"
+
+
+def test_secret_rotation_is_an_update_without_the_value(tmp_path: Path) -> None:
+    w = World(tmp_path)
+    w.apply(ONE)
+    w.env["PW"] = "rotated-password-value"
+    plan = w.plan(ONE)[0]
+    change = plan.changes[0]
+    assert change.action is Action.UPDATE
+    assert [(c.path, c.sensitive) for c in change.changes] == [("password", True)]
+    dumped = plan.model_dump_json() + (tmp_path / "state.json").read_text()
+    assert "rotated-password-value" not in dumped
+    assert "first-password-value" not in dumped
+
+
+def test_replace_path_forces_replacement(tmp_path: Path) -> None:
+    w = World(tmp_path)
+    w.apply(ONE)
+    plan = w.plan(ONE + 'mode = "fast"\n')[0]
+    assert actions(plan) == {"memory_thing.a": "replace"}
+    assert plan.changes[0].replace_paths == ["mode"]
+    before = set(w.cloud.objects)
+    w.apply(ONE + 'mode = "fast"\n')
+    assert set(w.cloud.objects).isdisjoint(before)
+    assert w.cloud.calls[-2:] == ["delete", "create"]
+
+
+def test_existing_object_is_imported_then_unmanaged_listed(tmp_path: Path) -> None:
+    w = World(tmp_path)
+    w.cloud.objects["id-1"] = {"id": "id-1", "key": "k-a", "tags": ["x", "y"], "mode": "standard"}
+    w.cloud.objects["id-2"] = {"id": "id-2", "key": "other", "tags": [], "mode": "standard"}
+    plan = w.plan(ONE)[0]
+    change = plan.changes[0]
+    assert change.importing and change.action is Action.UPDATE
+    # tags differ; the unknown secret is sent; the unknown note is assumed to match.
+    assert sorted(c.path for c in change.changes) == ["password", "tags"]
+    assert [u.natural_key for u in plan.unmanaged] == ["other"]
+    w.apply(ONE)
+    assert w.cloud.calls.count("create") == 0
+    assert not w.plan(ONE)[0].has_changes()
+
+
+def test_object_deleted_outside_is_drift_and_recreated(tmp_path: Path) -> None:
+    w = World(tmp_path)
+    w.apply(ONE)
+    w.cloud.objects.clear()
+    plan = w.plan(ONE)[0]
+    assert [(d.address, d.gone) for d in plan.drift] == [("memory_thing.a", True)]
+    assert actions(plan) == {"memory_thing.a": "create"}
+
+
+def test_out_of_band_change_is_drift_and_put_back(tmp_path: Path) -> None:
+    w = World(tmp_path)
+    w.apply(ONE)
+    (obj,) = w.cloud.objects.values()
+    obj["tags"] = ["x"]
+    plan = w.plan(ONE)[0]
+    assert [[c.path for c in d.changes] for d in plan.drift] == [["tags"]]
+    assert actions(plan) == {"memory_thing.a": "update"}
+    w.apply(ONE)
+    assert not w.plan(ONE)[0].has_changes()
+
+
+def test_failure_does_not_stop_independent_changes_and_state_keeps_successes(
+    tmp_path: Path,
+) -> None:
+    w = World(tmp_path)
+    two = ONE + '\n[memory_thing.b]\nkey = "k-b"\n'
+    w.cloud.fail_keys.add("k-a")
+    config = w.config(two)
+    kinds = open_kinds(config.settings, REGISTRY)
+
+    async def go() -> None:
+        planned = await make_plan(config, w.backend, kinds)
+        report = await apply(planned.plan, config, planned.state, w.backend, kinds)
+        assert report.failed
+        assert {r.address: r.outcome.value for r in report.results} == {
+            "memory_thing.a": "failed",
+            "memory_thing.b": "succeeded",
+        }
+
+    asyncio.run(go())
+    state = w.backend.read()
+    assert state is not None and list(state.resources) == ["memory_thing.b"]
+    assert state.serial == 1
+
+
+def test_prevent_destroy_refuses_plan(tmp_path: Path) -> None:
+    w = World(tmp_path)
+    protected = ONE + "lifecycle = { prevent_destroy = true }\n"
+    w.apply(protected)
+    plan = w.plan(protected + 'mode = "fast"\n')[0]
+    with pytest.raises(PlanError, match="prevent_destroy"):
+        check_prevent_destroy(plan)
+    # Removed from the TOML: the state remembers the protection.
+    with pytest.raises(PlanError, match="memory_thing.a"):
+        check_prevent_destroy(w.plan("")[0])
+
+
+def test_saved_plan_freshness(tmp_path: Path) -> None:
+    w = World(tmp_path)
+    w.apply(ONE)
+    changed = ONE.replace('"z"]', '"w"]')
+    config = w.config(changed)
+    kinds = open_kinds(config.settings, REGISTRY)
+    planned = asyncio.run(make_plan(config, w.backend, kinds))
+    key = planned.state.key_bytes
+
+    def fresh(plan: Plan = planned.plan, cfg: Config = config) -> None:
+        asyncio.run(check_fresh(plan, cfg, w.backend.read(), kinds, key))
+
+    fresh()  # nothing moved
+
+    with pytest.raises(PlanError, match="another state"):
+        fresh(planned.plan.model_copy(update={"lineage": "other"}))
+    with pytest.raises(PlanError, match="serial"):
+        fresh(planned.plan.model_copy(update={"serial": planned.plan.serial - 1}))
+    w.env["PW"] = "changed-after-review"
+    with pytest.raises(PlanError, match="secret"):
+        fresh(cfg=w.config(changed).model_copy(update={"digest": config.digest}))
+    w.env["PW"] = "first-password-value"
+    (obj,) = w.cloud.objects.values()
+    obj["tags"] = ["edited", "in", "ui"]
+    with pytest.raises(PlanError, match="live object changed"):
+        fresh()
+
+
+def test_refresh_uses_one_list_call(tmp_path: Path) -> None:
+    w = World(tmp_path)
+    toml = "".join(f'\n[memory_thing.r{i}]\nkey = "k{i}"\n' for i in range(20))
+    w.apply(toml)
+    w.cloud.calls.clear()
+    assert not w.plan(toml)[0].has_changes()
+    assert w.cloud.calls == ["list"]
