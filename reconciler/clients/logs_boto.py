@@ -45,6 +45,7 @@ class LogsApiError(ApiError):
         retryable = code in THROTTLING_CODES or (status is not None and status >= 500)
         super().__init__(message, service=SERVICE, status=status, retryable=retryable)
         self.code = code
+        self.detail = message  # without the service prefix
 
 
 def _one_line(text: str) -> str:

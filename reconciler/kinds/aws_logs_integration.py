@@ -1,0 +1,342 @@
+"""The ``aws_logs_integration`` kind: a CloudWatch Logs integration with OpenSearch Service.
+
+API facts that shape this module:
+- There is no update operation (PutIntegration "can't modify an existing integration"), so
+  every change is a replacement: delete, wait until gone, create (CloudFormation's
+  ``delete_then_create``). At most one integration exists per account and region, so
+  create-before-destroy is impossible.
+- GetIntegration returns none of the configuration except the application actually in use.
+  dataSourceRoleArn, dashboardViewerPrincipals, retentionDays and kmsKeyArn are write-only:
+  the planner compares them against the state's last-applied record.
+- Creation is asynchronous (PROVISIONING for "a few minutes") and there is no waiter, so
+  create polls GetIntegration. Deletion has no DELETING status; delete polls until not found.
+- ResourceNotFoundException is HTTP 400, not 404.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from reconciler.clients.logs_boto import SERVICE, LogsApiError, LogsClient
+from reconciler.errors import ApiError, ConfigError, ReconcilerError
+from reconciler.kinds.base import DiffRules, Observed, Progress, ResourceSpec
+from reconciler.kinds.logs_spec import REGION, AwsLogsIntegrationSpec, OpenSearchConfig
+from reconciler.settings import Settings
+
+RULES = DiffRules(
+    # No update operation: any change at all forces a replacement.
+    replace_paths=("*",),
+    # Sent in PutIntegration, never returned by GetIntegration.
+    write_only_paths=(
+        "opensearch.data_source_role_arn",
+        "opensearch.dashboard_viewer_principals",
+        "opensearch.retention_days",
+        "opensearch.kms_key_arn",
+    ),
+    # When the TOML leaves it out, the service creates or reuses an application.
+    computed_paths=("opensearch.application_arn",),
+    set_paths=("opensearch.dashboard_viewer_principals",),
+)
+
+# Sub-resources of openSearchIntegrationDetails, in the API model's order. Members added to
+# the API later are checked too (after these, by name).
+COMPONENTS = (
+    "dataSource",
+    "application",
+    "collection",
+    "workspace",
+    "encryptionPolicy",
+    "networkPolicy",
+    "accessPolicy",
+    "lifecyclePolicy",
+)
+
+# Delete errors that may mean "vended dashboards exist and force was not given"; the API does
+# not document which one it returns.
+DASHBOARDS_EXIST_CODES = frozenset({"ValidationException", "InvalidParameterException"})
+
+
+def _spec(spec: ResourceSpec) -> AwsLogsIntegrationSpec:
+    if not isinstance(spec, AwsLogsIntegrationSpec):
+        raise TypeError(f"expected an aws_logs_integration spec, got {type(spec).__name__}")
+    return spec
+
+
+def _details(raw: Mapping[str, Any]) -> dict[str, Any] | None:
+    # integrationDetails is a union; botocore turns a member it does not know into
+    # {"SDK_UNKNOWN_MEMBER": {...}}, which carries nothing readable.
+    details = raw.get("integrationDetails")
+    if not isinstance(details, dict):
+        return None
+    opensearch = details.get("openSearchIntegrationDetails")
+    return opensearch if isinstance(opensearch, dict) else None
+
+
+def component_problems(details: Mapping[str, Any] | None) -> list[str]:
+    """ "<component> NOT_FOUND" / "<component> ERROR: <message>" for every sub-resource that
+    is not ACTIVE."""
+    if not details:
+        return []
+    names = [c for c in COMPONENTS if c in details]
+    names += sorted(k for k in details if k not in COMPONENTS)
+    problems: list[str] = []
+    for name in names:
+        member = details[name]
+        status = member.get("status") if isinstance(member, dict) else None
+        if not isinstance(status, dict):
+            continue
+        code = status.get("status")
+        if code in (None, "ACTIVE"):
+            continue
+        message = " ".join(str(status.get("statusMessage") or "").split())
+        problems.append(f"{name} {code}: {message}" if message else f"{name} {code}")
+    return problems
+
+
+def health(raw: Mapping[str, Any]) -> str | None:
+    status = raw.get("integrationStatus")
+    if status == "FAILED":
+        return "FAILED"
+    if status != "ACTIVE":
+        # PROVISIONING (and any status added to the API later) counts as healthy but
+        # pending: components show up one by one while provisioning, and replacing an
+        # integration that is still being built would only start the wait over.
+        return None
+    return "; ".join(component_problems(_details(raw))) or None
+
+
+def resource_config(opensearch: OpenSearchConfig) -> dict[str, Any]:
+    """``openSearchResourceConfig`` of PutIntegration; optional members only when set."""
+    config: dict[str, Any] = {
+        "dataSourceRoleArn": opensearch.data_source_role_arn,
+        "dashboardViewerPrincipals": list(opensearch.dashboard_viewer_principals),
+        "retentionDays": opensearch.retention_days,
+    }
+    if opensearch.kms_key_arn is not None:
+        config["kmsKeyArn"] = opensearch.kms_key_arn
+    if opensearch.application_arn is not None:
+        config["applicationArn"] = opensearch.application_arn
+    return config
+
+
+class AwsLogsIntegration:
+    name: ClassVar[str] = "aws_logs_integration"
+    spec: ClassVar[type[ResourceSpec]] = AwsLogsIntegrationSpec
+    rules: ClassVar[DiffRules] = RULES
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        client: LogsClient | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self._settings = settings
+        self._environ = os.environ if environ is None else environ
+        # Building LogsClient imports nothing from boto3; that happens on the first call.
+        self._client = client if client is not None else LogsClient(settings.aws)
+
+    # -- pure ------------------------------------------------------------------------------
+    def default_region(self) -> str | None:
+        """[aws].region, else AWS_REGION, else AWS_DEFAULT_REGION."""
+        for source, value in (
+            ("[aws].region", self._settings.aws.region),
+            ("AWS_REGION", self._environ.get("AWS_REGION")),
+            ("AWS_DEFAULT_REGION", self._environ.get("AWS_DEFAULT_REGION")),
+        ):
+            if value:
+                if not REGION.fullmatch(value):
+                    raise ConfigError(
+                        f"{source} is '{value}', which is not a region name like eu-west-1",
+                        field="region",
+                    )
+                return value
+        return None
+
+    def region(self, spec: ResourceSpec) -> str:
+        s = _spec(spec)
+        region = s.region or self.default_region()
+        if region is None:
+            raise ConfigError(
+                "no region: set region here, [aws].region, or AWS_REGION", field="region"
+            )
+        return region
+
+    def natural_key(self, spec: ResourceSpec) -> str:
+        return f"{self.region(spec)}/{_spec(spec).integration_name}"
+
+    def scope(self, natural_key: str) -> str:
+        # Names may contain "/", regions never do: the first "/" ends the region.
+        return natural_key.split("/", 1)[0]
+
+    def desired_values(self, spec: ResourceSpec) -> dict[str, Any]:
+        s = _spec(spec)
+        o = s.opensearch
+        return {
+            "integration_name": s.integration_name,
+            "integration_type": s.integration_type,
+            "opensearch": {
+                "data_source_role_arn": o.data_source_role_arn,
+                "dashboard_viewer_principals": list(o.dashboard_viewer_principals),
+                "retention_days": o.retention_days,
+                "kms_key_arn": o.kms_key_arn,
+                "application_arn": o.application_arn,
+            },
+        }
+
+    def options(self, spec: ResourceSpec) -> dict[str, Any]:
+        return {"force_delete": _spec(spec).force_delete}
+
+    def normalise(self, raw: dict[str, Any], scope: str) -> Observed:
+        name = raw.get("integrationName")
+        if not isinstance(name, str) or not name:
+            raise ApiError(
+                f"GetIntegration in {scope} returned no integrationName", service=SERVICE
+            )
+        details = _details(raw) or {}
+        application = details.get("application")
+        app_arn = application.get("applicationArn") if isinstance(application, dict) else None
+        values = {
+            "integration_name": name,
+            "integration_type": raw.get("integrationType"),
+            # The only configuration member GetIntegration reports back: the application
+            # in use (server-chosen when the TOML leaves application_arn out).
+            "opensearch": {"application_arn": app_arn},
+        }
+        return Observed(
+            natural_key=f"{scope}/{name}", remote_id=name, values=values, health=health(raw)
+        )
+
+    def spec_table(self, observed: Observed) -> dict[str, Any]:
+        # The write-only members (data_source_role_arn, dashboard_viewer_principals,
+        # retention_days, kms_key_arn) cannot be read back. They are left out, so the table
+        # fails validation until they are filled in: guessing them would make the next
+        # plan "succeed" with values nobody chose.
+        values = observed.values
+        opensearch: dict[str, Any] = {}
+        app_arn = values.get("opensearch", {}).get("application_arn")
+        if app_arn:
+            opensearch["application_arn"] = app_arn
+        table: dict[str, Any] = {
+            "integration_name": values["integration_name"],
+            "region": self.scope(observed.natural_key),
+        }
+        if values.get("integration_type"):
+            table["integration_type"] = values["integration_type"]
+        table["opensearch"] = opensearch
+        return table
+
+    # -- reads -----------------------------------------------------------------------------
+    def default_scopes(self) -> list[str]:
+        region = self.default_region()
+        return [region] if region else []
+
+    async def list(self, scope: str) -> list[Observed]:
+        summaries = await self._client.list_integrations(scope)
+        names = [s["integrationName"] for s in summaries if s.get("integrationName")]
+        raws = await asyncio.gather(*(self._client.get_integration(scope, n) for n in names))
+        # An integration deleted between the list and the get is simply not there.
+        return [self.normalise(raw, scope) for raw in raws if raw is not None]
+
+    async def get(self, natural_key: str, remote_id: str) -> Observed | None:
+        region = self.scope(natural_key)
+        raw = await self._client.get_integration(region, remote_id)
+        return None if raw is None else self.normalise(raw, region)
+
+    # -- writes ----------------------------------------------------------------------------
+    async def create(self, spec: ResourceSpec, progress: Progress) -> Observed:
+        s = _spec(spec)
+        region = self.region(s)
+        config = {"openSearchResourceConfig": resource_config(s.opensearch)}
+        await self._client.put_integration(region, s.integration_name, s.integration_type, config)
+        progress(f"{s.integration_name}: created in {region}, waiting until ACTIVE")
+        return await self._wait_active(region, s.integration_name, progress)
+
+    async def update(self, spec: ResourceSpec, observed: Observed, progress: Progress) -> Observed:
+        raise ReconcilerError(
+            "aws_logs_integration cannot be updated in place (the API has no update "
+            "operation); every change must be planned as a replacement"
+        )
+
+    async def delete(
+        self, natural_key: str, remote_id: str, options: dict[str, Any], progress: Progress
+    ) -> None:
+        region = self.scope(natural_key)
+        force = options.get("force_delete") is True
+        try:
+            existed = await self._client.delete_integration(region, remote_id, force=force)
+        except LogsApiError as exc:
+            if force or exc.code not in DASHBOARDS_EXIST_CODES:
+                raise
+            raise LogsApiError(
+                f"{exc.detail}; if the integration has vended dashboards, set "
+                "force_delete = true (this deletes the dashboards and their data)",
+                code=exc.code,
+                status=exc.status,
+            ) from None
+        if not existed:
+            progress(f"{remote_id}: already gone from {region}")
+            return
+        await self._wait_gone(region, remote_id, progress)
+
+    async def aclose(self) -> None:
+        self._client.close()
+
+    # -- waits -----------------------------------------------------------------------------
+    async def _wait_active(self, region: str, name: str, progress: Progress) -> Observed:
+        timeout = self._settings.aws.wait_timeout_seconds
+        start = time.monotonic()
+        while True:
+            raw = await self._client.get_integration(region, name)
+            elapsed = time.monotonic() - start
+            if raw is None:
+                # GetIntegration can lag behind PutIntegration for a moment.
+                status = "not visible yet"
+            else:
+                status = str(raw.get("integrationStatus"))
+                if status == "ACTIVE":
+                    observed = self.normalise(raw, region)
+                    if observed.health:
+                        progress(f"{name}: ACTIVE but unhealthy: {observed.health}")
+                    return observed
+                if status == "FAILED":
+                    problems = component_problems(_details(raw))
+                    detail = f" ({'; '.join(problems)})" if problems else ""
+                    raise ApiError(
+                        f"integration {name} in {region} FAILED while being created{detail}; "
+                        "the next plan replaces it",
+                        service=SERVICE,
+                    )
+            if elapsed >= timeout:
+                raise ApiError(
+                    f"integration {name} in {region} is not ACTIVE after the "
+                    f"{timeout:g}s wait timeout ([aws].wait_timeout_seconds; still {status}); "
+                    "it may still finish: run plan again later",
+                    service=SERVICE,
+                )
+            progress(f"{name}: still {status} ({elapsed:.0f}s)")
+            await self._sleep(timeout - elapsed)
+
+    async def _wait_gone(self, region: str, name: str, progress: Progress) -> None:
+        timeout = self._settings.aws.wait_timeout_seconds
+        start = time.monotonic()
+        while True:
+            raw = await self._client.get_integration(region, name)
+            if raw is None:
+                return
+            elapsed = time.monotonic() - start
+            if elapsed >= timeout:
+                raise ApiError(
+                    f"integration {name} in {region} still exists {timeout:g}s after "
+                    "DeleteIntegration ([aws].wait_timeout_seconds)",
+                    service=SERVICE,
+                )
+            progress(f"{name}: still being deleted ({elapsed:.0f}s)")
+            await self._sleep(timeout - elapsed)
+
+    async def _sleep(self, remaining: float) -> None:
+        await asyncio.sleep(max(0.0, min(self._settings.aws.poll_interval_seconds, remaining)))
