@@ -1,0 +1,118 @@
+"""Sandbox-only controls, outside both real APIs: ``/_sandbox/...`` and their Python twins.
+
+- ``POST /_sandbox/logs/fault`` with ``{"integrationName", "region", "accountId"?, "failed"?,
+  "notFound"?, "dashboards"?}``: make an integration end FAILED, have sub-resources report
+  NOT_FOUND, or give it vended dashboards (so a delete needs ``force``).
+- ``GET /_sandbox/state``: the whole stored cloud (it never holds a secret).
+- ``GET /_sandbox/health``.
+
+These requests see no latency, faults or rate limits.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from reconciler.errors import ReconcilerError
+from reconciler.sandbox.aws_identity import DEFAULT_ACCOUNT_ID
+from reconciler.sandbox.logs import key
+from reconciler.sandbox.logs_model import SUB_RESOURCES
+from reconciler.sandbox.store import Store
+from reconciler.sandbox.wire import Reply, Request, json_reply
+
+PREFIX = "/_sandbox"
+CONTENT_TYPE = "application/json"
+
+
+class SandboxControlError(ReconcilerError):
+    """A sandbox control was asked for something that does not exist or makes no sense."""
+
+
+def set_logs_fault(
+    store: Store,
+    integration_name: str,
+    *,
+    region: str,
+    account_id: str = DEFAULT_ACCOUNT_ID,
+    failed: bool | None = None,
+    not_found: Iterable[str] | None = None,
+    dashboards: bool | None = None,
+) -> dict[str, Any]:
+    """Change an integration's sandbox controls; None leaves a control as it is."""
+    missing = None if not_found is None else sorted(set(not_found))
+    unknown = [part for part in missing or [] if part not in SUB_RESOURCES]
+    if unknown:
+        raise SandboxControlError(
+            f"unknown sub-resource {unknown[0]!r}; expected one of {', '.join(SUB_RESOURCES)}",
+            field="not_found",
+        )
+    address = key(account_id, region, integration_name)
+    with store.update() as doc:
+        record = doc["logs"]["integrations"].get(address)
+        if record is None:
+            raise SandboxControlError(
+                f"no integration {integration_name!r} in account {account_id}, region {region}"
+            )
+        if failed is not None:
+            record["failed"] = failed
+        if missing is not None:
+            record["notFound"] = missing
+        if dashboards is not None:
+            record["dashboards"] = dashboards
+        return {
+            k: record[k]
+            for k in ("integrationName", "accountId", "region", "failed", "notFound", "dashboards")
+        }
+
+
+def handle(store: Store, req: Request) -> Reply:
+    route = (req.method, req.path.removeprefix(PREFIX))
+    if route == ("GET", "/health"):
+        return json_reply(200, {"ok": True}, CONTENT_TYPE)
+    if route == ("GET", "/state"):
+        with store.view() as doc:
+            return json_reply(200, doc, CONTENT_TYPE)
+    if route == ("POST", "/logs/fault"):
+        return _logs_fault(store, req)
+    return json_reply(
+        404, {"error": f"no such sandbox control: {req.method} {req.path}"}, CONTENT_TYPE
+    )
+
+
+def _logs_fault(store: Store, req: Request) -> Reply:
+    try:
+        body = json.loads(req.body or b"null")
+        if not isinstance(body, dict):
+            raise ValueError
+        name, region = body["integrationName"], body["region"]
+        account = body.get("accountId", DEFAULT_ACCOUNT_ID)
+        flags = {k: body.get(k) for k in ("failed", "dashboards")}
+        not_found = body.get("notFound")
+        if not all(isinstance(v, str) for v in (name, region, account)):
+            raise ValueError
+        if not all(v is None or isinstance(v, bool) for v in flags.values()):
+            raise ValueError
+        if not_found is not None and not isinstance(not_found, list):
+            raise ValueError
+    except (ValueError, KeyError, UnicodeDecodeError):
+        message = (
+            'expected {"integrationName": str, "region": str, "accountId"?: str, '
+            '"failed"?: bool, "notFound"?: [str], "dashboards"?: bool}'
+        )
+        return json_reply(400, {"error": message}, CONTENT_TYPE)
+    try:
+        result = set_logs_fault(
+            store,
+            name,
+            region=region,
+            account_id=account,
+            failed=flags["failed"],
+            not_found=not_found,
+            dashboards=flags["dashboards"],
+        )
+    except SandboxControlError as exc:
+        status = 400 if exc.field else 404
+        return json_reply(status, {"error": exc.message}, CONTENT_TYPE)
+    return json_reply(200, result, CONTENT_TYPE)

@@ -1,0 +1,206 @@
+"""The sandbox's Datadog: /api/v2/integration/aws/... over JSON:API."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import uuid
+from typing import Any
+from urllib.parse import unquote
+
+from reconciler.sandbox import datadog_model as model
+from reconciler.sandbox.datadog_catalog import (
+    IAM_PERMISSIONS_RESOURCE_COLLECTION,
+    IAM_PERMISSIONS_STANDARD,
+    LOGS_SERVICES,
+    NAMESPACES,
+)
+from reconciler.sandbox.faults import Fault
+from reconciler.sandbox.ratelimit import RateLimiter
+from reconciler.sandbox.store import Store
+from reconciler.sandbox.wire import Reply, Request, json_reply
+
+PREFIX = "/api/v2/integration/aws"
+CONTENT_TYPE = "application/vnd.api+json"
+
+
+def _error(status: int, title: str, detail: str) -> Reply:
+    return _reply(status, {"errors": [{"status": str(status), "title": title, "detail": detail}]})
+
+
+def _reply(status: int, payload: Any) -> Reply:
+    return json_reply(status, payload, CONTENT_TYPE)
+
+
+def _singleton(kind: str, key: str, values: Any) -> Reply:
+    return _reply(200, {"data": {"id": kind, "type": kind, "attributes": {key: values}}})
+
+
+class DatadogApi:
+    def __init__(self, store: Store, limiter: RateLimiter, *, shuffle_lists: bool) -> None:
+        self._store = store
+        self._limiter = limiter
+        self._shuffle = shuffle_lists
+
+    def handle(self, req: Request, fault: Fault, rng: random.Random) -> Reply:
+        window = self._limiter.exhausted() if fault is Fault.THROTTLE else self._limiter.take()
+        reply = self._answer(req, fault, rng, window.exceeded)
+        reply.headers.update(window.headers())
+        return reply
+
+    def _answer(self, req: Request, fault: Fault, rng: random.Random, limited: bool) -> Reply:
+        if fault is Fault.ERROR:
+            if rng.random() < 0.5:
+                return _error(500, "Internal Server Error", "An internal error occurred")
+            return _error(503, "Service Unavailable", "The service is temporarily unavailable")
+        if limited or fault is Fault.THROTTLE:
+            return _error(429, "Too Many Requests", "Rate limit exceeded, retry after the reset")
+        if not req.headers.get("dd-api-key") or not req.headers.get("dd-application-key"):
+            return _error(403, "Forbidden", "Both DD-API-KEY and DD-APPLICATION-KEY are required")
+        try:
+            return self._route(req)
+        except model.BadRequest as exc:
+            return _reply(400, {"errors": [exc.error]})
+
+    def _route(self, req: Request) -> Reply:
+        rest = req.path[len(PREFIX) :].rstrip("/")
+        method = req.method
+        if rest == "/accounts":
+            if method == "GET":
+                return self._list(req)
+            if method == "POST":
+                return self._create(req)
+        elif rest.startswith("/accounts/") and rest.count("/") == 2:
+            config_id = _config_id(rest.split("/")[2])
+            if method == "GET":
+                return self._get(config_id)
+            if method == "PATCH":
+                return self._patch(config_id, req)
+            if method == "DELETE":
+                return self._delete(config_id)
+        elif rest == "/available_namespaces" and method == "GET":
+            return _singleton("namespaces", "namespaces", list(NAMESPACES))
+        elif rest == "/generate_new_external_id" and method == "POST":
+            return _singleton("external_id", "external_id", model.new_external_id())
+        elif rest == "/logs/services" and method == "GET":
+            return _singleton("logs_services", "logs_services", list(LOGS_SERVICES))
+        elif rest.startswith("/iam_permissions") and method == "GET":
+            permissions = {
+                "/iam_permissions": IAM_PERMISSIONS_STANDARD + IAM_PERMISSIONS_RESOURCE_COLLECTION,
+                "/iam_permissions/standard": IAM_PERMISSIONS_STANDARD,
+                "/iam_permissions/resource_collection": IAM_PERMISSIONS_RESOURCE_COLLECTION,
+            }.get(rest)
+            if permissions is not None:
+                return _singleton("permissions", "permissions", list(permissions))
+        else:
+            return _error(404, "Not Found", f"no such endpoint: {req.path}")
+        return _error(405, "Method Not Allowed", f"{method} is not allowed on {req.path}")
+
+    def _list(self, req: Request) -> Reply:
+        wanted = req.query.get("aws_account_id", [None])[0]
+        with self._store.view() as doc:
+            records = sorted(doc["datadog"]["accounts"].values(), key=lambda r: r["created_ns"])
+            data = [
+                model.render(r, nanoseconds=False)
+                for r in records
+                if wanted is None or r["attributes"]["aws_account_id"] == wanted
+            ]
+        return _reply(200, {"data": data})
+
+    def _create(self, req: Request) -> Reply:
+        data = _data(req)
+        attrs = model.clean_attributes(data.get("attributes"), creating=True)
+        if self._shuffle:
+            model.shuffle(attrs)
+        full = model.merge(model.defaults(), attrs)
+        auth = full["auth_config"]
+        if "role_name" in auth and "external_id" not in auth:
+            auth["external_id"] = model.new_external_id()
+        with self._store.update() as doc:
+            accounts = doc["datadog"]["accounts"]
+            if any(
+                r["attributes"]["aws_account_id"] == full["aws_account_id"]
+                for r in accounts.values()
+            ):
+                return _error(
+                    409, "Account already exists", "AWS account with provided id already exists"
+                )
+            now = time.time_ns()
+            record = {
+                "id": str(uuid.uuid4()),
+                "attributes": full,
+                "created_ns": now,
+                "modified_ns": now,
+            }
+            accounts[record["id"]] = record
+        return _reply(200, {"data": model.render(record, nanoseconds=True)})
+
+    def _get(self, config_id: str) -> Reply:
+        with self._store.view() as doc:
+            record = doc["datadog"]["accounts"].get(config_id)
+            if record is None:
+                return _not_found()
+            return _reply(200, {"data": model.render(record, nanoseconds=False)})
+
+    def _patch(self, config_id: str, req: Request) -> Reply:
+        data = _data(req)
+        if data.get("id") not in (None, config_id):
+            raise model.generic("data.id does not match the config ID in the path")
+        attrs = model.clean_attributes(data.get("attributes"), creating=False)
+        if self._shuffle:
+            model.shuffle(attrs)
+        with self._store.update() as doc:
+            record = doc["datadog"]["accounts"].get(config_id)
+            if record is None:
+                return _not_found()
+            old = record["attributes"]
+            if attrs["aws_account_id"] != old["aws_account_id"]:
+                # Not documented; the sandbox treats the AWS account ID as the config's identity.
+                raise model.generic("cannot change the AWS account ID of an account config")
+            if "auth_config" in attrs and model.auth_kind(attrs) != model.auth_kind(old):
+                raise model.generic("cannot switch between role and key based auth")
+            record["attributes"] = model.merge(old, attrs)
+            record["modified_ns"] = time.time_ns()
+        return _reply(200, {"data": model.render(record, nanoseconds=True)})
+
+    def _delete(self, config_id: str) -> Reply:
+        with self._store.update() as doc:
+            if doc["datadog"]["accounts"].pop(config_id, None) is None:
+                return _not_found()
+        return Reply(204)
+
+
+def _not_found() -> Reply:
+    return _error(404, "Account not found", "AWS account with provided id is not integrated")
+
+
+def _config_id(segment: str) -> str:
+    text = unquote(segment)
+    # Terraform sends the id wrapped in double quotes and the real API accepts that.
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        text = text[1:-1]
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        raise model.BadRequest(
+            {
+                "status": "400",
+                "title": "Invalid Parameter",
+                "detail": 'invalid parameter "aws_account_config_id" in "path"; '
+                'expected type "uuid"',
+            }
+        ) from None
+
+
+def _data(req: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(req.body or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise model.invalid("body", "expected a JSON document") from None
+    if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+        raise model.invalid("data", "expected an object")
+    data: dict[str, Any] = body["data"]
+    if data.get("type") != "account":
+        raise model.invalid("data.type", 'expected "account"')
+    return data

@@ -1,0 +1,107 @@
+"""HTTP plumbing: one loopback server speaking both APIs, with latency, faults and rate limits.
+
+Routing: ``/api/v2/integration/aws/...`` is Datadog; ``POST /`` with an ``X-Amz-Target``
+header is CloudWatch Logs; ``/_sandbox/...`` are the sandbox's own controls.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from reconciler.sandbox import admin, datadog, logs
+from reconciler.sandbox.faults import Fault, FaultPlan
+from reconciler.sandbox.options import SandboxOptions
+from reconciler.sandbox.ratelimit import RateLimiter
+from reconciler.sandbox.store import Store
+from reconciler.sandbox.wire import Reply, Request, json_reply
+
+log = logging.getLogger("reconciler.sandbox")
+
+
+class App:
+    """Everything behind the socket: turns a Request into a Reply."""
+
+    def __init__(self, options: SandboxOptions, store: Store) -> None:
+        self.options = options
+        self.store = store
+        self.faults = FaultPlan(
+            seed=options.seed,
+            error_rate=options.error_rate,
+            throttle_rate=options.throttle_rate,
+            drop_rate=options.drop_rate,
+        )
+        self.datadog = datadog.DatadogApi(
+            store,
+            RateLimiter(options.rate_limit, options.rate_period),
+            shuffle_lists=options.shuffle_lists,
+        )
+        self.logs = logs.LogsApi(store, provisioning_seconds=options.provisioning_seconds)
+
+    def respond(self, req: Request) -> Reply:
+        if req.path.startswith(admin.PREFIX + "/"):
+            return admin.handle(self.store, req)
+        is_datadog = req.path == datadog.PREFIX or req.path.startswith(datadog.PREFIX + "/")
+        is_logs = req.method == "POST" and req.path == "/" and "x-amz-target" in req.headers
+        if not (is_datadog or is_logs):
+            return json_reply(
+                404, {"error": f"nothing here: {req.method} {req.path}"}, "application/json"
+            )
+        if self.options.latency_ms:
+            time.sleep(self.options.latency_ms / 1000)
+        fault, rng = self.faults.next()
+        if fault is Fault.DROP:
+            return Reply(0, drop=True)
+        if is_datadog:
+            return self.datadog.handle(req, fault, rng)
+        return self.logs.handle(req, fault)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: SandboxHTTPServer
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        split = urlsplit(self.path)
+        req = Request(
+            method=self.command,
+            path=split.path,
+            query=parse_qs(split.query),
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+        )
+        try:
+            reply = self.server.app.respond(req)
+        except Exception:
+            log.exception("sandbox error on %s %s", req.method, req.path)
+            reply = json_reply(500, {"error": "sandbox internal error"}, "application/json")
+        if reply.drop:
+            log.info("%s %s -> connection dropped", req.method, req.path)
+            self.close_connection = True
+            return
+        self.send_response(reply.status)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        if reply.body:
+            self.wfile.write(reply.body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+    def log_message(self, format: str, *args: object) -> None:
+        # Only the request line and status: never headers (they carry keys) or bodies.
+        log.info("%s", format % args)
+
+
+class SandboxHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        super().__init__((app.options.host, app.options.port), _Handler)

@@ -1,0 +1,96 @@
+"""The sandbox's cloud, kept as one JSON document under the data directory.
+
+Every change is written at once and atomically (temp file, fsync, os.replace), so a second
+process or a later run sees either the old or the new cloud, never half of one. One lock
+serialises all access from the server's threads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import StateError
+
+FILE_NAME = "sandbox.json"
+FORMAT_VERSION = 1
+
+Document = dict[str, Any]
+
+
+def _empty() -> Document:
+    return {"version": FORMAT_VERSION, "datadog": {"accounts": {}}, "logs": {"integrations": {}}}
+
+
+class Store:
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / FILE_NAME
+        self._lock = threading.RLock()
+        self._doc = self._load()
+
+    def _load(self) -> Document:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return _empty()
+        except OSError as exc:
+            raise StateError(
+                f"cannot read the sandbox data: {exc.strerror}", file=str(self.path)
+            ) from None
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise StateError(
+                f"the sandbox data is not valid JSON ({exc.msg})",
+                file=str(self.path),
+                line=exc.lineno,
+            ) from None
+        if not isinstance(doc, dict) or doc.get("version") != FORMAT_VERSION:
+            raise StateError(
+                f"the sandbox data is not format version {FORMAT_VERSION}; "
+                "delete it to start afresh",
+                file=str(self.path),
+            )
+        base = _empty()
+        for section in ("datadog", "logs"):
+            if isinstance(doc.get(section), dict):
+                base[section].update(doc[section])
+        return base
+
+    @contextmanager
+    def view(self) -> Iterator[Document]:
+        """Read under the lock. Do not change the document here."""
+        with self._lock:
+            yield self._doc
+
+    @contextmanager
+    def update(self) -> Iterator[Document]:
+        """Change under the lock; written to disk when the block ends without an exception.
+
+        Changes are made on a copy, so a failing handler leaves the cloud as it was.
+        """
+        with self._lock:
+            draft = json.loads(json.dumps(self._doc))
+            yield draft
+            self._write(draft)
+            self._doc = draft
+
+    def _write(self, doc: Document) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".sandbox-", suffix=".tmp", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(doc, fh, indent=2, sort_keys=True)
+                fh.write("\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
