@@ -510,6 +510,68 @@ def schema() -> None:
     sys.stdout.write(json.dumps(config_schema(), indent=2, sort_keys=True) + "\n")
 
 
+@app.command("import")
+@handle_errors
+def import_(
+    path: PathArg = Path("."),
+    to: Annotated[
+        Path, typer.Option("--to", help="TOML file to append the imported tables to.")
+    ] = Path("imported.toml"),
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="Import only this object: its kind...")
+    ] = None,
+    remote_id: Annotated[
+        str | None, typer.Option("--id", help="...and its id (Datadog config UUID or name).")
+    ] = None,
+    sandbox: SandboxOpt = False,
+) -> None:
+    """Adopt live objects that are in neither the configuration nor the state."""
+    from reconciler.engine import make_plan
+    from reconciler.importer import import_objects
+
+    if (kind is None) != (remote_id is None):
+        raise ReconcilerError("--kind and --id go together")
+    console = Console(highlight=False)
+    with _sandbox_env(sandbox) as url:
+        session = Session(path, url)
+
+        async def work(s: Session) -> list[str]:
+            with s.backend.lock("import"):
+                planned = await make_plan(s.config, s.backend, s.kinds)
+                wanted = {(u.kind, u.remote_id) for u in planned.plan.unmanaged}
+                if kind is not None:
+                    if kind not in s.kinds:
+                        raise ReconcilerError(f"unknown kind {kind}")
+                    if (kind, remote_id) not in wanted:
+                        raise ReconcilerError(
+                            f"no unmanaged {kind} with id {remote_id} (it is already managed "
+                            "or does not exist)"
+                        )
+                    wanted = {(kind, remote_id or "")}
+                objects = [
+                    (k, o)
+                    for k, found in sorted(planned.observed.items())
+                    for o in found
+                    if (k, o.remote_id) in wanted
+                ]
+                if not objects:
+                    return []
+                taken: dict[str, set[str]] = {}
+                for res in s.config.resources.values():
+                    taken.setdefault(res.kind, set()).add(res.name)
+                state = planned.state
+                added = import_objects(objects, s.kinds, state, to, taken)
+                state.serial += 1
+                s.backend.write(state)
+                return added
+
+        added = _run(work, session)
+    if not added:
+        console.print("Nothing to import: every live object is managed.")
+    for address in added:
+        console.print(f"Imported {escape(address)} into {escape(str(to))}")
+
+
 def _state_backend(path: Path, sandbox: bool) -> Any:
     return _backend(None if sandbox else _load(path), sandbox)
 

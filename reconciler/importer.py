@@ -1,0 +1,99 @@
+"""Import: adopt live objects that are in neither the configuration nor the state.
+
+For each one, the kind writes a TOML table that declares it; the table is appended to a file
+the user names (with tomlkit, so existing comments and formatting stay as they are) and the
+object is recorded in the state as if that table had just been applied. A plan run right after
+is empty. Values an API never returns (secrets, write-only members) cannot be read: the kind
+writes ``${env:...}`` references or leaves them for the user, and they are assumed to match.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from pydantic import ValidationError
+
+from reconciler.errors import ConfigError
+from reconciler.kinds.base import Observed, ResourceKind
+from reconciler.planner import digest_secrets
+from reconciler.state.base import ResourceState, State
+
+
+def resource_name(natural_key: str, taken: set[str]) -> str:
+    base = re.sub(r"[^A-Za-z0-9_-]+", "_", natural_key.rsplit("/", 1)[-1]).strip("_") or "imported"
+    if not re.match(r"^[A-Za-z_]", base):
+        base = f"r_{base}"
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}_{n}", n + 1
+    return name
+
+
+def import_objects(
+    objects: list[tuple[str, Observed]],
+    kinds: Mapping[str, ResourceKind],
+    state: State,
+    target: Path,
+    taken: Mapping[str, set[str]],
+    env: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Write TOML for ``objects`` (kind, observed) into ``target`` and record them in
+    ``state`` (not yet saved). Returns the new addresses."""
+    doc = tomlkit.parse(target.read_text()) if target.exists() else tomlkit.document()
+    added: list[str] = []
+    entries: dict[str, ResourceState] = {}
+    for kind_name, obj in objects:
+        kind = kinds[kind_name]
+        names = set(taken.get(kind_name, set()))
+        if kind_name in doc:
+            names |= set(doc[kind_name])  # type: ignore[arg-type]
+        name = resource_name(obj.natural_key, names)
+        table = kind.spec_table(obj)
+        address = f"{kind_name}.{name}"
+        try:
+            spec = kind.spec.model_validate(table, context={"env": env} if env else None)
+        except ValidationError as err:
+            first = err.errors()[0]
+            field = ".".join(str(x) for x in first["loc"])
+            raise ConfigError(
+                f"cannot import {obj.natural_key}: {first['msg']}", address=address, field=field
+            ) from None
+        if kind_name not in doc:
+            doc.add(kind_name, tomlkit.table(is_super_table=True))
+        parent: Any = doc[kind_name]
+        parent.add(name, _to_toml(table))
+        entries[address] = ResourceState(
+            kind=kind_name,
+            remote_id=obj.remote_id,
+            natural_key=obj.natural_key,
+            last_applied=digest_secrets(kind.desired_values(spec), state.key_bytes),
+            fingerprint=obj.fingerprint,
+            options=kind.options(spec),
+            prevent_destroy=spec.lifecycle.prevent_destroy,
+        )
+        added.append(address)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(tomlkit.dumps(doc))
+    state.resources.update(entries)
+    state.resources = dict(sorted(state.resources.items()))
+    return added
+
+
+def _to_toml(table: dict[str, Any]) -> Any:
+    out = tomlkit.table()
+    nested = {k: v for k, v in table.items() if isinstance(v, dict)}
+    for key, value in table.items():
+        if key not in nested:
+            out.add(key, value)
+    for key, value in nested.items():
+        if all(not isinstance(v, dict) for v in value.values()) and len(value) <= 2:
+            inline = tomlkit.inline_table()
+            inline.update(value)
+            out.add(key, inline)
+        else:
+            out.add(key, _to_toml(value))
+    return out
