@@ -1,0 +1,313 @@
+"""The pull-request view: markdown that always fits in one comment.
+
+Layout: the summary line, the warning block (every address destroyed or replaced), the
+changes, drift, unmanaged objects, then the plan file digest. When the whole does not fit in
+``limit`` characters, the detail shrinks in steps (see ``LEVELS``); the summary, the warning
+block and the digest line are never cut, except that a warning block too long on its own
+collapses to counts plus the first addresses.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from reconciler.model import Plan
+from reconciler.render.human import NO_CHANGES, NO_DRIFT
+from reconciler.render.json_plan import plan_to_json
+from reconciler.render.lines import (
+    ORDER,
+    Line,
+    action_of,
+    describe,
+    describe_drift,
+    is_long,
+    reason,
+    resource_lines,
+)
+from reconciler.render.values import clean_text, format_items, format_value
+
+GITHUB_COMMENT_LIMIT = 65536
+MIN_LIMIT = 1024
+
+# Detail levels, tried in order until the text fits.
+FULL = 0  # every field, unchanged ones included
+CHANGED = 1  # changed fields only
+PATHS = 2  # changed paths only, no values
+LISTS = 3  # a plain list of addresses per action
+TRUNCATED = 4  # those lists cut short with "... and N more"
+LEVELS = (FULL, CHANGED, PATHS, LISTS)
+
+_HEADINGS = {
+    "import": "will be imported",
+    "create": "will be created",
+    "update": "will be updated in-place",
+    "replace": "must be replaced",
+    "delete": "will be destroyed",
+}
+_TRAILER_ROOM = len("- ... and 9999999999 more\n")
+_BACKTICKS = re.compile(r"`+")
+
+
+def _code(text: str) -> str:
+    return f"<code>{html.escape(text)}</code>"
+
+
+def _fence(body: str) -> str:
+    longest = max((len(m) for m in _BACKTICKS.findall(body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}diff\n{body}{fence}\n"
+
+
+def _actionable(view: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        e
+        for e in view["resource_changes"]
+        if e["change"]["actions"] != ["no-op"] or "importing" in e["change"]
+    ]
+
+
+# -- the head: summary and warning -------------------------------------------------------
+
+
+def _destroyed(view: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    conflicts = set(view["prevent_destroy_conflicts"])
+    return [
+        (e["address"], action_of(e), e["address"] in conflicts)
+        for e in _actionable(view)
+        if action_of(e) in ("delete", "replace")
+    ]
+
+
+def _warning_item(address: str, action: str, conflict: bool) -> str:
+    text = f"> - {_code(address)} {_HEADINGS[action]}"
+    if conflict:
+        text += " (**lifecycle.prevent_destroy is set on it**)"
+    return text + "\n"
+
+
+def _warning(view: dict[str, Any], budget: int | None) -> str:
+    destroyed = _destroyed(view)
+    if not destroyed:
+        return ""
+    conflicts = sum(1 for *_, c in destroyed if c)
+    opening = "> [!WARNING]\n"
+    count = f"{len(destroyed)} resource{'s' if len(destroyed) != 1 else ''}"
+    protected = f" ({conflicts} protected by lifecycle.prevent_destroy)" if conflicts else ""
+    full = (
+        opening
+        + f"> This plan destroys or replaces {count}{protected}:\n"
+        + "".join(_warning_item(*d) for d in destroyed)
+        + "\n"
+    )
+    if budget is None or len(full) <= budget:
+        return full
+    # Too long even alone: counts, then as many addresses as fit, protected ones first.
+    ordered = sorted(destroyed, key=lambda d: (not d[2], d[0]))
+    text = opening + f"> This plan destroys or replaces {count}{protected}. The first ones:\n"
+    shown = 0
+    for item in ordered:
+        line = _warning_item(*item)
+        if len(text) + len(line) + _TRAILER_ROOM + 1 > budget:
+            break
+        text += line
+        shown += 1
+    if shown < len(ordered):
+        text += f"> - ... and {len(ordered) - shown} more\n"
+    return text + "\n"
+
+
+def _summary(view: dict[str, Any]) -> str:
+    text = str(view["summary"]["line"]) + "\n\n"
+    if view["refresh_only"]:
+        drifted = len(view["resource_drift"])
+        if not drifted:
+            return text + NO_DRIFT + "\n\n"
+        plural = "s" if drifted != 1 else ""
+        return text + f"Refresh-only plan: {drifted} object{plural} changed outside reconciler.\n\n"
+    if not _actionable(view):
+        text += NO_CHANGES + "\n\n"
+    return text
+
+
+# -- per-resource detail --------------------------------------------------------------------
+
+
+def _value_lines(op: str, path: str, value: Any, mask: Any, tail: str) -> list[str]:
+    if isinstance(value, list) and is_long(value, mask):
+        items = [f"{op}     {item},\n" for item in format_items(value, mask)]
+        return [f"{op} {path}: [{tail}\n", *items, f"{op}   ]\n"]
+    return [f"{op} {path}: {format_value(value, mask)}{tail}\n"]
+
+
+def _diff_lines(line: Line, level: int) -> list[str]:
+    tail = "  # forces replacement" if line.forces_replacement else ""
+    if level >= PATHS:
+        return [f"{'!' if line.op == '~' else line.op} {line.path}{tail}\n"]
+    if line.op == " ":
+        return _value_lines(" ", line.path, line.after, line.after_mask, "")
+    if line.op == "+":
+        return _value_lines("+", line.path, line.after, line.after_mask, tail)
+    if line.op == "-":
+        return _value_lines("-", line.path, line.before, line.before_mask, tail)
+    both_lists = isinstance(line.before, list) and isinstance(line.after, list)
+    if both_lists and (
+        is_long(line.before, line.before_mask) or is_long(line.after, line.after_mask)
+    ):
+        before = format_items(line.before, line.before_mask)
+        after = format_items(line.after, line.after_mask)
+        remaining = list(before)
+        out = [f"  {line.path}: [{tail}\n"]
+        for item in after:
+            if item in remaining:
+                remaining.remove(item)
+                out.append(f"      {item},\n")
+            else:
+                out.append(f"+     {item},\n")
+        out.extend(f"-     {item},\n" for item in remaining)
+        return [*out, "    ]\n"]
+    return [
+        *_value_lines("-", line.path, line.before, line.before_mask, ""),
+        *_value_lines("+", line.path, line.after, line.after_mask, tail),
+    ]
+
+
+def _details(summary: str, notes: list[str], lines: list[Line], level: int) -> str:
+    text = f"<details><summary>{summary}</summary>\n\n"
+    text += "".join(f"{note}\n\n" for note in notes)
+    body = "".join(part for line in lines for part in _diff_lines(line, level))
+    if body:
+        text += _fence(body) + "\n"
+    return text + "</details>\n"
+
+
+def _change_notes(entry: dict[str, Any]) -> list[str]:
+    """Notes as HTML-safe markdown."""
+    notes: list[str] = []
+    why = reason(entry)
+    if why:
+        notes.append(f"Because {_code(why)}.")
+    if "importing" in entry["change"]:
+        notes.append(f"Imported from {_code(entry['change']['importing']['id'])}.")
+    if entry["prevent_destroy"] and action_of(entry) in ("delete", "replace"):
+        notes.append("lifecycle.prevent_destroy is set on this resource.")
+    return notes
+
+
+def _change_detail(entry: dict[str, Any], level: int) -> str:
+    summary = f"{_code(entry['address'])} {describe(entry)}"
+    lines = resource_lines(entry, unchanged=level == FULL)
+    return _details(summary, _change_notes(entry), lines, level)
+
+
+def _drift_detail(entry: dict[str, Any], level: int) -> str:
+    summary = f"{_code(entry['address'])} {describe_drift(entry)}"
+    gone = entry["change"]["actions"] == ["delete"]
+    notes = ["It no longer exists; it was deleted outside reconciler."] if gone else []
+    return _details(summary, notes, resource_lines(entry), level)
+
+
+# -- sections -------------------------------------------------------------------------------
+
+Group = tuple[str, list[str]]  # a heading and its items, for the list levels
+
+
+def _groups(view: dict[str, Any]) -> list[Group]:
+    groups: list[Group] = []
+    if not view["refresh_only"]:
+        by_action: dict[str, list[str]] = {}
+        for e in _actionable(view):
+            by_action.setdefault(action_of(e), []).append(f"- {_code(e['address'])}\n")
+        for action in ORDER:
+            if action in by_action:
+                heading = f"**{_HEADINGS[action]}** ({len(by_action[action])}):\n\n"
+                if not groups:
+                    heading = "### Changes\n\n" + heading
+                groups.append((heading, by_action[action]))
+    drift = view["resource_drift"]
+    if drift:
+        items = [f"- {_code(e['address'])} {describe_drift(e)}\n" for e in drift]
+        groups.append(("\n### Objects changed outside reconciler\n\n", items))
+    groups.extend(_unmanaged_group(view))
+    return groups
+
+
+def _unmanaged_group(view: dict[str, Any]) -> list[Group]:
+    if not view["unmanaged"]:
+        return []
+    items = [
+        f"- {clean_text(u['type'])} {_code(u['natural_key'])} (id {_code(u['remote_id'])})\n"
+        for u in view["unmanaged"]
+    ]
+    heading = (
+        "\n### Unmanaged\n\nThese exist remotely but are in neither the configuration nor the "
+        "state; reconciler never touches them.\n\n"
+    )
+    return [(heading, items)]
+
+
+def _detailed(view: dict[str, Any], level: int) -> str:
+    text = ""
+    if not view["refresh_only"]:
+        entries = _actionable(view)
+        if entries:
+            text += "### Changes\n\n" + "".join(_change_detail(e, level) for e in entries)
+    if view["resource_drift"]:
+        text += "\n### Objects changed outside reconciler\n\n"
+        text += "".join(_drift_detail(e, level) for e in view["resource_drift"])
+    for heading, items in _unmanaged_group(view):
+        text += heading + "".join(items)
+    return text
+
+
+def _listed(groups: list[Group]) -> str:
+    return "".join(heading + "".join(items) for heading, items in groups)
+
+
+def _truncated(groups: list[Group], budget: int) -> str:
+    out = ""
+    for i, (heading, items) in enumerate(groups):
+        # Keep room for every later heading and its "... and N more" line.
+        later = sum(len(h) + _TRAILER_ROOM for h, _ in groups[i + 1 :])
+        if len(out) + len(heading) + _TRAILER_ROOM + later > budget:
+            continue
+        out += heading
+        shown = 0
+        for item in items:
+            if len(out) + len(item) + _TRAILER_ROOM + later > budget:
+                break
+            out += item
+            shown += 1
+        if shown < len(items):
+            out += f"- ... and {len(items) - shown} more\n"
+    return out
+
+
+def _body(view: dict[str, Any], budget: int) -> str:
+    for level in (FULL, CHANGED, PATHS):
+        text = _detailed(view, level)
+        if len(text) <= budget:
+            return text
+    text = _listed(_groups(view))
+    if len(text) <= budget:
+        return text
+    return _truncated(_groups(view), budget)
+
+
+def render_markdown(
+    plan: Plan, *, plan_digest: str | None, limit: int = GITHUB_COMMENT_LIMIT
+) -> str:
+    if limit < MIN_LIMIT:
+        raise ValueError(f"markdown limit must be at least {MIN_LIMIT} characters, got {limit}")
+    view = plan_to_json(plan)
+    footer = f"\nPlan file digest: {clean_text(plan_digest)}\n" if plan_digest else ""
+    head = _summary(view)
+    if not view["refresh_only"]:
+        warning = _warning(view, None)
+        if len(head) + len(warning) + len(footer) > limit:
+            warning = _warning(view, limit - len(head) - len(footer) - _TRAILER_ROOM)
+        head += warning
+    text = head + _body(view, limit - len(head) - len(footer)) + footer
+    # Only an absurdly long digest string could still overflow; the limit is a hard promise.
+    return text if len(text) <= limit else text[:limit]
