@@ -1,0 +1,270 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from reconciler.config import load_config
+from reconciler.errors import ConfigErrors
+from reconciler.kinds.datadog_spec import DatadogAwsAccountSpec
+from reconciler.registry import KINDS
+
+ENV = {"LEGACY_AWS_SECRET": "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"}
+
+
+def base(**overrides: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "aws_account_id": "123456789012",
+        "auth_config": {"role_name": "DatadogIntegrationRole"},
+    }
+    spec.update(overrides)
+    return spec
+
+
+def only_error(data: dict[str, Any]) -> tuple[tuple[str | int, ...], str]:
+    with pytest.raises(ValidationError) as info:
+        DatadogAwsAccountSpec.model_validate(data, context={"env": ENV})
+    errors = info.value.errors()
+    assert len(errors) == 1, errors
+    return tuple(errors[0]["loc"]), errors[0]["msg"]
+
+
+def test_minimal_spec_is_valid() -> None:
+    spec = DatadogAwsAccountSpec.model_validate(base())
+    assert spec.aws_partition == "aws"
+
+
+def test_integer_account_id_gets_a_hint_to_quote_it() -> None:
+    loc, msg = only_error(base(aws_account_id=123456789012))
+    assert loc == ("aws_account_id",)
+    assert msg == 'must be a quoted string: aws_account_id = "123456789012"'
+
+
+@pytest.mark.parametrize("value", ["12345678901", "1234567890123", "12345678901a", ""])
+def test_account_id_must_be_12_digits(value: str) -> None:
+    loc, msg = only_error(base(aws_account_id=value))
+    assert loc == ("aws_account_id",)
+    assert msg == f"'{value}' is not an AWS account ID (12 digits)"
+
+
+def test_partition_enum() -> None:
+    loc, msg = only_error(base(aws_partition="aws-invalid"))
+    assert loc == ("aws_partition",)
+    assert "'aws', 'aws-cn' or 'aws-us-gov'" in msg
+
+
+def test_auth_needs_one_branch() -> None:
+    assert only_error(base(auth_config={})) == (
+        ("auth_config",),
+        "set exactly one of role_name or access_key_id (got neither)",
+    )
+
+
+def test_auth_refuses_both_branches() -> None:
+    auth = {
+        "role_name": "R",
+        "access_key_id": "AKIAEXAMPLE",
+        "secret_access_key": "${env:LEGACY_AWS_SECRET}",
+    }
+    assert only_error(base(auth_config=auth)) == (
+        ("auth_config",),
+        "set exactly one of role_name or access_key_id (got both)",
+    )
+
+
+def test_access_key_needs_secret() -> None:
+    assert only_error(base(auth_config={"access_key_id": "AKIAEXAMPLE"})) == (
+        ("auth_config",),
+        "access_key_id requires secret_access_key",
+    )
+
+
+def test_secret_needs_access_key() -> None:
+    auth = {"role_name": "R", "secret_access_key": "${env:LEGACY_AWS_SECRET}"}
+    assert only_error(base(auth_config=auth)) == (
+        ("auth_config",),
+        "secret_access_key requires access_key_id",
+    )
+
+
+def test_external_id_only_with_role() -> None:
+    auth = {
+        "access_key_id": "AKIAEXAMPLE",
+        "secret_access_key": "${env:LEGACY_AWS_SECRET}",
+        "external_id": "0123456789abcdef0123456789abcdef",
+    }
+    assert only_error(base(auth_config=auth)) == (
+        ("auth_config",),
+        "external_id is only used with role_name",
+    )
+
+
+def test_literal_secret_is_refused_without_echoing_it() -> None:
+    secret = ENV["LEGACY_AWS_SECRET"]
+    auth = {"access_key_id": "AKIAEXAMPLE", "secret_access_key": secret}
+    loc, msg = only_error(base(auth_config=auth))
+    assert loc == ("auth_config", "secret_access_key")
+    assert "env:NAME" in msg
+    assert secret not in msg
+
+
+@pytest.mark.parametrize("length, ok", [(0, False), (1, True), (576, True), (577, False)])
+def test_role_name_length(length: int, ok: bool) -> None:
+    data = base(auth_config={"role_name": "r" * length})
+    if ok:
+        DatadogAwsAccountSpec.model_validate(data)
+    else:
+        loc, msg = only_error(data)
+        assert loc == ("auth_config", "role_name")
+        assert "576" in msg or "at least 1" in msg
+
+
+def test_regions_need_one_branch() -> None:
+    both = {"include_all": True, "include_only": ["us-east-1"]}
+    assert only_error(base(aws_regions=both)) == (
+        ("aws_regions",),
+        "set exactly one of include_all or include_only (got both)",
+    )
+
+
+def test_include_all_must_be_true() -> None:
+    loc, msg = only_error(base(aws_regions={"include_all": False}))
+    assert loc == ("aws_regions", "include_all")
+    assert msg == "include_all can only be true; use include_only to list regions"
+
+
+def test_xray_include_all_must_be_true() -> None:
+    loc, msg = only_error(base(traces_config={"xray_services": {"include_all": False}}))
+    assert loc == ("traces_config", "xray_services", "include_all")
+    assert "use include_only = [] to collect no services" in msg
+
+
+@pytest.mark.parametrize(
+    "region",
+    ["us-east-1", "eu-central-2", "ap-southeast-5", "il-central-1", "mx-central-1", "ca-west-1"],
+)
+def test_real_regions_are_accepted(region: str) -> None:
+    DatadogAwsAccountSpec.model_validate(base(aws_regions={"include_only": [region]}))
+
+
+@pytest.mark.parametrize("region", ["us-east", "US-EAST-1", "useast1", "us-east-1a"])
+def test_region_shape(region: str) -> None:
+    loc, msg = only_error(base(aws_regions={"include_only": ["eu-west-1", region]}))
+    assert loc == ("aws_regions", "include_only", 1)
+    assert msg == f"'{region}' is not an AWS region name (like us-east-1)"
+
+
+def test_region_must_be_in_the_partition() -> None:
+    loc, msg = only_error(base(aws_regions={"include_only": ["cn-north-1"]}))
+    assert loc == ("aws_regions",)
+    assert msg == "region cn-north-1 is not in partition aws"
+    DatadogAwsAccountSpec.model_validate(
+        base(aws_partition="aws-us-gov", aws_regions={"include_only": ["us-gov-west-1"]})
+    )
+
+
+def test_lambda_arn_shape() -> None:
+    good = "arn:aws:lambda:us-east-1:123456789012:function:DatadogForwarder"
+    versioned = good + ":7"
+    lambdas = [good, versioned, "arn:aws:lambda:us-east-1:123456789012:DatadogForwarder"]
+    data = base(logs_config={"lambda_forwarder": {"lambdas": lambdas}})
+    loc, msg = only_error(data)
+    assert loc == ("logs_config", "lambda_forwarder", "lambdas", 2)
+    assert msg.startswith("'arn:aws:lambda:us-east-1:123456789012:DatadogForwarder' is not a")
+
+
+def test_lambda_arn_partition_matches_the_account() -> None:
+    arn = "arn:aws-cn:lambda:cn-north-1:123456789012:function:fwd"
+    loc, msg = only_error(base(logs_config={"lambda_forwarder": {"lambdas": [arn]}}))
+    assert loc == ("logs_config",)
+    assert msg == f"{arn} is not in partition aws"
+
+
+def test_namespace_filters_need_one_branch() -> None:
+    metrics = {"namespace_filters": {"include_only": ["AWS/EC2"], "exclude_only": ["AWS/SQS"]}}
+    assert only_error(base(metrics_config=metrics)) == (
+        ("metrics_config", "namespace_filters"),
+        "set exactly one of exclude_only or include_only (got both)",
+    )
+
+
+@pytest.mark.parametrize(
+    "where, metrics",
+    [
+        (
+            ("namespace_filters", "include_only", 0),
+            {"namespace_filters": {"include_only": ["EC2"]}},
+        ),
+        (("tag_filters", 0, "namespace"), {"tag_filters": [{"namespace": "EC2", "tags": []}]}),
+        (
+            ("metric_name_filters", 0, "namespace"),
+            {"metric_name_filters": [{"namespace": "EC2", "include_only": ["x"]}]},
+        ),
+    ],
+)
+def test_namespaces_start_with_aws(where: tuple[str | int, ...], metrics: dict[str, Any]) -> None:
+    loc, msg = only_error(base(metrics_config=metrics))
+    assert loc == ("metrics_config", *where)
+    assert msg == "'EC2' is not a CloudWatch namespace; names start with AWS/ (like AWS/EC2)"
+
+
+def test_metric_name_filter_needs_one_branch() -> None:
+    metrics = {"metric_name_filters": [{"namespace": "AWS/EC2"}]}
+    assert only_error(base(metrics_config=metrics)) == (
+        ("metrics_config", "metric_name_filters", 0),
+        "set exactly one of include_only or exclude_only (got neither)",
+    )
+
+
+def test_cspm_requires_extended_collection() -> None:
+    resources = {
+        "cloud_security_posture_management_collection": True,
+        "extended_collection": False,
+    }
+    assert only_error(base(resources_config=resources)) == (
+        ("resources_config",),
+        "cloud_security_posture_management_collection requires extended_collection = true",
+    )
+
+
+def test_unknown_key_is_refused() -> None:
+    loc, _ = only_error(base(metrics_config={"enable": True}))
+    assert loc == ("metrics_config", "enable")
+
+
+def test_json_schema_has_descriptions() -> None:
+    schema = DatadogAwsAccountSpec.model_json_schema()
+    props = schema["properties"]
+    assert props["aws_partition"]["enum"] == ["aws", "aws-cn", "aws-us-gov"]
+    for name, prop in props.items():
+        if name != "lifecycle":  # shared by every kind, defined in kinds.base
+            assert prop.get("description"), name
+    for name, definition in schema["$defs"].items():
+        if name == "Lifecycle":
+            continue
+        for field, prop in definition.get("properties", {}).items():
+            assert prop.get("description"), f"{name}.{field}"
+
+
+def test_errors_reach_the_user_as_one_line_each(tmp_path: Path) -> None:
+    config = tmp_path / "main.toml"
+    config.write_text(
+        "[datadog_aws_account.prod]\n"
+        "aws_account_id = 123456789012\n"
+        'auth_config = { role_name = "R" }\n'
+        "[datadog_aws_account.prod.resources_config]\n"
+        "cloud_security_posture_management_collection = true\n"
+        "extended_collection = false\n"
+    )
+    with pytest.raises(ConfigErrors) as info:
+        load_config(config, KINDS, env={})
+    lines = str(info.value).splitlines()
+    assert len(lines) == 2, lines
+    assert any(
+        "datadog_aws_account.prod: aws_account_id:" in line and "quoted string" in line
+        for line in lines
+    )
+    assert any("requires extended_collection = true" in line for line in lines)
+    assert all(line.startswith(f"{config}:") for line in lines)
