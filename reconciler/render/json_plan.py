@@ -212,4 +212,4 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
 
 
 def render_json(plan: Plan) -> str:
-    return json.dumps(plan_to_json(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(plan_to_json(plan), indent=2, sort_keys=True, ensure_ascii=False)
