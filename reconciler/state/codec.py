@@ -1,0 +1,66 @@
+"""The state file format on disk: JSON, sorted keys, two-space indent, trailing newline."""
+
+from __future__ import annotations
+
+import json
+from typing import IO, Any
+
+from pydantic import SecretBytes, SecretStr, ValidationError
+
+from reconciler.errors import StateError
+from reconciler.secrets import EnvSecret
+from reconciler.state.base import STATE_FORMAT_VERSION, State
+
+
+def _refuse(value: Any) -> Any:
+    # Anything json cannot store ends the write. A secret reaching this point is a bug
+    # upstream (it should have been turned into a digest); never store it, never print it.
+    if isinstance(value, EnvSecret | SecretStr | SecretBytes):
+        raise StateError("refusing to write a secret value into the state")
+    raise StateError(f"cannot store a value of type {type(value).__name__} in the state")
+
+
+def dump_state(state: State, out: IO[str]) -> None:
+    """Stream ``state`` as JSON into ``out`` (raises ``StateError`` part-way on a bad value)."""
+    json.dump(state.model_dump(), out, indent=2, sort_keys=True, default=_refuse)
+    out.write("\n")
+
+
+def encode_state(state: State) -> bytes:
+    text = json.dumps(state.model_dump(), indent=2, sort_keys=True, default=_refuse)
+    return (text + "\n").encode()
+
+
+def decode_state(data: bytes, where: str) -> State:
+    """Parse a stored state; every problem is a ``StateError`` naming ``where``."""
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise StateError(f"corrupt state: not UTF-8 text (byte {exc.start})", file=where) from None
+    except json.JSONDecodeError as exc:
+        raise StateError(
+            f"corrupt state: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
+            file=where,
+        ) from None
+    if not isinstance(raw, dict):
+        raise StateError(
+            f"corrupt state: expected a JSON object, found {type(raw).__name__}", file=where
+        )
+    version = raw.get("version")
+    if version != STATE_FORMAT_VERSION:
+        shown = "none" if version is None else json.dumps(version)
+        raise StateError(
+            f"unsupported state format version {shown}; this reconciler reads version "
+            f"{STATE_FORMAT_VERSION}",
+            file=where,
+        )
+    try:
+        return State.model_validate(raw)
+    except ValidationError as exc:
+        # No input values: the state holds the digest key.
+        problems = [
+            f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}"
+            for e in exc.errors(include_url=False, include_input=False)
+        ]
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise StateError("corrupt state: " + "; ".join(problems[:3]) + more, file=where) from None
