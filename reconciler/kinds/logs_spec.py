@@ -30,6 +30,7 @@ KMS_ALIAS = re.compile(r"alias/[A-Za-z0-9/_-]{1,250}")
 APPLICATION_ID = re.compile(r"[\.\-_/#A-Za-z0-9]{1,256}")  # API shape OpenSearchApplicationId
 
 MAX_RETENTION_DAYS = 30
+SERVICE_NAMES = {"iam": "an IAM", "kms": "a KMS", "opensearch": "an OpenSearch"}
 
 
 def region_partition(region: str) -> str:
@@ -68,7 +69,7 @@ def _parse_arn(value: str, service: str, example: str, *, regional: bool) -> str
         raise _err(
             "arn_service",
             "expected {what} ARN like {example}, not an ARN of service '{service}'",
-            what=f"an {service.upper()}" if service == "iam" else f"a {service}",
+            what=SERVICE_NAMES.get(service, service),
             example=example,
             service=arn_service,
         )
