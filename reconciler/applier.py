@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from reconciler.desired import Config
+from reconciler.diff import fingerprint
 from reconciler.errors import ReconcilerError
-from reconciler.kinds.base import Observed, ResourceKind
+from reconciler.kinds.base import DiffRules, Observed, ResourceKind
 from reconciler.model import Action, Plan, ResourceChange
 from reconciler.state.base import ResourceState, State, StateBackend
 
@@ -122,13 +123,13 @@ class _Skipped(Exception):
     pass
 
 
-def _entry(change: ResourceChange, obj: Observed) -> ResourceState:
+def _entry(change: ResourceChange, obj: Observed, rules: DiffRules) -> ResourceState:
     return ResourceState(
         kind=change.kind,
         remote_id=obj.remote_id,
         natural_key=change.natural_key,
         last_applied=change.after or {},
-        fingerprint=obj.fingerprint,
+        fingerprint=fingerprint(obj, rules),
         options=change.options,
         prevent_destroy=change.prevent_destroy,
     )
@@ -160,11 +161,11 @@ async def _apply_one(
         values=change.before or {},
     )
     if change.action is Action.NOOP:  # an import that already matches
-        await writer.record(change.address, _entry(change, current))
+        await writer.record(change.address, _entry(change, current, kind.rules))
         return "imported"
     if change.action is Action.UPDATE:
         obj = await kind.update(spec, current, progress)
-        await writer.record(change.address, _entry(change, obj))
+        await writer.record(change.address, _entry(change, obj, kind.rules))
         return "imported and updated" if change.importing else "updated"
     if change.action is Action.REPLACE:
         assert change.remote_id is not None
@@ -175,8 +176,8 @@ async def _apply_one(
         await writer.record(change.address, None)
         progress("creating")
         obj = await kind.create(spec, progress)
-        await writer.record(change.address, _entry(change, obj))
+        await writer.record(change.address, _entry(change, obj, kind.rules))
         return "replaced"
     obj = await kind.create(spec, progress)
-    await writer.record(change.address, _entry(change, obj))
+    await writer.record(change.address, _entry(change, obj, kind.rules))
     return "created"

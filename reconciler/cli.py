@@ -275,7 +275,8 @@ def plan(
     _render(planned.plan, fmt, console, digest)
     if out is not None and fmt.lower() == "human":
         console.print(
-            f"\nSaved the plan to {escape(str(out))}. Apply it with: reconciler apply {escape(str(out))}"
+            f"\nSaved the plan to {escape(str(out))}. "
+            f"Apply it with: reconciler apply {escape(str(out))}"
         )
     if not refresh_only:
         check_prevent_destroy(planned.plan)

@@ -10,13 +10,14 @@ the path of that list, so a plan reads ``tags: [a, b] -> [a, c]`` rather than in
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from typing import Any
 
 from deepdiff import DeepDiff
 
 from reconciler import paths
-from reconciler.kinds.base import DiffRules
+from reconciler.kinds.base import DiffRules, Observed
 from reconciler.model import FieldChange
 
 
@@ -113,3 +114,15 @@ def readable(values: dict[str, Any], rules: DiffRules) -> dict[str, Any]:
         for path in list(paths.expand(pattern, out)):
             paths.remove(out, path)
     return out
+
+
+def fingerprint(obj: Observed, rules: DiffRules) -> str:
+    """Digest of a live object as the rules compare it: list order in set-like fields and
+    other non-meaningful differences do not change it."""
+    blob = json.dumps(
+        {"id": obj.remote_id, "values": normalise(obj.values, rules), "health": obj.health},
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from reconciler import paths
 from reconciler.applier import ApplyReport, Callbacks, apply_plan
 from reconciler.desired import Config
+from reconciler.diff import fingerprint
 from reconciler.errors import PlanError
 from reconciler.kinds.base import Observed, ResourceKind
 from reconciler.model import Action, Plan
@@ -136,7 +137,7 @@ async def check_fresh(
     ]
     live = await asyncio.gather(*reads)
     for change, obj in zip(touched, live, strict=True):
-        now_fp = obj.fingerprint if obj is not None else None
+        now_fp = fingerprint(obj, kinds[change.kind].rules) if obj is not None else None
         if change.remote_id is None and change.action is Action.CREATE:
             continue  # nothing existed at plan time; a create answered 409 adopts safely
         if now_fp != change.fingerprint:

@@ -17,6 +17,7 @@ from typing import Any
 import tomlkit
 from pydantic import ValidationError
 
+from reconciler.diff import fingerprint
 from reconciler.errors import ConfigError
 from reconciler.kinds.base import Observed, ResourceKind
 from reconciler.planner import digest_secrets
@@ -50,7 +51,7 @@ def import_objects(
         kind = kinds[kind_name]
         names = set(taken.get(kind_name, set()))
         if kind_name in doc:
-            names |= set(doc[kind_name])  # type: ignore[arg-type]
+            names |= set(doc[kind_name])
         name = resource_name(obj.natural_key, names)
         table = kind.spec_table(obj)
         address = f"{kind_name}.{name}"
@@ -71,7 +72,7 @@ def import_objects(
             remote_id=obj.remote_id,
             natural_key=obj.natural_key,
             last_applied=digest_secrets(kind.desired_values(spec), state.key_bytes),
-            fingerprint=obj.fingerprint,
+            fingerprint=fingerprint(obj, kind.rules),
             options=kind.options(spec),
             prevent_destroy=spec.lifecycle.prevent_destroy,
         )

@@ -95,9 +95,9 @@ _MISSING = object()
 def get(value: Any, path: Path, default: Any = None) -> Any:
     node = value
     for seg in path:
-        if (isinstance(seg, int) and isinstance(node, list) and 0 <= seg < len(node)) or (
-            isinstance(seg, str) and isinstance(node, dict) and seg in node
-        ):
+        if isinstance(seg, int) and isinstance(node, list) and 0 <= seg < len(node):
+            node = node[seg]
+        elif isinstance(seg, str) and isinstance(node, dict) and seg in node:
             node = node[seg]
         else:
             return default

@@ -147,9 +147,9 @@ def build_plan(
     for address, prior in state.resources.items():
         if address in config.resources:
             continue
-        kind = kinds.get(prior.kind)
-        if kind is None:
+        if prior.kind not in kinds:
             raise PlanError(f"the state holds {address} of unknown kind {prior.kind}")
+        kind = kinds[prior.kind]
         obj = _find_prior_object(kind, prior, observed.get(prior.kind, []))
         if obj is not None:
             claimed.add((prior.kind, obj.natural_key))
@@ -170,7 +170,7 @@ def build_plan(
                 before=_before(obj, prior, kind.rules),
                 after=None,
                 sensitive_paths=_sensitive(prior.last_applied, kind.rules),
-                fingerprint=obj.fingerprint if obj else None,
+                fingerprint=diff.fingerprint(obj, kind.rules) if obj else None,
                 prevent_destroy=prior.prevent_destroy,
                 options=prior.options,
             )
@@ -269,7 +269,7 @@ def _plan_declared(
                         before_natural_key=prior.natural_key,
                         before=before,
                         changes=_mark_all(diff.compare(before, desired, rules)),
-                        fingerprint=obj.fingerprint,
+                        fingerprint=diff.fingerprint(obj, rules),
                     ),
                     drifted,
                 )
@@ -287,7 +287,7 @@ def _plan_declared(
         remote_id=obj.remote_id,
         before=before,
         changes=changes,
-        fingerprint=obj.fingerprint,
+        fingerprint=diff.fingerprint(obj, rules),
         replace_paths=[c.path for c in changes if c.forces_replacement],
     )
     if obj.health is not None:

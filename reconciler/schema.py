@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
@@ -21,7 +21,9 @@ def config_schema() -> dict[str, Any]:
         "aws": AwsSettings,
         "state": StateSettings,
     }
-    models = [(m, "validation") for m in (*settings.values(), *(k.spec for k in KINDS.values()))]
+    mode: Literal["validation"] = "validation"
+    all_models: list[type[BaseModel]] = [*settings.values(), *(k.spec for k in KINDS.values())]
+    models = [(m, mode) for m in all_models]
     refs, defs = models_json_schema(models, ref_template="#/$defs/{model}")
     properties: dict[str, Any] = {}
     for table, model in settings.items():

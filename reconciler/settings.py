@@ -38,7 +38,8 @@ class DatadogSettings(_Strict):
     @classmethod
     def _known_site(cls, v: str | None) -> str | None:
         if v is not None and v not in DATADOG_SITES:
-            raise ValueError(f"unknown Datadog site {v!r}; expected one of {', '.join(DATADOG_SITES)}")
+            known = ", ".join(DATADOG_SITES)
+            raise ValueError(f"unknown Datadog site {v!r}; expected one of {known}")
         return v
 
 

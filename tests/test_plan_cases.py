@@ -87,7 +87,9 @@ def test_plan_case(case_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert got == sorted(wanted), f"{address}: {case['description']}"
     for address, wanted in expect.get("reason", {}).items():
         assert wanted in (by_address[address].reason or ""), case["description"]
-    drift = {d.address: ("gone" if d.gone else sorted(c.path for c in d.changes)) for d in plan.drift}
+    drift = {
+        d.address: ("gone" if d.gone else sorted(c.path for c in d.changes)) for d in plan.drift
+    }
     wanted_drift = {
         a: (v if v == "gone" else sorted(v)) for a, v in expect.get("drift", {}).items()
     }

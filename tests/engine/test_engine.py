@@ -185,7 +185,7 @@ def test_prevent_destroy_refuses_plan(tmp_path: Path) -> None:
     with pytest.raises(PlanError, match="prevent_destroy"):
         check_prevent_destroy(plan)
     # Removed from the TOML: the state remembers the protection.
-    with pytest.raises(PlanError, match="memory_thing.a"):
+    with pytest.raises(PlanError, match=r"memory_thing\.a"):
         check_prevent_destroy(w.plan("")[0])
 
 
