@@ -1,0 +1,309 @@
+"""The official datadog-api-client, unchanged, through a full lifecycle against the sandbox."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from datadog_api_client import ApiClient, Configuration
+from datadog_api_client.exceptions import ApiException, ForbiddenException, NotFoundException
+from datadog_api_client.v2.api.aws_integration_api import AWSIntegrationApi
+from datadog_api_client.v2.api.aws_logs_integration_api import AWSLogsIntegrationApi
+from datadog_api_client.v2.model.aws_account_create_request import AWSAccountCreateRequest
+from datadog_api_client.v2.model.aws_account_create_request_attributes import (
+    AWSAccountCreateRequestAttributes,
+)
+from datadog_api_client.v2.model.aws_account_create_request_data import (
+    AWSAccountCreateRequestData,
+)
+from datadog_api_client.v2.model.aws_account_partition import AWSAccountPartition
+from datadog_api_client.v2.model.aws_account_type import AWSAccountType
+from datadog_api_client.v2.model.aws_account_update_request import AWSAccountUpdateRequest
+from datadog_api_client.v2.model.aws_account_update_request_attributes import (
+    AWSAccountUpdateRequestAttributes,
+)
+from datadog_api_client.v2.model.aws_account_update_request_data import (
+    AWSAccountUpdateRequestData,
+)
+from datadog_api_client.v2.model.aws_auth_config_keys import AWSAuthConfigKeys
+from datadog_api_client.v2.model.aws_auth_config_role import AWSAuthConfigRole
+from datadog_api_client.v2.model.aws_metrics_config import AWSMetricsConfig
+from datadog_api_client.v2.model.aws_namespace_filters_include_only import (
+    AWSNamespaceFiltersIncludeOnly,
+)
+from datadog_api_client.v2.model.aws_regions_include_only import AWSRegionsIncludeOnly
+
+from reconciler.sandbox import Sandbox
+from tests.sandbox.conftest import SandboxFactory
+
+KEYS = {"DD-API-KEY": "k", "DD-APPLICATION-KEY": "a"}
+
+
+def client(url: str, *, keys: bool = True, retry: bool = False) -> ApiClient:
+    cfg = Configuration(host=url)
+    if keys:
+        cfg.api_key["apiKeyAuth"] = "sandbox-api-key"
+        cfg.api_key["appKeyAuth"] = "sandbox-app-key"
+    cfg.enable_retry = retry
+    return ApiClient(cfg)
+
+
+@pytest.fixture
+def api(sandbox: Sandbox) -> Iterator[AWSIntegrationApi]:
+    with client(sandbox.url) as c:
+        yield AWSIntegrationApi(c)
+
+
+def create_body(account_id: str, **attrs: object) -> AWSAccountCreateRequest:
+    attrs.setdefault("auth_config", AWSAuthConfigRole(role_name="DatadogIntegrationRole"))
+    return AWSAccountCreateRequest(
+        data=AWSAccountCreateRequestData(
+            type=AWSAccountType.ACCOUNT,
+            attributes=AWSAccountCreateRequestAttributes(
+                aws_account_id=account_id, aws_partition=AWSAccountPartition.AWS, **attrs
+            ),
+        )
+    )
+
+
+def update_body(account_id: str, **attrs: object) -> AWSAccountUpdateRequest:
+    return AWSAccountUpdateRequest(
+        data=AWSAccountUpdateRequestData(
+            type=AWSAccountType.ACCOUNT,
+            attributes=AWSAccountUpdateRequestAttributes(aws_account_id=account_id, **attrs),
+        )
+    )
+
+
+def test_create_fills_server_defaults_and_generates_external_id(api: AWSIntegrationApi) -> None:
+    created = api.create_aws_account(create_body("123456789012")).data
+    attrs = created.attributes
+    assert attrs.aws_regions.include_all is True
+    assert attrs.account_tags == []
+    assert attrs.metrics_config.enabled is True
+    assert attrs.metrics_config.automute_enabled is True
+    assert attrs.metrics_config.collect_custom_metrics is False
+    assert sorted(attrs.metrics_config.namespace_filters.exclude_only) == [
+        "AWS/ElasticMapReduce",
+        "AWS/SQS",
+        "AWS/Usage",
+    ]
+    assert attrs.resources_config.extended_collection is True
+    assert attrs.traces_config.xray_services.include_only == []
+    assert attrs.logs_config.lambda_forwarder.lambdas == []
+    external_id = attrs.auth_config.external_id
+    assert len(external_id) == 32 and int(external_id, 16) >= 0
+
+
+def test_lifecycle_list_filter_get_patch_delete(api: AWSIntegrationApi) -> None:
+    first = api.create_aws_account(create_body("123456789012")).data
+    second = api.create_aws_account(
+        create_body(
+            "210987654321",
+            auth_config=AWSAuthConfigKeys(access_key_id="AKIAEXAMPLE", secret_access_key="s3cr3t"),
+        )
+    ).data
+
+    assert {a.id for a in api.list_aws_accounts().data} == {first.id, second.id}
+    only = api.list_aws_accounts(aws_account_id="210987654321").data
+    assert [a.id for a in only] == [second.id]
+    assert api.list_aws_accounts(aws_account_id="999999999999").data == []
+
+    got = api.get_aws_account(second.id).data
+    assert got.attributes.auth_config.access_key_id == "AKIAEXAMPLE"
+    assert "secret_access_key" not in got.attributes.auth_config.to_dict()
+
+    patched = api.update_aws_account(
+        first.id,
+        update_body(
+            "123456789012",
+            aws_regions=AWSRegionsIncludeOnly(include_only=["us-east-1", "eu-west-1"]),
+            metrics_config=AWSMetricsConfig(
+                collect_custom_metrics=True,
+                namespace_filters=AWSNamespaceFiltersIncludeOnly(include_only=["AWS/EC2"]),
+            ),
+        ),
+    ).data
+    assert sorted(patched.attributes.aws_regions.include_only) == ["eu-west-1", "us-east-1"]
+    metrics = patched.attributes.metrics_config
+    assert metrics.collect_custom_metrics is True
+    assert metrics.automute_enabled is True  # omitted keys survive the merge
+    assert metrics.namespace_filters.include_only == ["AWS/EC2"]
+    assert "exclude_only" not in metrics.namespace_filters.to_dict()  # the oneOf was replaced
+    # the generated external_id survives a PATCH that does not send auth_config
+    assert (
+        api.get_aws_account(first.id).data.attributes.auth_config.external_id
+        == first.attributes.auth_config.external_id
+    )
+
+    api.delete_aws_account(first.id)
+    with pytest.raises(NotFoundException):
+        api.get_aws_account(first.id)
+    assert [a.id for a in api.list_aws_accounts().data] == [second.id]
+
+
+def test_conflict_not_found_and_bad_requests(api: AWSIntegrationApi) -> None:
+    created = api.create_aws_account(create_body("123456789012")).data
+    with pytest.raises(ApiException) as conflict:
+        api.create_aws_account(create_body("123456789012"))
+    assert conflict.value.status == 409
+    assert conflict.value.body["errors"][0]["title"] == "Account already exists"
+
+    missing = "0b6ac2a4-5a3e-4c2c-9d71-2a0c2a1f0e11"
+    with pytest.raises(NotFoundException) as nf:
+        api.get_aws_account(missing)
+    assert nf.value.body["errors"][0]["detail"] == "AWS account with provided id is not integrated"
+    with pytest.raises(NotFoundException):
+        api.delete_aws_account(missing)
+
+    with pytest.raises(ApiException) as not_uuid:
+        api.get_aws_account("not-a-uuid")
+    assert not_uuid.value.status == 400
+    assert not_uuid.value.body["errors"][0]["title"] == "Invalid Parameter"
+
+    with pytest.raises(ApiException) as namespace:
+        api.create_aws_account(
+            create_body(
+                "111111111111",
+                metrics_config=AWSMetricsConfig(
+                    namespace_filters=AWSNamespaceFiltersIncludeOnly(
+                        include_only=["AWS/EC2", "AWS/Bedrock/Guardrails"]
+                    )
+                ),
+            )
+        )
+    assert namespace.value.status == 400
+    assert namespace.value.body["errors"][0]["meta"] == {
+        "metrics_config.namespace_filters.include_only": (
+            "invalid namespaces: [AWS/Bedrock/Guardrails]"
+        )
+    }
+
+    with pytest.raises(ApiException) as switch:
+        api.update_aws_account(
+            created.id,
+            update_body("123456789012", auth_config=AWSAuthConfigKeys(access_key_id="AKIAX")),
+        )
+    assert switch.value.status == 400
+    assert switch.value.body == {
+        "errors": [
+            {"title": "Generic Error", "detail": "cannot switch between role and key based auth"}
+        ]
+    }
+
+
+def test_quoted_config_id_is_accepted(sandbox: Sandbox, api: AWSIntegrationApi) -> None:
+    created = api.create_aws_account(create_body("123456789012")).data
+    url = f"{sandbox.url}/api/v2/integration/aws/accounts/%22{created.id}%22"
+    assert httpx.get(url, headers=KEYS).json()["data"]["id"] == created.id
+    assert httpx.delete(url, headers=KEYS).status_code == 204
+    assert sandbox.datadog_accounts() == []
+
+
+def test_bad_partition_is_400_with_meta(sandbox: Sandbox) -> None:
+    # The client refuses an unknown enum value itself, so this one goes over plain HTTP.
+    body = {
+        "data": {
+            "type": "account",
+            "attributes": {
+                "aws_account_id": "123456789012",
+                "aws_partition": "aws-invalid",
+                "auth_config": {"role_name": "R"},
+            },
+        }
+    }
+    r = httpx.post(f"{sandbox.url}/api/v2/integration/aws/accounts", headers=KEYS, json=body)
+    assert r.status_code == 400
+    assert r.headers["content-type"] == "application/vnd.api+json"
+    assert r.json()["errors"][0]["meta"] == {"aws_partition": "invalid partition: aws-invalid"}
+
+
+def test_missing_keys_is_403(sandbox: Sandbox) -> None:
+    with client(sandbox.url, keys=False) as c, pytest.raises(ForbiddenException) as exc:
+        AWSIntegrationApi(c).list_aws_accounts()
+    assert exc.value.status == 403
+    assert exc.value.body["errors"][0]["status"] == "403"
+    only_api_key = {"DD-API-KEY": "k"}
+    r = httpx.get(f"{sandbox.url}/api/v2/integration/aws/accounts", headers=only_api_key)
+    assert r.status_code == 403
+
+
+def test_secret_is_never_returned_or_stored(sandbox: Sandbox, api: AWSIntegrationApi) -> None:
+    secret = "wJalrXUtnFEMI-sandbox-secret-value"
+    api.create_aws_account(
+        create_body(
+            "123456789012",
+            auth_config=AWSAuthConfigKeys(access_key_id="AKIAEXAMPLE", secret_access_key=secret),
+        )
+    )
+    listed = httpx.get(f"{sandbox.url}/api/v2/integration/aws/accounts", headers=KEYS)
+    assert secret not in listed.text
+    assert secret not in sandbox.store.path.read_text()
+
+
+def test_lists_come_back_reordered_unless_disabled(
+    make_sandbox: SandboxFactory, tmp_path: Path
+) -> None:
+    regions = ["us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2"]
+    tags = ["env:prod", "team:core", "cost:center"]
+    for shuffle in (True, False):
+        sb = make_sandbox(shuffle_lists=shuffle, data_dir=tmp_path / str(shuffle))
+        with client(sb.url) as c:
+            attrs = (
+                AWSIntegrationApi(c)
+                .create_aws_account(
+                    create_body(
+                        "123456789012",
+                        account_tags=tags,
+                        aws_regions=AWSRegionsIncludeOnly(include_only=regions),
+                    )
+                )
+                .data.attributes
+            )
+        got_regions, got_tags = attrs.aws_regions.include_only, attrs.account_tags
+        assert sorted(got_regions) == sorted(regions) and sorted(got_tags) == sorted(tags)
+        if shuffle:
+            assert got_regions != regions and got_tags != tags
+        else:
+            assert got_regions == regions and got_tags == tags
+
+
+def test_catalog_endpoints(api: AWSIntegrationApi, sandbox: Sandbox) -> None:
+    assert "AWS/EC2" in api.list_aws_namespaces().data.attributes.namespaces
+    assert len(api.create_new_aws_external_id().data.attributes.external_id) == 32
+    assert api.get_aws_integration_iam_permissions().data.attributes.permissions
+    with client(sandbox.url) as c:
+        services = AWSLogsIntegrationApi(c).list_aws_logs_services().data.attributes
+    assert "s3" in services.logs_services
+
+
+def test_rate_limit_429_then_retry(make_sandbox: SandboxFactory) -> None:
+    sb = make_sandbox(rate_limit=2, rate_period=1)
+    with client(sb.url, retry=True) as c:
+        api = AWSIntegrationApi(c)
+        start = time.monotonic()
+        # Three calls in one 1 s period: the third is refused, the client sleeps
+        # X-RateLimit-Reset (1 s) and tries again in the next period.
+        for _ in range(3):
+            api.list_aws_accounts()
+        elapsed = time.monotonic() - start
+    assert 0.3 < elapsed < 5
+    with client(sb.url) as c:
+        api = AWSIntegrationApi(c)
+        statuses = []
+        for _ in range(4):
+            try:
+                api.list_aws_accounts()
+                statuses.append(200)
+            except ApiException as exc:
+                statuses.append(exc.status)
+                headers = exc.headers
+    assert 429 in statuses
+    assert headers["X-RateLimit-Limit"] == "2"
+    assert headers["X-RateLimit-Remaining"] == "0"
+    assert headers["X-RateLimit-Period"] == "1"
+    assert headers["X-RateLimit-Reset"] == "1"
+    assert headers["X-RateLimit-Name"]
