@@ -1,0 +1,334 @@
+"""The pure half of the kind: normalise on GetIntegration JSON, health, desired values,
+options, natural keys and region resolution, the import table."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from reconciler.errors import ApiError, ConfigError
+from reconciler.kinds.aws_logs_integration import AwsLogsIntegration, resource_config
+from reconciler.kinds.logs_spec import AwsLogsIntegrationSpec
+from reconciler.settings import AwsSettings, Settings
+
+APP_ARN = "arn:aws:opensearch:eu-west-1:123456789012:application/abc123"
+
+ACTIVE: dict[str, Any] = {
+    "integrationName": "vended-logs",
+    "integrationType": "OPENSEARCH",
+    "integrationStatus": "ACTIVE",
+    "integrationDetails": {
+        "openSearchIntegrationDetails": {
+            "dataSource": {"dataSourceName": "logs_ds", "status": {"status": "ACTIVE"}},
+            "application": {
+                "applicationEndpoint": "https://application-abc123.eu-west-1.opensearch.amazonaws.com",
+                "applicationArn": APP_ARN,
+                "applicationId": "abc123",
+                "status": {"status": "ACTIVE"},
+            },
+            "collection": {
+                "collectionEndpoint": "https://xyz.eu-west-1.aoss.amazonaws.com",
+                "collectionArn": "arn:aws:aoss:eu-west-1:123456789012:collection/xyz",
+                "status": {"status": "ACTIVE"},
+            },
+            "workspace": {"workspaceId": "ws1", "status": {"status": "ACTIVE"}},
+            "encryptionPolicy": {"policyName": "enc", "status": {"status": "ACTIVE"}},
+            "networkPolicy": {"policyName": "net", "status": {"status": "ACTIVE"}},
+            "accessPolicy": {"policyName": "acc", "status": {"status": "ACTIVE"}},
+            "lifecyclePolicy": {"policyName": "life", "status": {"status": "ACTIVE"}},
+        }
+    },
+}
+
+
+def raw(**changes: Any) -> dict[str, Any]:
+    out = copy.deepcopy(ACTIVE)
+    out.update(changes)
+    return out
+
+
+def with_component(name: str, status: dict[str, str]) -> dict[str, Any]:
+    out = copy.deepcopy(ACTIVE)
+    out["integrationDetails"]["openSearchIntegrationDetails"][name]["status"] = status
+    return out
+
+
+def kind(region: str | None = None, environ: dict[str, str] | None = None) -> AwsLogsIntegration:
+    return AwsLogsIntegration(Settings(aws=AwsSettings(region=region)), environ=environ or {})
+
+
+def spec(**changes: Any) -> AwsLogsIntegrationSpec:
+    opensearch = {
+        "data_source_role_arn": "arn:aws:iam::123456789012:role/LogsToOpenSearch",
+        "dashboard_viewer_principals": ["arn:aws:iam::123456789012:role/Analysts"],
+        "retention_days": 30,
+        **changes.pop("opensearch", {}),
+    }
+    data = {"integration_name": "vended-logs", "opensearch": opensearch, **changes}
+    return AwsLogsIntegrationSpec.model_validate(data)
+
+
+# -- normalise ------------------------------------------------------------------------------
+
+
+def test_normalise_active() -> None:
+    observed = kind().normalise(raw(), "eu-west-1")
+    assert observed.natural_key == "eu-west-1/vended-logs"
+    assert observed.remote_id == "vended-logs"
+    assert observed.health is None
+    assert observed.values == {
+        "integration_name": "vended-logs",
+        "integration_type": "OPENSEARCH",
+        "opensearch": {"application_arn": APP_ARN},
+    }
+
+
+def test_normalise_has_nothing_for_write_only_members() -> None:
+    opensearch = kind().normalise(raw(), "eu-west-1").values["opensearch"]
+    for path in AwsLogsIntegration.rules.write_only_paths:
+        assert path.split(".", 1)[1] not in opensearch
+
+
+def test_provisioning_is_healthy_but_pending() -> None:
+    # Components show up one by one while provisioning: missing ones are not a problem yet.
+    provisioning = with_component("collection", {"status": "NOT_FOUND"})
+    provisioning["integrationStatus"] = "PROVISIONING"
+    assert kind().normalise(provisioning, "eu-west-1").health is None
+
+
+def test_provisioning_right_after_put_has_no_details() -> None:
+    observed = kind().normalise(
+        {
+            "integrationName": "vended-logs",
+            "integrationType": "OPENSEARCH",
+            "integrationStatus": "PROVISIONING",
+        },
+        "eu-west-1",
+    )
+    assert observed.health is None
+    assert observed.values["opensearch"] == {"application_arn": None}
+
+
+def test_failed() -> None:
+    failed = with_component("collection", {"status": "ERROR", "statusMessage": "quota"})
+    failed["integrationStatus"] = "FAILED"
+    assert kind().normalise(failed, "eu-west-1").health == "FAILED"
+
+
+def test_component_not_found() -> None:
+    observed = kind().normalise(with_component("collection", {"status": "NOT_FOUND"}), "eu-west-1")
+    assert observed.health == "collection NOT_FOUND"
+
+
+def test_component_error_carries_the_message_on_one_line() -> None:
+    broken = with_component(
+        "accessPolicy", {"status": "ERROR", "statusMessage": "Policy\n  was modified"}
+    )
+    assert kind().normalise(broken, "eu-west-1").health == "accessPolicy ERROR: Policy was modified"
+
+
+def test_several_unhealthy_components_in_model_order() -> None:
+    broken = with_component("lifecyclePolicy", {"status": "ERROR"})
+    broken["integrationDetails"]["openSearchIntegrationDetails"]["dataSource"]["status"] = {
+        "status": "NOT_FOUND"
+    }
+    health = kind().normalise(broken, "eu-west-1").health
+    assert health == "dataSource NOT_FOUND; lifecyclePolicy ERROR"
+
+
+def test_component_added_to_the_api_later_is_checked() -> None:
+    future = raw()
+    future["integrationDetails"]["openSearchIntegrationDetails"]["pipeline"] = {
+        "pipelineName": "p",
+        "status": {"status": "NOT_FOUND"},
+    }
+    assert kind().normalise(future, "eu-west-1").health == "pipeline NOT_FOUND"
+
+
+def test_unknown_union_member() -> None:
+    # botocore's form of a union member it does not know.
+    unknown = raw(integrationDetails={"SDK_UNKNOWN_MEMBER": {"name": "s3TablesIntegrationDetails"}})
+    observed = kind().normalise(unknown, "eu-west-1")
+    assert observed.health is None
+    assert observed.values["opensearch"] == {"application_arn": None}
+
+
+def test_unknown_top_level_member_is_ignored() -> None:
+    observed = kind().normalise(raw(createdAt="2026-01-01T00:00:00Z"), "eu-west-1")
+    assert observed == kind().normalise(raw(), "eu-west-1")
+
+
+def test_unknown_status_is_not_a_reason_to_replace() -> None:
+    assert kind().normalise(raw(integrationStatus="UPDATING"), "eu-west-1").health is None
+
+
+def test_no_name_is_an_api_error() -> None:
+    with pytest.raises(ApiError, match="GetIntegration in eu-west-1 returned no integrationName"):
+        kind().normalise({"integrationStatus": "ACTIVE"}, "eu-west-1")
+
+
+def test_fingerprint_follows_health() -> None:
+    k = kind()
+    assert (
+        k.normalise(raw(), "eu-west-1").fingerprint
+        != k.normalise(
+            with_component("workspace", {"status": "NOT_FOUND"}), "eu-west-1"
+        ).fingerprint
+    )
+
+
+# -- desired values, options -----------------------------------------------------------------
+
+
+def test_desired_values_minimal() -> None:
+    assert kind("eu-west-1").desired_values(spec()) == {
+        "integration_name": "vended-logs",
+        "integration_type": "OPENSEARCH",
+        "opensearch": {
+            "data_source_role_arn": "arn:aws:iam::123456789012:role/LogsToOpenSearch",
+            "dashboard_viewer_principals": ["arn:aws:iam::123456789012:role/Analysts"],
+            "retention_days": 30,
+            "kms_key_arn": None,
+            "application_arn": None,
+        },
+    }
+
+
+def test_desired_values_are_json_and_leave_out_options() -> None:
+    s = spec(force_delete=True, opensearch={"application_arn": APP_ARN})
+    values = kind("eu-west-1").desired_values(s)
+    assert "force_delete" not in json.dumps(values)
+    assert values["opensearch"]["application_arn"] == APP_ARN
+    assert kind().options(s) == {"force_delete": True}
+    assert kind().options(spec()) == {"force_delete": False}
+
+
+def test_desired_values_have_the_shape_of_observed() -> None:
+    desired = kind("eu-west-1").desired_values(spec(opensearch={"application_arn": APP_ARN}))
+    observed = kind().normalise(raw(), "eu-west-1").values
+    for key, value in observed.items():
+        if isinstance(value, dict):
+            assert set(value) <= set(desired[key])
+        else:
+            assert desired[key] == value
+
+
+def test_resource_config_sends_optional_members_only_when_set() -> None:
+    assert resource_config(spec().opensearch) == {
+        "dataSourceRoleArn": "arn:aws:iam::123456789012:role/LogsToOpenSearch",
+        "dashboardViewerPrincipals": ["arn:aws:iam::123456789012:role/Analysts"],
+        "retentionDays": 30,
+    }
+    kms = "arn:aws:kms:eu-west-1:123456789012:alias/logs"
+    full = resource_config(
+        spec(opensearch={"kms_key_arn": kms, "application_arn": APP_ARN}).opensearch
+    )
+    assert full["kmsKeyArn"] == kms
+    assert full["applicationArn"] == APP_ARN
+
+
+# -- regions and keys ------------------------------------------------------------------------
+
+
+def test_region_from_the_spec_wins() -> None:
+    k = kind("us-east-1", {"AWS_REGION": "ap-south-1"})
+    assert k.natural_key(spec(region="eu-west-1")) == "eu-west-1/vended-logs"
+
+
+def test_region_from_aws_settings() -> None:
+    assert (
+        kind("us-east-1", {"AWS_REGION": "ap-south-1"}).natural_key(spec())
+        == "us-east-1/vended-logs"
+    )
+
+
+def test_region_from_aws_region_then_aws_default_region() -> None:
+    both = {"AWS_REGION": "ap-south-1", "AWS_DEFAULT_REGION": "sa-east-1"}
+    assert kind(None, both).natural_key(spec()) == "ap-south-1/vended-logs"
+    assert (
+        kind(None, {"AWS_DEFAULT_REGION": "sa-east-1"}).natural_key(spec())
+        == "sa-east-1/vended-logs"
+    )
+
+
+def test_no_region_is_a_config_error_naming_the_field() -> None:
+    with pytest.raises(ConfigError) as info:
+        kind().natural_key(spec())
+    assert info.value.field == "region"
+    assert "no region: set region here, [aws].region, or AWS_REGION" in str(info.value)
+
+
+def test_bad_region_from_the_environment() -> None:
+    with pytest.raises(ConfigError, match="AWS_REGION is 'Ireland', which is not a region name"):
+        kind(None, {"AWS_REGION": "Ireland"}).natural_key(spec())
+
+
+def test_scope_splits_at_the_first_slash() -> None:
+    # Names may contain "/", regions cannot.
+    assert kind().scope("eu-west-1/team/vended#1") == "eu-west-1"
+
+
+def test_default_scopes() -> None:
+    assert kind("eu-west-1").default_scopes() == ["eu-west-1"]
+    assert kind(None, {"AWS_DEFAULT_REGION": "us-west-2"}).default_scopes() == ["us-west-2"]
+    assert kind().default_scopes() == []
+
+
+def test_rules() -> None:
+    rules = AwsLogsIntegration.rules
+    assert rules.replace_paths == ("*",)
+    assert set(rules.write_only_paths) == {
+        "opensearch.data_source_role_arn",
+        "opensearch.dashboard_viewer_principals",
+        "opensearch.retention_days",
+        "opensearch.kms_key_arn",
+    }
+    assert rules.computed_paths == ("opensearch.application_arn",)
+    assert rules.set_paths == ("opensearch.dashboard_viewer_principals",)
+
+
+# -- import table ------------------------------------------------------------------------------
+
+
+def test_spec_table_has_the_readable_fields_only() -> None:
+    k = kind()
+    table = k.spec_table(k.normalise(raw(), "eu-west-1"))
+    assert table == {
+        "integration_name": "vended-logs",
+        "region": "eu-west-1",
+        "integration_type": "OPENSEARCH",
+        "opensearch": {"application_arn": APP_ARN},
+    }
+    # Deliberately incomplete: the write-only members must be filled in by hand.
+    with pytest.raises(ValueError, match="data_source_role_arn"):
+        AwsLogsIntegrationSpec.model_validate(table)
+
+
+def test_spec_table_validates_once_filled_in() -> None:
+    k = kind()
+    table = k.spec_table(k.normalise(raw(), "eu-west-1"))
+    table["opensearch"].update(
+        data_source_role_arn="arn:aws:iam::123456789012:role/r",
+        dashboard_viewer_principals=["arn:aws:iam::123456789012:root"],
+        retention_days=7,
+    )
+    filled = AwsLogsIntegrationSpec.model_validate(table)
+    assert k.natural_key(filled) == "eu-west-1/vended-logs"
+
+
+def test_importing_and_building_the_kind_does_not_import_boto3() -> None:
+    # The kind is imported and built by every command, validate included.
+    code = (
+        "import sys\n"
+        "from reconciler.kinds.aws_logs_integration import AwsLogsIntegration\n"
+        "from reconciler.settings import Settings\n"
+        "AwsLogsIntegration(Settings())\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
