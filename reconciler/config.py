@@ -236,7 +236,20 @@ def _load_settings(
             )
     if failed:
         return None
-    return Settings.model_validate(values)
+    settings = Settings.model_validate(values)
+    if settings.state.backend == "s3" and "state" in tables:
+        item, _ = tables["state"]
+        for key in ("bucket", "key"):
+            if not getattr(settings.state, key):
+                errors.append(
+                    ConfigError(
+                        "required for the s3 backend",
+                        file=item.source.display,
+                        line=item.index.line(("state",)),
+                        field=f"state.{key}",
+                    )
+                )
+    return settings
 
 
 def _digest(sources: list[_Source]) -> str:

@@ -423,3 +423,13 @@ def test_dotted_keys_and_array_of_tables_lines(tmp_path: Path) -> None:
     assert err.field == "metrics.tag_filters[1].tagz"
     assert err.line == 10
     assert "did you mean tags?" in err.message
+
+
+def test_s3_state_needs_bucket_and_key(tmp_path: Path) -> None:
+    f = write(tmp_path / "a.toml", '[state]\nbackend = "s3"\nbucket = "b"\n')
+    err = load_error(f)
+    assert str(err) == f"{f}:1: state.key: required for the s3 backend"
+    f = write(
+        tmp_path / "a.toml", '[state]\nbackend = "s3"\nbucket = "b"\nkey = "k"\nregion = "x"\n'
+    )
+    assert load_config(f, KINDS, env={}).settings.state.key == "k"
