@@ -205,4 +205,6 @@ def human_lines(plan: Plan) -> list[Text]:
 
 def render_human(plan: Plan, console: Console) -> None:
     for text in human_lines(plan):
-        console.print(text, soft_wrap=True, highlight=False)
+        # no_color alone keeps bold; --no-color means plain text, as Terraform's does.
+        shown = Text(text.plain) if console.no_color else text
+        console.print(shown, soft_wrap=True, highlight=False)

@@ -44,12 +44,13 @@ def parse_path(path: str) -> list[Segment]:
 
 
 def join_path(segments: list[Segment]) -> str:
+    """The dotted form, made safe to print (keys come from remote objects too)."""
     out = ""
     for seg in segments:
         if isinstance(seg, int):
             out += f"[{seg}]"
         else:
-            out += f".{seg}" if out else seg
+            out += f".{clean_text(seg)}" if out else clean_text(seg)
     return out
 
 

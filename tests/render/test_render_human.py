@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import io
+import re
+
+from rich.console import Console
+
+from reconciler.model import Action, DriftChange, FieldChange, Plan, ResourceChange
+from reconciler.render.human import NO_CHANGES, NO_DRIFT, render_human
+from tests.render.plans import DIGESTS
+
+ANSI = re.compile(r"\x1b\[")
+
+
+def _render(plan: Plan, *, color: bool = False) -> str:
+    out = io.StringIO()
+    console = Console(
+        file=out,
+        width=100,
+        force_terminal=True,
+        no_color=not color,
+        color_system="standard" if color else None,
+    )
+    render_human(plan, console)
+    return out.getvalue()
+
+
+def test_no_color_is_plain_text_with_summary(plan: Plan) -> None:
+    text = _render(plan)
+    assert not ANSI.search(text)
+    assert text.rstrip().endswith("Plan: 1 to import, 2 to add, 2 to change, 2 to destroy.")
+
+
+def test_colour_when_asked(plan: Plan) -> None:
+    text = _render(plan, color=True)
+    assert "\x1b[32m" in text  # green for the create symbol
+    assert "\x1b[31m" in text  # red for delete
+
+
+def test_headers_symbols_and_marks(plan: Plan) -> None:
+    text = _render(plan)
+    for expected in (
+        "# aws_logs_integration.vended must be replaced",
+        "# (because replace_because_cannot_update: no update API)",
+        "-/+ aws_logs_integration.vended {",
+        "~ opensearch.retention_days: 30 -> 14 # forces replacement",
+        "# datadog_aws_account.adopted will be imported",
+        '# (imported from "uuid-adopted")',
+        "# datadog_aws_account.legacy will be updated in-place",
+        "~ auth_config.secret_access_key: (sensitive) -> (sensitive)",
+        "# datadog_aws_account.new will be created",
+        "+ auth_config.secret_access_key: (sensitive)",
+        '+ aws_account_id: "111111111111"',
+        "# datadog_aws_account.old will be destroyed",
+        '- aws_account_id: "222222222222"',
+        "lifecycle.prevent_destroy is set on datadog_aws_account.old",
+        '~ account_tags: ["env:prod"] -> ["env:prod", "team:[red]"]',
+    ):
+        assert expected in text, expected
+    assert "steady" not in text  # no-op resources are not listed
+
+
+def test_long_lists_one_item_per_line(plan: Plan) -> None:
+    lines = _render(plan).splitlines()
+    start = next(i for i, line in enumerate(lines) if "~ namespaces: [" in line)
+    block = [line.strip() for line in lines[start + 1 : start + 8]]
+    assert block[:7] == [
+        '"AWS/Service0",',
+        '"AWS/Service1",',
+        '"AWS/Service2",',
+        '"AWS/Service3",',
+        '+ "AWS/Service4",',
+        '+ "AWS/Service5",',
+        "]",
+    ]
+
+
+def test_drift_and_unmanaged_sections_apart_from_changes(plan: Plan) -> None:
+    text = _render(plan)
+    drift_at = text.index("Objects changed outside reconciler")
+    unmanaged_at = text.index("Unmanaged objects")
+    actions_at = text.index("reconciler will perform the following actions")
+    assert drift_at < actions_at and unmanaged_at < actions_at
+    assert '~ aws_partition: "aws" -> "aws-cn"' in text[drift_at:unmanaged_at]
+    assert "# datadog_aws_account.vanished has been deleted" in text[drift_at:unmanaged_at]
+    assert "datadog_aws_account 555555555555 (id uuid-stray)" in text[unmanaged_at:actions_at]
+
+
+def test_no_secret_or_digest_in_output(plan: Plan) -> None:
+    for color in (False, True):
+        text = _render(plan, color=color)
+        assert "hmac-sha256" not in text
+        for digest in DIGESTS:
+            assert digest.split(":")[1] not in text
+
+
+def test_markup_in_values_is_printed_literally() -> None:
+    tricky = Plan(
+        changes=[
+            ResourceChange(
+                address="datadog_aws_account.t",
+                kind="datadog_aws_account",
+                name="t",
+                action=Action.UPDATE,
+                natural_key="1",
+                before={"tags": ["[/]"]},
+                after={"tags": ["[bold]x[/bold]", "[/red]"]},
+                changes=[
+                    FieldChange(path="tags", before=["[/]"], after=["[bold]x[/bold]", "[/red]"])
+                ],
+            )
+        ]
+    )
+    text = _render(tricky, color=True)
+    assert '["[/]"] -> ["[bold]x[/bold]", "[/red]"]' in text
+
+
+def test_control_characters_cannot_reach_the_terminal() -> None:
+    evil = Plan(
+        changes=[
+            ResourceChange(
+                address="datadog_aws_account.e",
+                kind="datadog_aws_account",
+                name="e",
+                action=Action.CREATE,
+                natural_key="1",
+                after={"note": "a\x1b[2Jb", "k\x1bey": 1},
+            )
+        ]
+    )
+    text = _render(evil)
+    assert "\x1b" not in text
+    assert '+ note: "a\\u001b[2Jb"' in text
+
+
+def test_no_changes_message() -> None:
+    steady = Plan(
+        changes=[
+            ResourceChange(
+                address="datadog_aws_account.s",
+                kind="datadog_aws_account",
+                name="s",
+                action=Action.NOOP,
+                natural_key="1",
+                before={"a": 1},
+                after={"a": 1},
+            )
+        ]
+    )
+    text = _render(steady)
+    assert NO_CHANGES in text
+    assert "Plan:" not in text
+
+
+def test_refresh_only_shows_only_drift(plan: Plan) -> None:
+    text = _render(plan.model_copy(update={"refresh_only": True}))
+    assert "Objects changed outside reconciler" in text
+    assert "will be updated in-place" not in text
+    assert "Plan:" not in text
+    quiet = _render(Plan(refresh_only=True, drift=[]))
+    assert NO_DRIFT in quiet
+
+
+def test_gone_drift_of_unknown_address() -> None:
+    plan = Plan(
+        drift=[
+            DriftChange(
+                address="aws_logs_integration.x", kind="aws_logs_integration", name="x", gone=True
+            )
+        ]
+    )
+    text = _render(plan)
+    assert "# aws_logs_integration.x has been deleted" in text
+    assert NO_CHANGES in text
