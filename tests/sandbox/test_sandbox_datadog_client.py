@@ -280,10 +280,17 @@ def test_catalog_endpoints(api: AWSIntegrationApi, sandbox: Sandbox) -> None:
     assert "s3" in services.logs_services
 
 
+def align_to_period_start() -> None:
+    # Periods are calendar-aligned: start just after a second boundary so that a burst of
+    # requests falls into one 1 s period.
+    time.sleep(1 - time.time() % 1 + 0.02)
+
+
 def test_rate_limit_429_then_retry(make_sandbox: SandboxFactory) -> None:
     sb = make_sandbox(rate_limit=2, rate_period=1)
     with client(sb.url, retry=True) as c:
         api = AWSIntegrationApi(c)
+        align_to_period_start()
         start = time.monotonic()
         # Three calls in one 1 s period: the third is refused, the client sleeps
         # X-RateLimit-Reset (1 s) and tries again in the next period.
@@ -294,6 +301,7 @@ def test_rate_limit_429_then_retry(make_sandbox: SandboxFactory) -> None:
     with client(sb.url) as c:
         api = AWSIntegrationApi(c)
         statuses = []
+        align_to_period_start()
         for _ in range(4):
             try:
                 api.list_aws_accounts()

@@ -1,0 +1,218 @@
+"""boto3, unchanged, through the CloudWatch Logs integration lifecycle against the sandbox."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import pytest
+from botocore.exceptions import ClientError
+
+from reconciler.sandbox import Sandbox, SandboxControlError
+from tests.sandbox.conftest import SandboxFactory, logs_client
+
+ROLE = "arn:aws:iam::123456789012:role/LogsToOpenSearch"
+VIEWER = "arn:aws:iam::123456789012:role/Analysts"
+
+
+def opensearch(**overrides: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "dataSourceRoleArn": ROLE,
+        "dashboardViewerPrincipals": [VIEWER],
+        "retentionDays": 30,
+    }
+    config.update(overrides)
+    return {"openSearchResourceConfig": config}
+
+
+def put(client: Any, name: str, **overrides: Any) -> dict[str, Any]:
+    result: dict[str, Any] = client.put_integration(
+        integrationName=name, integrationType="OPENSEARCH", resourceConfig=opensearch(**overrides)
+    )
+    return result
+
+
+def error_code(exc: pytest.ExceptionInfo[ClientError]) -> str:
+    return str(exc.value.response["Error"]["Code"])
+
+
+def test_put_get_list_delete(sandbox: Sandbox) -> None:
+    logs = logs_client(sandbox.url, region="eu-west-1")
+    created = put(logs, "vended-logs")
+    assert created["integrationName"] == "vended-logs"
+    assert created["integrationStatus"] == "PROVISIONING"
+
+    got = logs.get_integration(integrationName="vended-logs")
+    assert got["integrationType"] == "OPENSEARCH"
+    assert got["integrationStatus"] == "ACTIVE"  # provisioning_seconds=0
+    details = got["integrationDetails"]["openSearchIntegrationDetails"]
+    assert set(details) == {
+        "dataSource",
+        "application",
+        "collection",
+        "workspace",
+        "encryptionPolicy",
+        "networkPolicy",
+        "accessPolicy",
+        "lifecyclePolicy",
+    }
+    app_arn = details["application"]["applicationArn"]
+    assert app_arn.startswith("arn:aws:opensearch:eu-west-1:123456789012:application/")
+    assert details["collection"]["collectionEndpoint"].endswith(".com")
+    assert all(part["status"]["status"] == "ACTIVE" for part in details.values())
+
+    summaries = logs.list_integrations()["integrationSummaries"]
+    assert summaries == [
+        {
+            "integrationName": "vended-logs",
+            "integrationType": "OPENSEARCH",
+            "integrationStatus": "ACTIVE",
+        }
+    ]
+    assert logs.list_integrations(integrationNamePrefix="vended")["integrationSummaries"]
+    assert logs.list_integrations(integrationNamePrefix="other")["integrationSummaries"] == []
+    assert logs.list_integrations(integrationType="OPENSEARCH")["integrationSummaries"]
+    assert logs.list_integrations(integrationStatus="ACTIVE")["integrationSummaries"]
+    assert logs.list_integrations(integrationStatus="FAILED")["integrationSummaries"] == []
+
+    logs.delete_integration(integrationName="vended-logs")
+    with pytest.raises(ClientError) as gone:
+        logs.get_integration(integrationName="vended-logs")
+    assert error_code(gone) == "ResourceNotFoundException"
+    assert gone.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    with pytest.raises(logs.exceptions.ResourceNotFoundException):
+        logs.delete_integration(integrationName="vended-logs")
+
+
+def test_given_application_arn_is_reported_back(sandbox: Sandbox) -> None:
+    logs = logs_client(sandbox.url)
+    arn = "arn:aws:opensearch:us-east-1:123456789012:application/existing-app"
+    put(logs, "with-app", applicationArn=arn, kmsKeyArn="arn:aws:kms:us-east-1:123456789012:key/k")
+    application = logs.get_integration(integrationName="with-app")["integrationDetails"][
+        "openSearchIntegrationDetails"
+    ]["application"]
+    assert application["applicationArn"] == arn
+    assert application["applicationId"] == "existing-app"
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides", "code", "fragment"),
+    [
+        ("x" * 51, {}, "ValidationException", "length less than or equal to 50"),
+        ("bad name!", {}, "ValidationException", "regular expression pattern"),
+        ("ok", {"retentionDays": 31}, "ValidationException", "less than or equal to 30"),
+        ("ok", {"dataSourceRoleArn": "not-an-arn"}, "InvalidParameterException", "not a valid ARN"),
+    ],
+)
+def test_put_validation(
+    sandbox: Sandbox, name: str, overrides: dict[str, Any], code: str, fragment: str
+) -> None:
+    logs = logs_client(sandbox.url)
+    with pytest.raises(ClientError) as exc:
+        put(logs, name, **overrides)
+    assert error_code(exc) == code
+    assert fragment in exc.value.response["Error"]["Message"]
+    assert sandbox.logs_integrations() == []
+
+
+def test_put_bad_type_and_list_bad_filter(sandbox: Sandbox) -> None:
+    logs = logs_client(sandbox.url)
+    with pytest.raises(logs.exceptions.ValidationException) as exc:
+        logs.put_integration(
+            integrationName="x", integrationType="ELASTIC", resourceConfig=opensearch()
+        )
+    assert "enum value set: [OPENSEARCH]" in str(exc.value)
+    with pytest.raises(logs.exceptions.ValidationException):
+        logs.list_integrations(integrationStatus="BOGUS")
+
+
+def test_one_integration_per_account_and_region(sandbox: Sandbox) -> None:
+    east = logs_client(sandbox.url, region="us-east-1")
+    put(east, "first")
+    with pytest.raises(east.exceptions.ValidationException) as same_name:
+        put(east, "first")
+    assert "already exists" in str(same_name.value)
+    with pytest.raises(east.exceptions.LimitExceededException):
+        put(east, "second")
+    # Another region, or another account (from the access key), is another scope.
+    put(logs_client(sandbox.url, region="eu-west-1"), "second")
+    other_account = logs_client(sandbox.url, region="us-east-1", access_key="210987654321")
+    put(other_account, "third")
+    assert [i["integrationName"] for i in east.list_integrations()["integrationSummaries"]] == [
+        "first"
+    ]
+    scopes = {(i["accountId"], i["region"]) for i in sandbox.logs_integrations()}
+    assert scopes == {
+        ("123456789012", "us-east-1"),
+        ("123456789012", "eu-west-1"),
+        ("210987654321", "us-east-1"),
+    }
+
+
+def test_dashboards_need_force(sandbox: Sandbox) -> None:
+    logs = logs_client(sandbox.url)
+    put(logs, "dash")
+    sandbox.set_logs_fault("dash", region="us-east-1", dashboards=True)
+    with pytest.raises(logs.exceptions.ValidationException) as exc:
+        logs.delete_integration(integrationName="dash")
+    assert "force" in str(exc.value)
+    assert len(sandbox.logs_integrations()) == 1
+    logs.delete_integration(integrationName="dash", force=True)
+    assert sandbox.logs_integrations() == []
+
+
+def test_status_lifecycle(make_sandbox: SandboxFactory) -> None:
+    sb = make_sandbox(provisioning_seconds=0.4)
+    logs = logs_client(sb.url)
+    put(logs, "slow")
+    assert logs.get_integration(integrationName="slow")["integrationStatus"] == "PROVISIONING"
+    assert logs.list_integrations(integrationStatus="PROVISIONING")["integrationSummaries"]
+    time.sleep(0.5)
+    assert logs.get_integration(integrationName="slow")["integrationStatus"] == "ACTIVE"
+
+    sb.set_logs_fault("slow", region="us-east-1", failed=True)
+    failed = logs.get_integration(integrationName="slow")
+    assert failed["integrationStatus"] == "FAILED"
+    collection = failed["integrationDetails"]["openSearchIntegrationDetails"]["collection"]
+    assert collection["status"]["status"] == "ERROR"
+
+
+def test_sub_resource_not_found_through_admin_endpoint(sandbox: Sandbox) -> None:
+    logs = logs_client(sandbox.url)
+    put(logs, "drifted")
+    r = httpx.post(
+        f"{sandbox.url}/_sandbox/logs/fault",
+        json={"integrationName": "drifted", "region": "us-east-1", "notFound": ["collection"]},
+    )
+    assert r.status_code == 200
+    assert r.json()["notFound"] == ["collection"]
+    details = logs.get_integration(integrationName="drifted")["integrationDetails"]
+    assert details["openSearchIntegrationDetails"]["collection"]["status"]["status"] == "NOT_FOUND"
+    assert details["openSearchIntegrationDetails"]["workspace"]["status"]["status"] == "ACTIVE"
+
+    unknown = httpx.post(
+        f"{sandbox.url}/_sandbox/logs/fault",
+        json={"integrationName": "nope", "region": "us-east-1", "failed": True},
+    )
+    assert unknown.status_code == 404
+    with pytest.raises(SandboxControlError, match="unknown sub-resource 'bogus'"):
+        sandbox.set_logs_fault("drifted", region="us-east-1", not_found=["bogus"])
+
+
+def test_error_wire_format(sandbox: Sandbox) -> None:
+    r = httpx.post(
+        sandbox.url + "/",
+        headers={
+            "X-Amz-Target": "Logs_20140328.GetIntegration",
+            "Content-Type": "application/x-amz-json-1.1",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=sandbox/20260101/us-east-1/logs/"
+            "aws4_request, SignedHeaders=host, Signature=0",
+        },
+        content=b'{"integrationName": "missing"}',
+    )
+    assert r.status_code == 400
+    assert r.headers["content-type"] == "application/x-amz-json-1.1"
+    assert r.headers["x-amzn-requestid"]
+    assert r.json()["__type"] == "ResourceNotFoundException"
+    assert r.json()["message"]
