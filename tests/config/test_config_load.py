@@ -359,8 +359,9 @@ def test_secret_literal_refused_and_never_echoed(tmp_path: Path) -> None:
     assert PASTED not in text
     assert PASTED not in repr(exc.value.errors)
     fields = {e.field: e.message for e in exc.value.errors}
-    assert "not as a literal value" in fields["api_secret"]
-    assert "not as a literal value" in fields["auth.secret_access_key"]
+    expected = "secrets must be written as ${env:NAME}, not as a literal value"
+    assert fields["api_secret"] == expected
+    assert fields["auth.secret_access_key"] == expected
 
 
 def test_secret_of_wrong_type_not_echoed(tmp_path: Path) -> None:
