@@ -47,6 +47,8 @@ _HEADINGS = {
     "delete": "will be destroyed",
 }
 _TRAILER_ROOM = len("- ... and 9999999999 more\n")
+# Left for the body when the warning block has to collapse: its headings and "... and N more".
+_BODY_ROOM = 512
 _BACKTICKS = re.compile(r"`+")
 
 
@@ -306,7 +308,7 @@ def render_markdown(
     if not view["refresh_only"]:
         warning = _warning(view, None)
         if len(head) + len(warning) + len(footer) > limit:
-            warning = _warning(view, limit - len(head) - len(footer) - _TRAILER_ROOM)
+            warning = _warning(view, limit - len(head) - len(footer) - _BODY_ROOM)
         head += warning
     text = head + _body(view, limit - len(head) - len(footer)) + footer
     # Only an absurdly long digest string could still overflow; the limit is a hard promise.
