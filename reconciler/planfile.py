@@ -141,7 +141,7 @@ def _where(loc: tuple[int | str, ...]) -> str:
 
 def parse_plan(data: bytes, *, file: str) -> PlanFile:
     try:
-        doc = json.loads(data)
+        doc = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise PlanError("not a plan file: it is not UTF-8 text", file=file) from None
     except json.JSONDecodeError as err:
