@@ -13,7 +13,7 @@ from typing import IO
 from reconciler.errors import StateError
 from reconciler.state.base import LockInfo, State
 from reconciler.state.codec import decode_state, dump_state
-from reconciler.state.lock import FileLock
+from reconciler.state.lock import FileLockStore, StateLock
 
 _Fill = Callable[[IO[str]], object]
 
@@ -29,7 +29,9 @@ class LocalBackend:
         self.path = path
         self.backup_path = path.with_name(path.name + ".backup")
         self.lock_path = path.with_name(path.name + ".lock")
-        self._lock = FileLock(self.lock_path, lock_timeout, lock_ttl, poll_interval)
+        self._lock = StateLock(
+            FileLockStore(self.lock_path), str(path), lock_timeout, lock_ttl, poll_interval
+        )
 
     def describe(self) -> str:
         return str(self.path)
