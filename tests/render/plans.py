@@ -37,15 +37,13 @@ def make_plan() -> Plan:
         "aws_account_id": "210987654321",
         "auth_config": {"access_key_id": "AKIAEXAMPLE", "secret_access_key": SECRET_DIGEST},
     }
-    vended = {
-        "integration_name": "vended-logs",
-        "opensearch": {
-            "data_source_role_arn": "arn:aws:iam::123456789012:role/LogsToOpenSearch",
-            "dashboard_viewer_principals": ["arn:aws:iam::123456789012:role/Analysts"],
-            "retention_days": 30,
-        },
+    opensearch = {
+        "data_source_role_arn": "arn:aws:iam::123456789012:role/LogsToOpenSearch",
+        "dashboard_viewer_principals": ["arn:aws:iam::123456789012:role/Analysts"],
+        "retention_days": 30,
     }
-    vended_after = {**vended, "opensearch": {**vended["opensearch"], "retention_days": 14}}  # type: ignore[dict-item]
+    vended = {"integration_name": "vended-logs", "opensearch": opensearch}
+    vended_after = {**vended, "opensearch": {**opensearch, "retention_days": 14}}
     many = [f"AWS/Service{i}" for i in range(6)]
     changes = [
         ResourceChange(

@@ -29,7 +29,7 @@ def _plan_file(plan: Plan, **extra: object) -> PlanFile:
         secrets={
             "datadog_aws_account.legacy": {"auth_config.secret_access_key": "${env:LEGACY_SECRET}"}
         },
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 
