@@ -140,20 +140,21 @@ def _related(path: str, changed: str) -> bool:
 
 def resource_lines(entry: dict[str, Any], *, unchanged: bool = False) -> list[Line]:
     """The field diff of one resource change (or drift) entry, sorted by path. With
-    ``unchanged``, fields an update leaves alone are listed too (op " ")."""
+    ``unchanged``, fields an update leaves alone are listed too (op " "). Null fields of a
+    whole object (create, delete, unchanged) are left out, as Terraform does."""
     change = entry["change"]
     actions = change["actions"]
     if actions == ["create"]:
         return [
             Line("+", p, None, False, v, m)
             for p, v, m in leaves(change["after"], change["after_sensitive"], [])
-            if p
+            if p and _present(v, m)
         ]
     if actions == ["delete"] and not entry["field_changes"]:
         return [
             Line("-", p, v, m)
             for p, v, m in leaves(change["before"], change["before_sensitive"], [])
-            if p
+            if p and _present(v, m)
         ]
     out: list[Line] = []
     for fc in entry["field_changes"]:
@@ -164,6 +165,6 @@ def resource_lines(entry: dict[str, Any], *, unchanged: bool = False) -> list[Li
             side, mask = change["before"], change["before_sensitive"]
         changed = [fc["path"] for fc in entry["field_changes"]]
         for p, v, m in leaves(side, mask, []):
-            if p and not any(_related(p, c) for c in changed):
+            if p and _present(v, m) and not any(_related(p, c) for c in changed):
                 out.append(Line(" ", p, v, m, v, m))
     return sorted(out, key=lambda line: line.path)

@@ -172,3 +172,21 @@ def test_gone_drift_of_unknown_address() -> None:
     text = _render(plan)
     assert "# aws_logs_integration.x has been deleted" in text
     assert NO_CHANGES in text
+
+
+def test_null_fields_of_a_created_object_are_left_out() -> None:
+    plan = Plan(
+        changes=[
+            ResourceChange(
+                address="aws_logs_integration.n",
+                kind="aws_logs_integration",
+                name="n",
+                action=Action.CREATE,
+                natural_key="eu-west-1/n",
+                after={"integration_name": "n", "opensearch": {"kms_key_arn": None}},
+            )
+        ]
+    )
+    text = _render(plan)
+    assert '+ integration_name: "n"' in text
+    assert "kms_key_arn" not in text
