@@ -1,0 +1,76 @@
+"""The ``aws logs`` command line, pointed at the sandbox the two documented ways."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from reconciler.sandbox import Sandbox
+from tests.sandbox.conftest import logs_client
+
+AWS = Path(sys.executable).parent / "aws"
+
+
+def aws_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_ACCESS_KEY_ID="sandbox",
+        AWS_SECRET_ACCESS_KEY="sandbox-secret",
+        AWS_DEFAULT_REGION="eu-west-1",
+        AWS_CONFIG_FILE=str(tmp_path / "config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "credentials"),
+        AWS_MAX_ATTEMPTS="1",
+        **extra,
+    )
+    return env
+
+
+def test_aws_cli_lists_and_deletes(sandbox: Sandbox, tmp_path: Path) -> None:
+    logs_client(sandbox.url, region="eu-west-1").put_integration(
+        integrationName="from-boto3",
+        integrationType="OPENSEARCH",
+        resourceConfig={
+            "openSearchResourceConfig": {
+                "dataSourceRoleArn": "arn:aws:iam::123456789012:role/r",
+                "dashboardViewerPrincipals": ["arn:aws:iam::123456789012:role/v"],
+                "retentionDays": 14,
+            }
+        },
+    )
+    listed = subprocess.run(
+        [str(AWS), "logs", "list-integrations", "--endpoint-url", sandbox.url, "--output", "json"],
+        env=aws_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(listed.stdout)["integrationSummaries"] == [
+        {
+            "integrationName": "from-boto3",
+            "integrationType": "OPENSEARCH",
+            "integrationStatus": "ACTIVE",
+        }
+    ]
+    # The service-specific endpoint variable, and the error path.
+    env = aws_env(tmp_path, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=sandbox.url)
+    deleted = subprocess.run(
+        [str(AWS), "logs", "delete-integration", "--integration-name", "from-boto3"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert deleted.returncode == 0, deleted.stderr
+    again = subprocess.run(
+        [str(AWS), "logs", "get-integration", "--integration-name", "from-boto3"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode != 0
+    assert "ResourceNotFoundException" in again.stderr
