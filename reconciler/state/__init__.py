@@ -25,8 +25,16 @@ def backend_for(settings: StateSettings, default_path: Path) -> StateBackend:
     missing = [k for k in ("bucket", "key") if not getattr(settings, k)]
     if missing:
         raise ConfigError("required for the s3 backend", field="state." + missing[0])
-    raise ConfigError(
-        "the s3 state backend is not available in this version", field="state.backend"
+    from reconciler.state.s3 import S3Backend  # boto3 only when S3 is asked for
+
+    assert settings.bucket is not None and settings.key is not None
+    return S3Backend(
+        settings.bucket,
+        settings.key,
+        region=settings.region,
+        endpoint_url=settings.endpoint_url,
+        lock_timeout=settings.lock_timeout_seconds,
+        lock_ttl=settings.lock_ttl_seconds,
     )
 
 

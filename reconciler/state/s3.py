@@ -1,0 +1,219 @@
+"""The S3 state backend: the state as one object, its predecessor as ``<key>.backup`` and the
+lock as ``<key>.lock``.
+
+A PutObject replaces the whole object at once, so readers see the old or the new state. Writes
+are also conditional: ``If-Match`` on the ETag read just before (``If-None-Match: *`` for the
+first one), so two runs that somehow both write (a lock taken over after its TTL) cannot
+silently overwrite each other. The lock is created with ``If-None-Match: *`` and removed with
+``If-Match`` on the ETag that was inspected. Conditional writes and deletes need an S3 (or
+compatible store) that supports them; AWS S3 does for general purpose buckets.
+
+boto3 is imported when the first request is made, not when this module is.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
+
+from reconciler.errors import StateError
+from reconciler.state.base import LockInfo, State
+from reconciler.state.codec import decode_state, encode_state
+from reconciler.state.lock import StateLock
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+CONNECT_TIMEOUT_SECONDS = 10
+READ_TIMEOUT_SECONDS = 30
+_MISSING = ("NoSuchKey", "404", "NotFound")
+_CONFLICT = ("PreconditionFailed", "412", "ConditionalRequestConflict", "409")
+
+
+def _code(exc: Exception) -> str:
+    response: Any = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+class _Objects:
+    """The three objects of one state, with every boto error turned into a ``StateError``."""
+
+    def __init__(
+        self,
+        bucket: str,
+        key: str,
+        region: str | None,
+        endpoint_url: str | None,
+        client: S3Client | None,
+    ) -> None:
+        self.bucket = bucket
+        self.key = key
+        self.region = region
+        self.endpoint_url = endpoint_url
+        self._client = client
+
+    def url(self, key: str) -> str:
+        return f"s3://{self.bucket}/{key}"
+
+    def client(self) -> S3Client:
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            config = Config(
+                retries={"mode": "standard", "total_max_attempts": 3},
+                connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                read_timeout=READ_TIMEOUT_SECONDS,
+            )
+            self._client = boto3.session.Session().client(
+                "s3", region_name=self.region, endpoint_url=self.endpoint_url, config=config
+            )
+        return self._client
+
+    def fail(self, exc: Exception, operation: str, key: str) -> StateError:
+        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+        where = self.url(key)
+        if isinstance(exc, NoCredentialsError):
+            return StateError(
+                "no AWS credentials found for the S3 state backend: set AWS_PROFILE or the "
+                "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY environment variables",
+                file=where,
+            )
+        if isinstance(exc, ClientError):
+            message = str(exc.response.get("Error", {}).get("Message", "")).strip()
+            detail = f"{_code(exc)}: {message}" if message else _code(exc)
+            return StateError(f"S3 {operation} failed: {detail}", file=where)
+        if isinstance(exc, BotoCoreError):
+            return StateError(f"S3 {operation} failed: {exc}", file=where)
+        return StateError(f"S3 {operation} failed: {type(exc).__name__}", file=where)
+
+    def get(self, key: str) -> tuple[bytes, str] | None:
+        try:
+            response = self.client().get_object(Bucket=self.bucket, Key=key)
+            return response["Body"].read(), response["ETag"]
+        except Exception as exc:
+            if _code(exc) in _MISSING:
+                return None
+            raise self.fail(exc, "GetObject", key) from None
+
+    def put(
+        self, key: str, body: bytes, *, if_match: str | None = None, if_absent: bool = False
+    ) -> bool:
+        """False when the condition did not hold."""
+        args: dict[str, Any] = {
+            "Bucket": self.bucket,
+            "Key": key,
+            "Body": body,
+            "ContentType": "application/json",
+        }
+        if if_match is not None:
+            args["IfMatch"] = if_match
+        if if_absent:
+            args["IfNoneMatch"] = "*"
+        try:
+            self.client().put_object(**args)
+            return True
+        except Exception as exc:
+            if (if_match is not None or if_absent) and _code(exc) in (*_CONFLICT, *_MISSING):
+                return False
+            raise self.fail(exc, "PutObject", key) from None
+
+    def delete(self, key: str, if_match: str) -> bool:
+        try:
+            self.client().delete_object(Bucket=self.bucket, Key=key, IfMatch=if_match)
+            return True
+        except Exception as exc:
+            if _code(exc) in (*_CONFLICT, *_MISSING):
+                return False
+            raise self.fail(exc, "DeleteObject", key) from None
+
+
+class _S3LockStore:
+    def __init__(self, objects: _Objects, key: str) -> None:
+        self._objects = objects
+        self._key = key
+
+    def describe(self) -> str:
+        return self._objects.url(self._key)
+
+    def create(self, payload: bytes) -> bool:
+        return self._objects.put(self._key, payload, if_absent=True)
+
+    def load(self) -> tuple[bytes, str] | None:
+        return self._objects.get(self._key)
+
+    def delete(self, token: str) -> bool:
+        return self._objects.delete(self._key, token)
+
+
+class S3Backend:
+    def __init__(
+        self,
+        bucket: str,
+        key: str,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        lock_timeout: float = 10.0,
+        lock_ttl: float = 3600.0,
+        poll_interval: float = 1.0,
+        client: S3Client | None = None,
+    ) -> None:
+        self._objects = _Objects(bucket, key, region, endpoint_url, client)
+        self.key = key
+        self.backup_key = key + ".backup"
+        self.lock_key = key + ".lock"
+        self._lock = StateLock(
+            _S3LockStore(self._objects, self.lock_key),
+            self.describe(),
+            lock_timeout,
+            lock_ttl,
+            poll_interval,
+        )
+
+    def describe(self) -> str:
+        return self._objects.url(self.key)
+
+    def read(self) -> State | None:
+        found = self._objects.get(self.key)
+        return None if found is None else decode_state(found[0], self.describe())
+
+    def write(self, state: State) -> None:
+        body = encode_state(state)  # fails before anything is sent if a value cannot be stored
+        found = self._objects.get(self.key)
+        if found is None:
+            stored_ok = self._objects.put(self.key, body, if_absent=True)
+        else:
+            old, etag = found
+            stored = decode_state(old, self.describe())  # a corrupt state is never replaced
+            if stored.lineage != state.lineage:
+                raise StateError(
+                    f"refusing to overwrite a state of lineage {stored.lineage} with one of "
+                    f"lineage {state.lineage}",
+                    file=self.describe(),
+                )
+            if state.serial <= stored.serial:
+                raise StateError(
+                    f"refusing to write serial {state.serial}: the stored state is already at "
+                    f"serial {stored.serial} (written by another run?)",
+                    file=self.describe(),
+                )
+            self._objects.put(self.backup_key, old)
+            stored_ok = self._objects.put(self.key, body, if_match=etag)
+        if not stored_ok:
+            raise StateError(
+                "the state changed while it was being written (another run?); nothing was "
+                "overwritten",
+                file=self.describe(),
+            )
+
+    def lock(self, operation: str) -> AbstractContextManager[LockInfo]:
+        return self._lock.hold(operation)
+
+    def current_lock(self) -> LockInfo | None:
+        return self._lock.current()
+
+    def force_unlock(self, lock_id: str) -> None:
+        self._lock.force_unlock(lock_id)
