@@ -157,3 +157,13 @@ def test_no_changes_and_refresh_only(plan: Plan) -> None:
 def test_limit_too_small_is_refused(plan: Plan) -> None:
     with pytest.raises(ValueError, match="at least"):
         render_markdown(plan, plan_digest=None, limit=100)
+
+
+@pytest.mark.parametrize("action", [Action.UPDATE, Action.DELETE, Action.CREATE])
+def test_every_limit_is_respected(action: Action) -> None:
+    plan = many_changes(150, action=action)
+    for limit in range(1024, 40000, 1531):
+        text = render_markdown(plan, plan_digest=PLAN_DIGEST, limit=limit)
+        assert len(text) <= limit, limit
+        assert text.startswith(plan.summary().line() + "\n")
+        assert text.rstrip().endswith(DIGEST_LINE)
