@@ -190,3 +190,29 @@ def test_backend_for_s3(endpoint: str, bucket: str) -> None:
     state = sample_state()
     b.write(state)
     assert b.read() == state
+
+
+def test_concurrent_write_is_detected_not_overwritten(
+    endpoint: str, bucket: str, s3: S3Client
+) -> None:
+    first = sample_state()
+    backend(endpoint, bucket).write(first)
+    other = first.model_copy(update={"serial": 2})
+    other_body = other.model_dump_json().encode()
+
+    # Another writer slips in between our read and our conditional put.
+    client = boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint)
+    sneaked: list[bool] = []
+
+    def sneak_in(params: dict[str, object], **_: object) -> None:
+        if params.get("Key") == "env/prod.tfstate.json" and not sneaked:
+            sneaked.append(True)
+            s3.put_object(Bucket=bucket, Key="env/prod.tfstate.json", Body=other_body)
+
+    client.meta.events.register("before-parameter-build.s3.PutObject", sneak_in)
+    racing = S3Backend(bucket, "env/prod.tfstate.json", endpoint_url=endpoint, client=client)
+    with pytest.raises(StateError, match="changed while it was being written"):
+        racing.write(first.model_copy(update={"serial": 2}))
+    assert sneaked
+    stored = s3.get_object(Bucket=bucket, Key="env/prod.tfstate.json")["Body"].read()
+    assert stored == other_body
