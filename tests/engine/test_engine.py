@@ -224,3 +224,17 @@ def test_refresh_uses_one_list_call(tmp_path: Path) -> None:
     w.cloud.calls.clear()
     assert not w.plan(toml)[0].has_changes()
     assert w.cloud.calls == ["list"]
+
+
+def test_server_computed_field_is_not_drift(tmp_path: Path) -> None:
+    from reconciler.diff import compare
+    from reconciler.kinds.base import DiffRules
+
+    rules = DiffRules(computed_paths=("auth.external_id",))
+    last_applied = {"auth": {"role": "r"}}
+    observed = {"auth": {"role": "r", "external_id": "server-made"}}
+    assert compare(last_applied, observed, rules, declared="before") == []
+    pinned = {"auth": {"role": "r", "external_id": "pinned"}}
+    assert [c.path for c in compare(pinned, observed, rules, declared="before")] == [
+        "auth.external_id"
+    ]
