@@ -321,13 +321,18 @@ def _fields(model: type[BaseModel]) -> dict[str, Any]:
     return out
 
 
-def _has_secret(annotation: Any) -> bool:
+def _has_secret(annotation: Any, deep: bool = False, seen: frozenset[type] = frozenset()) -> bool:
+    """Whether values of this type are (or, with ``deep``, may hold somewhere) a secret."""
     for member in _members(annotation):
         if member is EnvSecret:
             return True
         container = get_origin(member) in (list, tuple, set, frozenset, dict)
-        if container and any(_has_secret(arg) for arg in get_args(member)):
+        if container and any(_has_secret(arg, deep, seen) for arg in get_args(member)):
             return True
+        if deep and _is_model(member) and member not in seen:
+            inner = seen | {member}
+            if any(_has_secret(t, deep, inner) for t in _fields(member).values()):
+                return True
     return False
 
 
@@ -369,7 +374,9 @@ def _walk(model: type[BaseModel], loc: Sequence[str | int]) -> _Walk:
         walk.parent_fields = None
         current = _element(members, item)
     walk.annotation = current
-    if current is None or _has_secret(current):
+    # A table that holds a secret somewhere is as sensitive as the secret: a pasted key given
+    # where the table should be must not be echoed either.
+    if current is None or _has_secret(current, deep=True):
         walk.sensitive = True
     return walk
 
@@ -504,7 +511,8 @@ def _pick_union_branches(
             expected = [_EXPECTED[errs[0][0]["type"]] for errs in branches.values()]
             first_error, first_walk = next(iter(branches.values()))[0]
             text = "expected " + " or ".join(dict.fromkeys(expected))
-            if not first_walk.sensitive and "input" in first_error:
+            sensitive = any(errs[0][1].sensitive for errs in branches.values())
+            if not sensitive and "input" in first_error:
                 text += f", got {_describe(first_error['input'])}"
             out.append((first_error, first_walk, text))
             continue
