@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -43,7 +44,7 @@ KEYS = {"DD-API-KEY": "k", "DD-APPLICATION-KEY": "a"}
 
 
 def client(url: str, *, keys: bool = True, retry: bool = False) -> ApiClient:
-    cfg = Configuration(host=url)
+    cfg = Configuration(host=url)  # type: ignore[no-untyped-call]
     if keys:
         cfg.api_key["apiKeyAuth"] = "sandbox-api-key"
         cfg.api_key["appKeyAuth"] = "sandbox-app-key"
@@ -51,13 +52,17 @@ def client(url: str, *, keys: bool = True, retry: bool = False) -> ApiClient:
     return ApiClient(cfg)
 
 
+def aws_api(c: ApiClient) -> AWSIntegrationApi:
+    return AWSIntegrationApi(c)  # type: ignore[no-untyped-call]
+
+
 @pytest.fixture
 def api(sandbox: Sandbox) -> Iterator[AWSIntegrationApi]:
     with client(sandbox.url) as c:
-        yield AWSIntegrationApi(c)
+        yield aws_api(c)
 
 
-def create_body(account_id: str, **attrs: object) -> AWSAccountCreateRequest:
+def create_body(account_id: str, **attrs: Any) -> AWSAccountCreateRequest:
     attrs.setdefault("auth_config", AWSAuthConfigRole(role_name="DatadogIntegrationRole"))
     return AWSAccountCreateRequest(
         data=AWSAccountCreateRequestData(
@@ -69,7 +74,7 @@ def create_body(account_id: str, **attrs: object) -> AWSAccountCreateRequest:
     )
 
 
-def update_body(account_id: str, **attrs: object) -> AWSAccountUpdateRequest:
+def update_body(account_id: str, **attrs: Any) -> AWSAccountUpdateRequest:
     return AWSAccountUpdateRequest(
         data=AWSAccountUpdateRequestData(
             type=AWSAccountType.ACCOUNT,
@@ -223,7 +228,7 @@ def test_bad_partition_is_400_with_meta(sandbox: Sandbox) -> None:
 
 def test_missing_keys_is_403(sandbox: Sandbox) -> None:
     with client(sandbox.url, keys=False) as c, pytest.raises(ForbiddenException) as exc:
-        AWSIntegrationApi(c).list_aws_accounts()
+        aws_api(c).list_aws_accounts()
     assert exc.value.status == 403
     assert exc.value.body["errors"][0]["status"] == "403"
     only_api_key = {"DD-API-KEY": "k"}
@@ -253,7 +258,7 @@ def test_lists_come_back_reordered_unless_disabled(
         sb = make_sandbox(shuffle_lists=shuffle, data_dir=tmp_path / str(shuffle))
         with client(sb.url) as c:
             attrs = (
-                AWSIntegrationApi(c)
+                aws_api(c)
                 .create_aws_account(
                     create_body(
                         "123456789012",
@@ -276,7 +281,8 @@ def test_catalog_endpoints(api: AWSIntegrationApi, sandbox: Sandbox) -> None:
     assert len(api.create_new_aws_external_id().data.attributes.external_id) == 32
     assert api.get_aws_integration_iam_permissions().data.attributes.permissions
     with client(sandbox.url) as c:
-        services = AWSLogsIntegrationApi(c).list_aws_logs_services().data.attributes
+        logs_api = AWSLogsIntegrationApi(c)  # type: ignore[no-untyped-call]
+        services = logs_api.list_aws_logs_services().data.attributes
     assert "s3" in services.logs_services
 
 
@@ -289,7 +295,7 @@ def align_to_period_start() -> None:
 def test_rate_limit_429_then_retry(make_sandbox: SandboxFactory) -> None:
     sb = make_sandbox(rate_limit=2, rate_period=1)
     with client(sb.url, retry=True) as c:
-        api = AWSIntegrationApi(c)
+        api = aws_api(c)
         align_to_period_start()
         start = time.monotonic()
         # Three calls in one 1 s period: the third is refused, the client sleeps
@@ -299,7 +305,7 @@ def test_rate_limit_429_then_retry(make_sandbox: SandboxFactory) -> None:
         elapsed = time.monotonic() - start
     assert 0.3 < elapsed < 5
     with client(sb.url) as c:
-        api = AWSIntegrationApi(c)
+        api = aws_api(c)
         statuses = []
         align_to_period_start()
         for _ in range(4):

@@ -87,10 +87,10 @@ def test_datadog_5xx_and_injected_429_carry_json_api_errors(
 ) -> None:
     for rate, statuses in (("error_rate", {500, 503}), ("throttle_rate", {429})):
         sb = make_sandbox(**{rate: 1.0}, data_dir=tmp_path / rate)
-        cfg = Configuration(host=sb.url)
+        cfg = Configuration(host=sb.url)  # type: ignore[no-untyped-call]
         cfg.api_key["apiKeyAuth"], cfg.api_key["appKeyAuth"] = "k", "a"
         with ApiClient(cfg) as c, pytest.raises(ApiException) as exc:
-            AWSIntegrationApi(c).list_aws_accounts()
+            AWSIntegrationApi(c).list_aws_accounts()  # type: ignore[no-untyped-call]
         assert exc.value.status in statuses
         assert exc.value.body["errors"][0]["status"] == str(exc.value.status)
         assert exc.value.headers["X-RateLimit-Name"]
