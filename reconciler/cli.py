@@ -483,10 +483,10 @@ def show(
     no_color: NoColorOpt = False,
 ) -> None:
     """Print a saved plan."""
-    from reconciler.planfile import load_plan, plan_file_digest
+    from reconciler.planfile import load_plan_with_digest
 
-    pf = load_plan(planfile)
-    _render(pf.plan, fmt, _console(no_color), plan_file_digest(planfile))
+    pf, digest = load_plan_with_digest(planfile)
+    _render(pf.plan, fmt, _console(no_color), digest)
 
 
 @app.command("force-unlock")

@@ -79,14 +79,25 @@ def _collapse(path: paths.Path) -> paths.Path:
     return path
 
 
-def compare(before: dict[str, Any], after: dict[str, Any], rules: DiffRules) -> list[FieldChange]:
-    """Every field where ``after`` (what we want) differs from ``before`` (what is there).
+def compare(
+    before: dict[str, Any],
+    after: dict[str, Any],
+    rules: DiffRules,
+    *,
+    declared: str = "after",
+) -> list[FieldChange]:
+    """Every field where ``after`` differs from ``before``.
 
-    ``before``/``after`` must be plain JSON values (secrets already turned into digests).
+    ``declared`` names the side that holds what the configuration declares ("after" for a
+    plan: desired vs current; "before" for drift: last applied vs observed); computed paths are
+    compared only where that side sets them. Values must be plain JSON (secrets as digests).
     """
     b = normalise(before, rules)
     a = normalise(after, rules)
-    _drop_computed(a, b, rules)
+    if declared == "after":
+        _drop_computed(a, b, rules)
+    else:
+        _drop_computed(b, a, rules)
     diff = DeepDiff(b, a, view="tree", verbose_level=2)
     found: set[paths.Path] = set()
     for report in diff.values():

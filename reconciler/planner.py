@@ -251,6 +251,7 @@ def _plan_declared(
                 diff.readable(prior.last_applied, rules),
                 diff.readable(obj.values, rules),
                 rules,
+                declared="before",
             )
             if changed:
                 drifted = DriftChange(
