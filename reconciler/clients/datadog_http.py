@@ -113,7 +113,7 @@ class DatadogClient:
                 continue
             status = response.status_code
             if status < 400:
-                return response.json() if response.content else None
+                return _decode(response, where)
             retryable = status == 429 or status >= 500
             if retryable and not last:
                 delay = (
@@ -174,6 +174,20 @@ def error_text(response: httpx.Response) -> str:
         parts.append(response.reason_phrase or "no error details")
     message = "; ".join(parts)
     return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "..."
+
+
+def _decode(response: httpx.Response, where: str) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        raise ApiError(
+            f"{where}: HTTP {response.status_code} with a body that is not JSON "
+            f"({response.headers.get('content-type', 'no content-type')})",
+            service=SERVICE,
+            status=response.status_code,
+        ) from None
 
 
 def _redact(message: str, values: Iterable[str]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import copy
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from pydantic import BaseModel
 
@@ -200,7 +201,7 @@ class DatadogAwsAccount:
 
     async def get(self, natural_key: str, remote_id: str) -> Observed | None:
         try:
-            body = await self._client.request("GET", f"{ACCOUNTS}/{remote_id}")
+            body = await self._client.request("GET", _account_path(remote_id))
         except ApiError as exc:
             if exc.status == 404:
                 return None
@@ -242,7 +243,7 @@ class DatadogAwsAccount:
     ) -> None:
         async with self._write_lock:
             try:
-                await self._client.request("DELETE", f"{ACCOUNTS}/{remote_id}", on_retry=progress)
+                await self._client.request("DELETE", _account_path(remote_id), on_retry=progress)
             except ApiError as exc:
                 if exc.status != 404:  # already gone is success
                     raise
@@ -278,7 +279,7 @@ class DatadogAwsAccount:
             auth["external_id"] = live_external_id
         body = await self._client.request(
             "PATCH",
-            f"{ACCOUNTS}/{observed.remote_id}",
+            _account_path(observed.remote_id),
             json=_envelope(attributes),
             redact=secrets,
             on_retry=progress,
@@ -294,6 +295,11 @@ def _get(value: Any, *keys: str) -> Any:
 
 def secret_env_name(aws_account_id: str) -> str:
     return f"DD_AWS_SECRET_{aws_account_id}"
+
+
+def _account_path(remote_id: str) -> str:
+    # The id comes from the state file; quoting keeps it one path segment whatever it holds.
+    return f"{ACCOUNTS}/{quote(remote_id, safe='')}"
 
 
 def _spec(spec: ResourceSpec) -> DatadogAwsAccountSpec:

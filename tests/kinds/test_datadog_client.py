@@ -220,3 +220,11 @@ def test_connection_errors_are_retried() -> None:
 
     assert call(client(flaky)) == {"ok": 1}
     assert calls == 2
+
+
+def test_a_success_that_is_not_json_is_an_api_error() -> None:
+    html = httpx.Response(
+        200, text="<html>proxy login</html>", headers={"content-type": "text/html"}
+    )
+    err = api_error(client(Recorder(html)))
+    assert str(err) == "Datadog: GET /api/v2/x: HTTP 200 with a body that is not JSON (text/html)"
