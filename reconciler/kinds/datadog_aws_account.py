@@ -126,19 +126,16 @@ class DatadogAwsAccount:
 
     def __init__(self, settings: Settings, *, client: DatadogClient | None = None) -> None:
         self._settings = settings
-        self._client_override = client
-        self._client_instance: DatadogClient | None = None
+        self._http = client  # built on first use: no credentials are read before that
         # Writes to the AWS integration are serialised: the v1 API failed on concurrent
         # writes for one org (terraform-provider-datadog #132) and v2 documents nothing.
         self._write_lock = asyncio.Lock()
 
     @property
     def _client(self) -> DatadogClient:
-        if self._client_override is not None:
-            return self._client_override
-        if self._client_instance is None:
-            self._client_instance = DatadogClient(self._settings.datadog)
-        return self._client_instance
+        if self._http is None:
+            self._http = DatadogClient(self._settings.datadog)
+        return self._http
 
     # -- pure ---------------------------------------------------------------------------
     def natural_key(self, spec: ResourceSpec) -> str:
@@ -249,11 +246,8 @@ class DatadogAwsAccount:
                     raise
 
     async def aclose(self) -> None:
-        if self._client_instance is not None:
-            await self._client_instance.aclose()
-            self._client_instance = None
-        if self._client_override is not None:
-            await self._client_override.aclose()
+        if self._http is not None:
+            await self._http.aclose()
 
     # -- helpers ---------------------------------------------------------------------------
     async def _find(self, aws_account_id: str) -> Observed | None:

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from reconciler.clients.datadog_http import DatadogClient
-from reconciler.errors import ApiError
+from reconciler.errors import ApiError, ConfigError
 from reconciler.kinds.base import Observed
 from reconciler.kinds.datadog_aws_account import ACCOUNTS, DatadogAwsAccount
 from reconciler.kinds.datadog_spec import DatadogAwsAccountSpec
@@ -336,3 +336,14 @@ def test_plan_settles_after_create() -> None:
 
     (listed,) = run(kind, create_then_list)
     assert diff.compare(listed.values, kind.desired_values(spec), kind.rules) == []
+
+
+def test_building_the_kind_reads_no_keys_and_a_call_names_the_missing_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DD_API_KEY", raising=False)
+    monkeypatch.setenv("DD_APP_KEY", "app")
+    monkeypatch.setenv("DD_HOST", "http://127.0.0.1:9")  # never reached
+    kind = DatadogAwsAccount(Settings())
+    with pytest.raises(ConfigError, match=r"^DD_API_KEY is not set"):
+        run(kind, lambda: kind.list(""))
