@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -321,3 +322,26 @@ def test_rate_limit_429_then_retry(make_sandbox: SandboxFactory) -> None:
     assert headers["X-RateLimit-Period"] == "1"
     assert headers["X-RateLimit-Reset"] == "1"
     assert headers["X-RateLimit-Name"]
+
+
+def test_concurrent_creates_one_wins_per_account(sandbox: Sandbox) -> None:
+    def create(account_id: str) -> int:
+        body = {
+            "data": {
+                "type": "account",
+                "attributes": {
+                    "aws_account_id": account_id,
+                    "aws_partition": "aws",
+                    "auth_config": {"role_name": "R"},
+                },
+            }
+        }
+        url = f"{sandbox.url}/api/v2/integration/aws/accounts"
+        return httpx.post(url, headers=KEYS, json=body).status_code
+
+    ids = ["111111111111"] * 8 + [f"2000000000{i:02d}" for i in range(8)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(create, ids))
+    assert statuses[:8].count(200) == 1 and statuses[:8].count(409) == 7
+    assert statuses[8:] == [200] * 8
+    assert len(sandbox.datadog_accounts()) == 9

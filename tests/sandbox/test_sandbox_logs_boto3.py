@@ -216,3 +216,52 @@ def test_error_wire_format(sandbox: Sandbox) -> None:
     assert r.headers["x-amzn-requestid"]
     assert r.json()["__type"] == "ResourceNotFoundException"
     assert r.json()["message"]
+
+
+def raw_put(sandbox: Sandbox, body: bytes) -> httpx.Response:
+    # botocore refuses these requests itself, so they go over plain HTTP.
+    return httpx.post(
+        sandbox.url + "/",
+        headers={
+            "X-Amz-Target": "Logs_20140328.PutIntegration",
+            "Content-Type": "application/x-amz-json-1.1",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=sandbox/20260101/us-east-1/logs/"
+            "aws4_request, SignedHeaders=host, Signature=0",
+        },
+        content=body,
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "fragment"),
+    [
+        (b'{"integrationName": "x", "integrationType": "OPENSEARCH"}', "ValidationException",
+         "Value null at 'resourceConfig'"),
+        (b'{"integrationName": "x", "integrationType": "OPENSEARCH", "resourceConfig": {}}',
+         "InvalidParameterException", "exactly one member"),
+        (b'{"integrationName": "x", "integrationType": "OPENSEARCH", "resourceConfig": '
+         b'{"openSearchResourceConfig": {"dataSourceRoleArn": "arn:aws:iam::1:role/r", '
+         b'"retentionDays": 0}}}', "ValidationException", "2 validation errors detected"),
+        (b"not json", "SerializationException", "not valid JSON"),
+    ],
+)  # fmt: skip
+def test_put_rejections_botocore_would_not_send(
+    sandbox: Sandbox, body: bytes, code: str, fragment: str
+) -> None:
+    r = raw_put(sandbox, body)
+    assert r.status_code == 400
+    assert r.json()["__type"] == code
+    assert fragment in r.json()["message"]
+
+
+def test_unsigned_and_unknown_operations(sandbox: Sandbox) -> None:
+    unsigned = httpx.post(
+        sandbox.url + "/", headers={"X-Amz-Target": "Logs_20140328.ListIntegrations"}, content=b"{}"
+    )
+    assert unsigned.json()["__type"] == "MissingAuthenticationTokenException"
+    unknown = httpx.post(
+        sandbox.url + "/",
+        headers={"X-Amz-Target": "Logs_20140328.UpdateIntegration"},
+        content=b"{}",
+    )
+    assert unknown.json()["__type"] == "UnknownOperationException"
