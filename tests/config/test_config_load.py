@@ -444,3 +444,20 @@ def test_value_given_for_a_table_holding_a_secret_not_echoed(tmp_path: Path) -> 
     err = load_error(f)
     assert err.field == "auth" and err.message == "expected a table"
     assert PASTED not in str(err)
+
+
+def test_env_defaults_to_process_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    f = write(
+        tmp_path / "a.toml",
+        '[test_account.p]\naccount_id = "123456789012"\nauth = {role_name = "r"}\n'
+        'api_secret = "${env:RECONCILER_TEST_SECRET}"\n',
+    )
+    monkeypatch.setenv("RECONCILER_TEST_SECRET", "from-process-env")
+    spec = load_config(f, KINDS).resources["test_account.p"].spec
+    assert isinstance(spec, AccountSpec) and spec.api_secret is not None
+    assert spec.api_secret.value.get_secret_value() == "from-process-env"
+    monkeypatch.setenv("RECONCILER_TEST_SECRET", "")
+    with pytest.raises(ConfigError, match="environment variable RECONCILER_TEST_SECRET is empty"):
+        load_config(f, KINDS)
