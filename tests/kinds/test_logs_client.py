@@ -19,6 +19,7 @@ from botocore.stub import Stubber
 from reconciler.clients.logs_boto import LogsApiError, LogsClient
 from reconciler.errors import ApiError, ConfigError, ReconcilerError
 from reconciler.kinds.aws_logs_integration import AwsLogsIntegration
+from reconciler.kinds.base import Observed
 from reconciler.kinds.logs_spec import AwsLogsIntegrationSpec
 from reconciler.settings import AwsSettings, Settings
 
@@ -177,8 +178,8 @@ def test_two_regions_are_listed_with_one_client_each(stubs: Stubs) -> None:
         stubs.on(region).add_response("list_integrations", {}, {})
     kind = make_kind(stubs)
 
-    async def both() -> list[Any]:
-        return await asyncio.gather(kind.list("eu-west-1"), kind.list("us-east-1"))
+    async def both() -> list[list[Observed]]:
+        return list(await asyncio.gather(kind.list("eu-west-1"), kind.list("us-east-1")))
 
     assert asyncio.run(both()) == [[], []]
     assert sorted(stubs.built) == [("eu-west-1", 5), ("us-east-1", 5)]
@@ -420,6 +421,7 @@ class FakeLogs:
     def __init__(self) -> None:
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.replies: dict[str, tuple[int, dict[str, Any]]] = {}
+        self.barrier: threading.Barrier | None = None  # hold requests until N arrive together
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -427,6 +429,8 @@ class FakeLogs:
                 operation = self.headers.get("X-Amz-Target", "").split(".")[-1]
                 length = int(self.headers.get("Content-Length", "0"))
                 fake.requests.append((operation, json.loads(self.rfile.read(length) or b"{}")))
+                if fake.barrier is not None:
+                    fake.barrier.wait()
                 status, body = fake.replies.get(operation, (200, {}))
                 data = json.dumps(body).encode()
                 self.send_response(status)
@@ -490,6 +494,19 @@ def test_real_client_round_trip(fake: FakeLogs) -> None:
         ("ListIntegrations", {}),
         ("GetIntegration", {"integrationName": NAME}),
     ]
+
+
+def test_regions_are_read_at_the_same_time(fake: FakeLogs) -> None:
+    # Each request is held until the other region's arrives: sequential calls would break
+    # the barrier (after its timeout) and fail.
+    fake.barrier = threading.Barrier(2, timeout=5)
+    kind = real_kind(endpoint_url=fake.url, max_attempts=1)
+
+    async def both() -> list[list[Observed]]:
+        return list(await asyncio.gather(kind.list("eu-west-1"), kind.list("us-east-1")))
+
+    assert run_and_close(kind, both()) == [[], []]
+    assert fake.count("ListIntegrations") == 2
 
 
 def test_limit_exceeded_on_put_is_not_retried(fake: FakeLogs) -> None:
