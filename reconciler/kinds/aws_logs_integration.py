@@ -162,7 +162,9 @@ class AwsLogsIntegration:
         region = s.region or self.default_region()
         if region is None:
             raise ConfigError(
-                "no region: set region here, [aws].region, or AWS_REGION", field="region"
+                f"no region for integration {s.integration_name}: set region here, "
+                "[aws].region, or AWS_REGION",
+                field="region",
             )
         return region
 
@@ -213,9 +215,11 @@ class AwsLogsIntegration:
 
     def spec_table(self, observed: Observed) -> dict[str, Any]:
         # The write-only members (data_source_role_arn, dashboard_viewer_principals,
-        # retention_days, kms_key_arn) cannot be read back. They are left out, so the table
-        # fails validation until they are filled in: guessing them would make the next
-        # plan "succeed" with values nobody chose.
+        # retention_days, kms_key_arn) cannot be read back, and are left out: the table does
+        # not validate, so `import` stops and names the missing field. Placeholders would be
+        # worse: the state would record them as applied, and correcting them in the TOML
+        # afterwards would replace the integration. Declaring the table and running plan
+        # imports it instead.
         values = observed.values
         opensearch: dict[str, Any] = {}
         app_arn = values.get("opensearch", {}).get("application_arn")

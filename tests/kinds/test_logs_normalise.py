@@ -7,14 +7,17 @@ import copy
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from reconciler.errors import ApiError, ConfigError
+from reconciler.importer import import_objects
 from reconciler.kinds.aws_logs_integration import AwsLogsIntegration, resource_config
 from reconciler.kinds.logs_spec import AwsLogsIntegrationSpec
 from reconciler.settings import AwsSettings, Settings
+from reconciler.state.base import State
 
 APP_ARN = "arn:aws:opensearch:eu-west-1:123456789012:application/abc123"
 
@@ -260,7 +263,10 @@ def test_no_region_is_a_config_error_naming_the_field() -> None:
     with pytest.raises(ConfigError) as info:
         kind().natural_key(spec())
     assert info.value.field == "region"
-    assert "no region: set region here, [aws].region, or AWS_REGION" in str(info.value)
+    assert (
+        "no region for integration vended-logs: set region here, [aws].region, or AWS_REGION"
+        in str(info.value)
+    )
 
 
 def test_bad_region_from_the_environment() -> None:
@@ -319,6 +325,18 @@ def test_spec_table_validates_once_filled_in() -> None:
     )
     filled = AwsLogsIntegrationSpec.model_validate(table)
     assert k.natural_key(filled) == "eu-west-1/vended-logs"
+
+
+def test_import_command_refuses_and_writes_nothing(tmp_path: Path) -> None:
+    k = kind()
+    target = tmp_path / "imported.toml"
+    with pytest.raises(ConfigError) as info:
+        import_objects(
+            [(k.name, k.normalise(raw(), "eu-west-1"))], {k.name: k}, State.new(), target, {}
+        )
+    assert info.value.field == "opensearch.data_source_role_arn"
+    assert "cannot import eu-west-1/vended-logs" in str(info.value)
+    assert not target.exists()
 
 
 def test_importing_and_building_the_kind_does_not_import_boto3() -> None:
