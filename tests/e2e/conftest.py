@@ -1,0 +1,238 @@
+"""End-to-end fixtures: the CLI as a real subprocess, against a sandbox cloud.
+
+Two ways in: ``--sandbox`` (the CLI starts its own sandbox under ``state/sandbox/``), or a
+``Sandbox`` started here in the test process, which the CLI reaches through ``[datadog]
+api_url`` and ``[aws] endpoint_url``; the test then also sees and changes the same cloud
+through the official clients and the sandbox's inspection API.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from reconciler.sandbox import Sandbox, SandboxOptions
+
+CLI_TIMEOUT = 60.0
+# Rich wraps at the terminal width (80 when there is none); a wide one keeps each message
+# on one line so assertions can match whole messages.
+COLUMNS = "250"
+DUMMY_DD_KEY = "e2e-dummy-datadog-key"
+REGION = "us-east-1"
+
+# Variables that would let a run reach a real account or change how the CLI behaves.
+_SCRUBBED_PREFIXES = ("DD_", "AWS_", "RECONCILER_")
+
+
+def base_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
+    env["NO_COLOR"] = "1"
+    env["COLUMNS"] = COLUMNS
+    # No shared AWS config files from the machine running the tests.
+    env["AWS_CONFIG_FILE"] = os.devnull
+    env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+    return env
+
+
+def run(
+    args: list[str],
+    cwd: Path,
+    env: Mapping[str, str | None] | None = None,
+    input: str | None = None,
+    *,
+    allow_traceback: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``reconciler ARGS`` as users do; ``env`` overrides the scrubbed environment
+    (``None`` removes a variable)."""
+    full = base_env()
+    for key, value in (env or {}).items():
+        if value is None:
+            full.pop(key, None)
+        else:
+            full[key] = value
+    result = subprocess.run(
+        [sys.executable, "-m", "reconciler", *args],
+        cwd=cwd,
+        env=full,
+        input=input if input is not None else "",
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT,
+    )
+    if not allow_traceback:
+        assert "Traceback" not in result.stdout + result.stderr, describe(result)
+    return result
+
+
+def describe(result: subprocess.CompletedProcess[str]) -> str:
+    return (
+        f"exit {result.returncode}\n--- stdout ---\n{result.stdout}\n--- stderr ---\n"
+        f"{result.stderr}"
+    )
+
+
+def error_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+
+
+def assert_one_error(result: subprocess.CompletedProcess[str], *parts: str) -> str:
+    """Exit 1 and exactly one ``Error:`` line on stderr that holds every one of ``parts``."""
+    assert result.returncode == 1, describe(result)
+    lines = error_lines(result)
+    assert len(lines) == 1, describe(result)
+    for part in parts:
+        assert part in lines[0], f"{part!r} not in {lines[0]!r}"
+    return lines[0]
+
+
+def summary_line(text: str) -> str:
+    found = re.findall(r"^Plan: .*$", text, flags=re.MULTILINE)
+    assert len(found) == 1, text
+    return found[0]
+
+
+def free_port() -> int:
+    """A port nothing listens on (bound, read, released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def toml_str(value: str) -> str:
+    return json.dumps(value)
+
+
+@dataclass
+class Workspace:
+    """A working directory with a configuration directory ``infra/`` pointed at one cloud."""
+
+    root: Path
+    datadog_url: str
+    aws_url: str
+    env: dict[str, str | None] = field(default_factory=dict)
+    datadog: dict[str, Any] = field(default_factory=dict)  # extra [datadog] keys
+    state: dict[str, Any] = field(default_factory=dict)  # extra [state] keys
+
+    @property
+    def infra(self) -> Path:
+        return self.root / "infra"
+
+    @property
+    def state_path(self) -> Path:
+        return self.root / "state" / "reconciler.tfstate.json"
+
+    def settings_toml(self) -> str:
+        lines = ["[datadog]", f"api_url = {toml_str(self.datadog_url)}"]
+        lines += [f"{k} = {json.dumps(v)}" for k, v in self.datadog.items()]
+        lines += [
+            "",
+            "[aws]",
+            f"endpoint_url = {toml_str(self.aws_url)}",
+            f"region = {toml_str(REGION)}",
+            "poll_interval_seconds = 0.05",
+            "wait_timeout_seconds = 20",
+            "max_attempts = 2",
+            "",
+            "[state]",
+            f"path = {toml_str(str(self.state_path))}",
+            "lock_timeout_seconds = 0.5",
+        ]
+        lines += [f"{k} = {json.dumps(v)}" for k, v in self.state.items()]
+        return "\n".join(lines) + "\n"
+
+    def write(self, resources: str, name: str = "main.toml") -> Path:
+        """Write the settings file and ``name`` (the resources) into ``infra/``."""
+        self.infra.mkdir(parents=True, exist_ok=True)
+        (self.infra / "00-settings.toml").write_text(self.settings_toml())
+        path = self.infra / name
+        path.write_text(resources)
+        return path
+
+    def cli(
+        self,
+        *args: str,
+        env: Mapping[str, str | None] | None = None,
+        input: str | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        merged = {**self.env, **(env or {})}
+        return run(list(args), self.root, merged, input)
+
+    def plan(self, *extra: str, env: Mapping[str, str | None] | None = None) -> Any:
+        return self.cli("plan", "infra", *extra, env=env)
+
+    def apply(self, *extra: str, env: Mapping[str, str | None] | None = None) -> Any:
+        return self.cli("apply", "infra", "--auto-approve", *extra, env=env)
+
+    def read_state(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.state_path.read_text())
+        return data
+
+
+def cloud_env() -> dict[str, str | None]:
+    return {
+        "DD_API_KEY": DUMMY_DD_KEY,
+        "DD_APP_KEY": DUMMY_DD_KEY,
+        "AWS_ACCESS_KEY_ID": "sandbox",  # the sandbox maps it to account 123456789012
+        "AWS_SECRET_ACCESS_KEY": "sandbox",
+    }
+
+
+SandboxFactory = Callable[..., Sandbox]
+
+
+@pytest.fixture
+def make_cloud(tmp_path: Path) -> Iterator[SandboxFactory]:
+    """Start sandboxes on tmp_path/cloud (or the given data_dir) with fast defaults."""
+    started: list[Sandbox] = []
+
+    def make(**overrides: Any) -> Sandbox:
+        overrides.setdefault("data_dir", tmp_path / "cloud")
+        overrides.setdefault("port", 0)
+        overrides.setdefault("provisioning_seconds", 0.2)
+        sb = Sandbox(SandboxOptions(**overrides)).start()
+        started.append(sb)
+        return sb
+
+    yield make
+    for sb in started:
+        sb.stop()
+
+
+@pytest.fixture
+def cloud(make_cloud: SandboxFactory) -> Sandbox:
+    """A sandbox with list shuffling on (the default)."""
+    return make_cloud()
+
+
+@pytest.fixture
+def ws(tmp_path: Path, cloud: Sandbox) -> Workspace:
+    root = tmp_path / "work"
+    root.mkdir()
+    return Workspace(root=root, datadog_url=cloud.url, aws_url=cloud.url, env=cloud_env())
+
+
+def logs_client(url: str, region: str) -> Any:
+    return boto3.client(
+        "logs",
+        endpoint_url=url,
+        region_name=region,
+        aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox",
+        config=Config(
+            retries={"mode": "standard", "total_max_attempts": 1},
+            connect_timeout=2,
+            read_timeout=5,
+        ),
+    )
