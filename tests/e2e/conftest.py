@@ -22,6 +22,16 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from datadog_api_client import ApiClient, Configuration
+from datadog_api_client.v2.api.aws_integration_api import AWSIntegrationApi
+from datadog_api_client.v2.model.aws_account_type import AWSAccountType
+from datadog_api_client.v2.model.aws_account_update_request import AWSAccountUpdateRequest
+from datadog_api_client.v2.model.aws_account_update_request_attributes import (
+    AWSAccountUpdateRequestAttributes,
+)
+from datadog_api_client.v2.model.aws_account_update_request_data import (
+    AWSAccountUpdateRequestData,
+)
 
 from reconciler.sandbox import Sandbox, SandboxOptions
 
@@ -98,7 +108,7 @@ def assert_one_error(result: subprocess.CompletedProcess[str], *parts: str) -> s
 
 
 def summary_line(text: str) -> str:
-    found = re.findall(r"^Plan: .*$", text, flags=re.MULTILINE)
+    found: list[str] = re.findall(r"^Plan: .*$", text, flags=re.MULTILINE)
     assert len(found) == 1, text
     return found[0]
 
@@ -236,3 +246,43 @@ def logs_client(url: str, region: str) -> Any:
             read_timeout=5,
         ),
     )
+
+
+# -- the official Datadog client, against the same cloud ---------------------------------
+
+
+def _dd_client(url: str) -> ApiClient:
+    cfg = Configuration(host=url)  # type: ignore[no-untyped-call]
+    cfg.api_key["apiKeyAuth"] = DUMMY_DD_KEY
+    cfg.api_key["appKeyAuth"] = DUMMY_DD_KEY
+    cfg.enable_retry = False
+    return ApiClient(cfg)
+
+
+def dd_accounts(url: str) -> list[dict[str, Any]]:
+    """Every account config as the official client reads it: ``{"id", "attributes"}``."""
+    with _dd_client(url) as client:
+        api = AWSIntegrationApi(client)  # type: ignore[no-untyped-call]
+        listed = api.list_aws_accounts()
+    return [{"id": str(item.id), "attributes": item.attributes.to_dict()} for item in listed.data]
+
+
+def dd_account(url: str, aws_account_id: str) -> dict[str, Any]:
+    found = [a for a in dd_accounts(url) if a["attributes"]["aws_account_id"] == aws_account_id]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def dd_update(url: str, config_id: str, aws_account_id: str, **attrs: Any) -> dict[str, Any]:
+    """An out-of-band PATCH through ``update_aws_account``, as a colleague in the UI would."""
+    body = AWSAccountUpdateRequest(
+        data=AWSAccountUpdateRequestData(
+            type=AWSAccountType.ACCOUNT,
+            attributes=AWSAccountUpdateRequestAttributes(aws_account_id=aws_account_id, **attrs),
+        )
+    )
+    with _dd_client(url) as client:
+        api = AWSIntegrationApi(client)  # type: ignore[no-untyped-call]
+        updated = api.update_aws_account(config_id, body)
+    result: dict[str, Any] = updated.data.attributes.to_dict()
+    return result
