@@ -336,11 +336,13 @@ def test_concurrent_creates_one_wins_per_account(sandbox: Sandbox) -> None:
                 },
             }
         }
-        url = f"{sandbox.url}/api/v2/integration/aws/accounts"
-        return httpx.post(url, headers=KEYS, json=body).status_code
+        return http.post("/api/v2/integration/aws/accounts", json=body).status_code
 
     ids = ["111111111111"] * 8 + [f"2000000000{i:02d}" for i in range(8)]
-    with ThreadPoolExecutor(max_workers=8) as pool:
+    with (
+        httpx.Client(base_url=sandbox.url, headers=KEYS) as http,
+        ThreadPoolExecutor(max_workers=8) as pool,
+    ):
         statuses = list(pool.map(create, ids))
     assert statuses[:8].count(200) == 1 and statuses[:8].count(409) == 7
     assert statuses[8:] == [200] * 8
