@@ -6,6 +6,7 @@ import json
 import random
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
@@ -23,6 +24,11 @@ from reconciler.sandbox.wire import Reply, Request, json_reply
 
 PREFIX = "/api/v2/integration/aws"
 CONTENT_TYPE = "application/vnd.api+json"
+PERMISSIONS = {
+    "/iam_permissions": IAM_PERMISSIONS_STANDARD + IAM_PERMISSIONS_RESOURCE_COLLECTION,
+    "/iam_permissions/standard": IAM_PERMISSIONS_STANDARD,
+    "/iam_permissions/resource_collection": IAM_PERMISSIONS_RESOURCE_COLLECTION,
+}
 
 
 def _error(status: int, title: str, detail: str) -> Reply:
@@ -65,37 +71,36 @@ class DatadogApi:
 
     def _route(self, req: Request) -> Reply:
         rest = req.path[len(PREFIX) :].rstrip("/")
-        method = req.method
+        methods: dict[str, Callable[[], Reply]]
         if rest == "/accounts":
-            if method == "GET":
-                return self._list(req)
-            if method == "POST":
-                return self._create(req)
+            methods = {"GET": lambda: self._list(req), "POST": lambda: self._create(req)}
         elif rest.startswith("/accounts/") and rest.count("/") == 2:
-            config_id = _config_id(rest.split("/")[2])
-            if method == "GET":
-                return self._get(config_id)
-            if method == "PATCH":
-                return self._patch(config_id, req)
-            if method == "DELETE":
-                return self._delete(config_id)
-        elif rest == "/available_namespaces" and method == "GET":
-            return _singleton("namespaces", "namespaces", list(NAMESPACES))
-        elif rest == "/generate_new_external_id" and method == "POST":
-            return _singleton("external_id", "external_id", model.new_external_id())
-        elif rest == "/logs/services" and method == "GET":
-            return _singleton("logs_services", "logs_services", list(LOGS_SERVICES))
-        elif rest.startswith("/iam_permissions") and method == "GET":
-            permissions = {
-                "/iam_permissions": IAM_PERMISSIONS_STANDARD + IAM_PERMISSIONS_RESOURCE_COLLECTION,
-                "/iam_permissions/standard": IAM_PERMISSIONS_STANDARD,
-                "/iam_permissions/resource_collection": IAM_PERMISSIONS_RESOURCE_COLLECTION,
-            }.get(rest)
-            if permissions is not None:
-                return _singleton("permissions", "permissions", list(permissions))
+            segment = rest.split("/")[2]
+            methods = {
+                "GET": lambda: self._get(_config_id(segment)),
+                "PATCH": lambda: self._patch(_config_id(segment), req),
+                "DELETE": lambda: self._delete(_config_id(segment)),
+            }
+        elif rest == "/available_namespaces":
+            methods = {"GET": lambda: _singleton("namespaces", "namespaces", list(NAMESPACES))}
+        elif rest == "/generate_new_external_id":
+            methods = {
+                "POST": lambda: _singleton("external_id", "external_id", model.new_external_id())
+            }
+        elif rest == "/logs/services":
+            methods = {
+                "GET": lambda: _singleton("logs_services", "logs_services", list(LOGS_SERVICES))
+            }
+        elif rest in PERMISSIONS:
+            methods = {
+                "GET": lambda: _singleton("permissions", "permissions", list(PERMISSIONS[rest]))
+            }
         else:
             return _error(404, "Not Found", f"no such endpoint: {req.path}")
-        return _error(405, "Method Not Allowed", f"{method} is not allowed on {req.path}")
+        handler = methods.get(req.method)
+        if handler is None:
+            return _error(405, "Method Not Allowed", f"{req.method} is not allowed on {req.path}")
+        return handler()
 
     def _list(self, req: Request) -> Reply:
         wanted = req.query.get("aws_account_id", [None])[0]

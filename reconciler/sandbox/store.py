@@ -78,8 +78,9 @@ class Store:
         with self._lock:
             draft = json.loads(json.dumps(self._doc))
             yield draft
-            self._write(draft)
-            self._doc = draft
+            if draft != self._doc:  # refusals (409, limits) change nothing: skip the fsync
+                self._write(draft)
+                self._doc = draft
 
     def _write(self, doc: Document) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

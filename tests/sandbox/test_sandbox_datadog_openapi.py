@@ -159,3 +159,18 @@ def test_timestamps_nanoseconds_on_write_microseconds_on_read(sandbox: Sandbox) 
     assert len(write_ts.split(".")[1]) == len("123456789Z")
     assert len(read_ts.split(".")[1]) == len("123456Z")
     assert write_ts.startswith(read_ts[:-1])
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("POST", "/api/v2/integration/aws/available_namespaces", 405),
+        ("PUT", "/api/v2/integration/aws/accounts", 405),
+        ("GET", "/api/v2/integration/aws/iam_permissions/other", 404),
+        ("GET", "/api/v2/integration/aws/event_bridge", 404),
+    ],
+)
+def test_unknown_routes_and_methods(sandbox: Sandbox, method: str, path: str, status: int) -> None:
+    r = httpx.request(method, sandbox.url + path, headers=KEYS)
+    assert r.status_code == status
+    assert r.json()["errors"][0]["status"] == str(status)
