@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from reconciler.sandbox import datadog_model as model
+from reconciler.sandbox import datadog_validation as checks
 from reconciler.sandbox.datadog_catalog import (
     IAM_PERMISSIONS_RESOURCE_COLLECTION,
     IAM_PERMISSIONS_STANDARD,
@@ -66,7 +67,7 @@ class DatadogApi:
             return _error(403, "Forbidden", "Both DD-API-KEY and DD-APPLICATION-KEY are required")
         try:
             return self._route(req)
-        except model.BadRequest as exc:
+        except checks.BadRequest as exc:
             return _reply(400, {"errors": [exc.error]})
 
     def _route(self, req: Request) -> Reply:
@@ -115,7 +116,7 @@ class DatadogApi:
 
     def _create(self, req: Request) -> Reply:
         data = _data(req)
-        attrs = model.clean_attributes(data.get("attributes"), creating=True)
+        attrs = checks.clean_attributes(data.get("attributes"), creating=True)
         if self._shuffle:
             model.shuffle(attrs)
         full = model.merge(model.defaults(), attrs)
@@ -151,8 +152,8 @@ class DatadogApi:
     def _patch(self, config_id: str, req: Request) -> Reply:
         data = _data(req)
         if data.get("id") not in (None, config_id):
-            raise model.generic("data.id does not match the config ID in the path")
-        attrs = model.clean_attributes(data.get("attributes"), creating=False)
+            raise checks.generic("data.id does not match the config ID in the path")
+        attrs = checks.clean_attributes(data.get("attributes"), creating=False)
         if self._shuffle:
             model.shuffle(attrs)
         with self._store.update() as doc:
@@ -162,9 +163,9 @@ class DatadogApi:
             old = record["attributes"]
             if attrs["aws_account_id"] != old["aws_account_id"]:
                 # Not documented; the sandbox treats the AWS account ID as the config's identity.
-                raise model.generic("cannot change the AWS account ID of an account config")
+                raise checks.generic("cannot change the AWS account ID of an account config")
             if "auth_config" in attrs and model.auth_kind(attrs) != model.auth_kind(old):
-                raise model.generic("cannot switch between role and key based auth")
+                raise checks.generic("cannot switch between role and key based auth")
             record["attributes"] = model.merge(old, attrs)
             record["modified_ns"] = time.time_ns()
         return _reply(200, {"data": model.render(record, nanoseconds=True)})
@@ -188,7 +189,7 @@ def _config_id(segment: str) -> str:
     try:
         return str(uuid.UUID(text))
     except ValueError:
-        raise model.BadRequest(
+        raise checks.BadRequest(
             {
                 "status": "400",
                 "title": "Invalid Parameter",
@@ -202,10 +203,10 @@ def _data(req: Request) -> dict[str, Any]:
     try:
         body = json.loads(req.body or b"null")
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise model.invalid("body", "expected a JSON document") from None
+        raise checks.invalid("body", "expected a JSON document") from None
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
-        raise model.invalid("data", "expected an object")
+        raise checks.invalid("data", "expected an object")
     data: dict[str, Any] = body["data"]
     if data.get("type") != "account":
-        raise model.invalid("data.type", 'expected "account"')
+        raise checks.invalid("data.type", 'expected "account"')
     return data

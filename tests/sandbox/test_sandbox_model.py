@@ -1,10 +1,11 @@
-"""Pure pieces of the sandbox's Datadog model and AWS identity."""
+"""Pure pieces of the sandbox: the Datadog model and checks, the AWS identity."""
 
 from __future__ import annotations
 
 import pytest
 
 from reconciler.sandbox import datadog_model as model
+from reconciler.sandbox import datadog_validation as checks
 from reconciler.sandbox.aws_identity import DEFAULT_ACCOUNT_ID, account_for, caller
 
 
@@ -56,7 +57,7 @@ def test_timestamps() -> None:
 
 
 def test_secret_is_checked_then_dropped() -> None:
-    attrs = model.clean_attributes(
+    attrs = checks.clean_attributes(
         {
             "aws_account_id": "123456789012",
             "auth_config": {"access_key_id": "AKIA", "secret_access_key": "hidden"},
@@ -64,8 +65,8 @@ def test_secret_is_checked_then_dropped() -> None:
         creating=True,
     )
     assert attrs["auth_config"] == {"access_key_id": "AKIA"}
-    with pytest.raises(model.BadRequest) as exc:
-        model.clean_attributes(
+    with pytest.raises(checks.BadRequest) as exc:
+        checks.clean_attributes(
             {
                 "aws_account_id": "123456789012",
                 "auth_config": {"access_key_id": "A", "secret_access_key": ""},
