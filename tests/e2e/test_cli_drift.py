@@ -1,0 +1,66 @@
+"""Drift: an out-of-band change through the official Datadog client is reported by plan and
+plan --refresh-only (which writes nothing), and apply puts it back."""
+
+from __future__ import annotations
+
+from reconciler.sandbox import Sandbox
+from tests.e2e.conftest import Workspace, dd_account, dd_update, describe
+
+ACCOUNT = "444455556666"
+TOML = f"""
+[datadog_aws_account.drifty]
+aws_account_id = "{ACCOUNT}"
+account_tags = ["env:prod", "team:platform"]
+auth_config = {{ role_name = "DatadogIntegrationRole" }}
+"""
+
+
+def drift_section(text: str) -> str:
+    assert "Objects changed outside reconciler" in text, text
+    start = text.index("Objects changed outside reconciler")
+    end = text.find("reconciler will perform the following actions", start)
+    return text[start:] if end < 0 else text[start:end]
+
+
+def test_out_of_band_change_is_drift_and_apply_reverts_it(ws: Workspace, cloud: Sandbox) -> None:
+    ws.write(TOML)
+    applied = ws.apply()
+    assert applied.returncode == 0, describe(applied)
+
+    live = dd_account(cloud.url, ACCOUNT)
+    dd_update(cloud.url, live["id"], ACCOUNT, account_tags=["env:prod", "changed:by-hand"])
+    state_before = ws.state_path.read_bytes()
+    backup = ws.state_path.with_name(ws.state_path.name + ".backup")
+    backup_before = backup.read_bytes() if backup.exists() else None
+
+    planned = ws.plan("--detailed-exitcode")
+    assert planned.returncode == 2, describe(planned)
+    drift = drift_section(planned.stdout)
+    assert "datadog_aws_account.drifty has changed" in drift
+    assert "account_tags" in drift and "changed:by-hand" in drift
+    # The change that puts it back is planned as an update of the same field.
+    assert "datadog_aws_account.drifty will be updated in-place" in planned.stdout
+    assert "Plan: 0 to import, 0 to add, 1 to change, 0 to destroy." in planned.stdout
+
+    refresh = ws.plan("--refresh-only")
+    assert refresh.returncode == 2, describe(refresh)
+    drift = drift_section(refresh.stdout)
+    assert "datadog_aws_account.drifty has changed" in drift
+    assert "account_tags" in drift
+    assert "will be updated in-place" not in refresh.stdout
+
+    assert ws.state_path.read_bytes() == state_before
+    assert (backup.read_bytes() if backup.exists() else None) == backup_before
+    assert not ws.state_path.with_name(ws.state_path.name + ".lock").exists()
+
+    fixed = ws.apply()
+    assert fixed.returncode == 0, describe(fixed)
+    assert "1 succeeded, 0 failed" in fixed.stdout
+    tags = dd_account(cloud.url, ACCOUNT)["attributes"]["account_tags"]
+    assert sorted(tags) == ["env:prod", "team:platform"]
+
+    after = ws.plan("--detailed-exitcode")
+    assert after.returncode == 0, describe(after)
+    assert "No changes" in after.stdout
+    clean = ws.plan("--refresh-only")
+    assert clean.returncode == 0, describe(clean)
