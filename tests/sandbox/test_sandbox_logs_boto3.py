@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -265,3 +268,48 @@ def test_unsigned_and_unknown_operations(sandbox: Sandbox) -> None:
         content=b"{}",
     )
     assert unknown.json()["__type"] == "UnknownOperationException"
+
+
+SHAPES = json.loads(
+    (Path(__file__).parent / "specs" / "cloudwatch-logs-integrations.shapes.json").read_text()
+)["shapes"]
+
+
+def conforms(value: Any, shape_name: str) -> None:
+    """Check a response value against the botocore shape: members, enums, lengths, patterns."""
+    shape = SHAPES[shape_name]
+    kind = shape["type"]
+    if kind == "structure":
+        assert isinstance(value, dict)
+        assert set(value) <= set(shape["members"]), (shape_name, set(value))
+        if shape.get("union"):
+            assert len(value) == 1, shape_name
+        for key, member in value.items():
+            conforms(member, shape["members"][key]["shape"])
+    elif kind == "list":
+        assert isinstance(value, list)
+        for item in value:
+            conforms(item, shape["member"]["shape"])
+    elif kind == "string":
+        assert isinstance(value, str)
+        assert shape.get("min", 0) <= len(value) <= shape.get("max", 10**9), (shape_name, value)
+        if "pattern" in shape:
+            assert re.search(shape["pattern"], value), (shape_name, value)
+        if "enum" in shape:
+            assert value in shape["enum"], (shape_name, value)
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "cn-north-1", "us-gov-west-1"])
+def test_responses_conform_to_the_botocore_shapes(sandbox: Sandbox, region: str) -> None:
+    logs = logs_client(sandbox.url, region=region)
+    sent = {"integrationName": "shape.check_#1", "integrationType": "OPENSEARCH"}
+    created = logs.put_integration(**sent, resourceConfig=opensearch())
+    created.pop("ResponseMetadata")
+    conforms(created, "PutIntegrationResponse")
+    sandbox.set_logs_fault("shape.check_#1", region=region, not_found=["workspace"])
+    got = logs.get_integration(integrationName="shape.check_#1")
+    got.pop("ResponseMetadata")
+    conforms(got, "GetIntegrationResponse")
+    listed = logs.list_integrations()
+    listed.pop("ResponseMetadata")
+    conforms(listed, "ListIntegrationsResponse")
