@@ -276,7 +276,8 @@ SHAPES = json.loads(
 
 
 def conforms(value: Any, shape_name: str) -> None:
-    """Check a response value against the botocore shape: members, enums, lengths, patterns."""
+    """Check a response value against the botocore shape: members, enums, lengths, patterns
+    (which AWS applies to the whole value)."""
     shape = SHAPES[shape_name]
     kind = shape["type"]
     if kind == "structure":
@@ -294,7 +295,7 @@ def conforms(value: Any, shape_name: str) -> None:
         assert isinstance(value, str)
         assert shape.get("min", 0) <= len(value) <= shape.get("max", 10**9), (shape_name, value)
         if "pattern" in shape:
-            assert re.search(shape["pattern"], value), (shape_name, value)
+            assert re.fullmatch(shape["pattern"], value), (shape_name, value)
         if "enum" in shape:
             assert value in shape["enum"], (shape_name, value)
 
