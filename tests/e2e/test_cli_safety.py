@@ -1,0 +1,122 @@
+"""Replacements are shown as such, prevent_destroy holds, and one failed step does not stop
+the independent others."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from reconciler.sandbox import Sandbox
+from tests.e2e.conftest import (
+    Workspace,
+    assert_one_error,
+    dd_accounts,
+    describe,
+    logs_client,
+    summary_line,
+)
+
+
+def logs_toml(retention_days: int) -> str:
+    return f"""
+[aws_logs_integration.vended]
+integration_name = "vended-logs"
+region = "eu-west-1"
+
+[aws_logs_integration.vended.opensearch]
+data_source_role_arn = "arn:aws:iam::123456789012:role/LogsToOpenSearch"
+dashboard_viewer_principals = ["arn:aws:iam::123456789012:role/Analysts"]
+retention_days = {retention_days}
+"""
+
+
+def test_retention_change_is_a_replacement_in_human_and_json(ws: Workspace, cloud: Sandbox) -> None:
+    ws.write(logs_toml(30))
+    applied = ws.apply()
+    assert applied.returncode == 0, describe(applied)
+
+    ws.write(logs_toml(14))
+    human = ws.plan("--detailed-exitcode")
+    assert human.returncode == 2, describe(human)
+    assert "aws_logs_integration.vended must be replaced" in human.stdout
+    assert re.search(
+        r"~ opensearch\.retention_days: 30 -> 14 # forces replacement", human.stdout
+    ), human.stdout
+    assert summary_line(human.stdout) == "Plan: 0 to import, 1 to add, 0 to change, 1 to destroy."
+
+    as_json = ws.plan("--format", "json")
+    assert as_json.returncode == 0, describe(as_json)
+    changes = json.loads(as_json.stdout)["resource_changes"]
+    (change,) = [c for c in changes if c["address"] == "aws_logs_integration.vended"]
+    assert change["change"]["actions"] == ["delete", "create"]
+    # Planning changed nothing live.
+    assert [i["integrationName"] for i in cloud.logs_integrations()] == ["vended-logs"]
+
+
+PROTECTED = """
+[datadog_aws_account.legacy]
+aws_account_id = "210987654321"
+auth_config = { role_name = "DatadogIntegrationRole" }
+lifecycle = { prevent_destroy = true }
+"""
+
+
+def test_prevent_destroy_holds_after_removal_from_the_toml(ws: Workspace, cloud: Sandbox) -> None:
+    ws.write(PROTECTED)
+    applied = ws.apply()
+    assert applied.returncode == 0, describe(applied)
+
+    ws.write("# legacy was removed\n")
+    planned = ws.plan()
+    assert_one_error(planned, "datadog_aws_account.legacy", "prevent_destroy")
+    applied = ws.apply()
+    assert_one_error(applied, "datadog_aws_account.legacy", "prevent_destroy")
+    assert "Apply complete" not in applied.stdout
+
+    assert [a["attributes"]["aws_account_id"] for a in dd_accounts(cloud.url)] == ["210987654321"]
+    assert "datadog_aws_account.legacy" in ws.read_state()["resources"]
+
+
+MIXED = """
+[datadog_aws_account.good]
+aws_account_id = "123123123123"
+auth_config = { role_name = "DatadogIntegrationRole" }
+
+# A namespace the API does not know: the create is refused with 400.
+[datadog_aws_account.bad]
+aws_account_id = "456456456456"
+auth_config = { role_name = "DatadogIntegrationRole" }
+metrics_config = { namespace_filters = { include_only = ["AWS/Bedrock/Guardrails"] } }
+""" + logs_toml(30)
+
+
+def table_row(text: str, address: str) -> str:
+    rows = [line for line in text.splitlines() if line.startswith("│ ") and f" {address} " in line]
+    assert len(rows) == 1, text
+    return rows[0]
+
+
+def test_one_failed_change_does_not_stop_the_others(ws: Workspace, cloud: Sandbox) -> None:
+    ws.write(MIXED)
+    applied = ws.apply()
+    assert applied.returncode == 1, describe(applied)
+    assert "Apply results" in applied.stdout
+    assert "succeeded" in table_row(applied.stdout, "datadog_aws_account.good")
+    assert "succeeded" in table_row(applied.stdout, "aws_logs_integration.vended")
+    bad = table_row(applied.stdout, "datadog_aws_account.bad")
+    assert "failed" in bad and "create" in bad
+    assert "Apply complete: 2 succeeded, 1 failed, 0 skipped." in applied.stdout
+
+    assert sorted(ws.read_state()["resources"]) == [
+        "aws_logs_integration.vended",
+        "datadog_aws_account.good",
+    ]
+    assert [a["attributes"]["aws_account_id"] for a in dd_accounts(cloud.url)] == ["123123123123"]
+    listed = logs_client(cloud.url, "eu-west-1").list_integrations()["integrationSummaries"]
+    assert [i["integrationName"] for i in listed] == ["vended-logs"]
+
+    # Only the failed one is left to do.
+    again = ws.plan("--detailed-exitcode")
+    assert again.returncode == 2, describe(again)
+    assert summary_line(again.stdout) == "Plan: 0 to import, 1 to add, 0 to change, 0 to destroy."
+    assert "datadog_aws_account.bad will be created" in again.stdout
