@@ -36,9 +36,9 @@ from datadog_api_client.v2.model.aws_account_update_request_data import (
 from reconciler.sandbox import Sandbox, SandboxOptions
 
 CLI_TIMEOUT = 60.0
-# Rich wraps at the terminal width (80 when there is none); a wide one keeps each message
-# on one line so assertions can match whole messages.
-COLUMNS = "250"
+# Rich wraps printed lines at the terminal width, 80 when output is not a terminal. The tests
+# give a wide one so assertions can match whole lines; test_cli_errors checks the default.
+COLUMNS = "2000"
 DUMMY_DD_KEY = "e2e-dummy-datadog-key"
 REGION = "us-east-1"
 
@@ -133,6 +133,7 @@ class Workspace:
     aws_url: str
     env: dict[str, str | None] = field(default_factory=dict)
     datadog: dict[str, Any] = field(default_factory=dict)  # extra [datadog] keys
+    aws: dict[str, Any] = field(default_factory=dict)  # [aws] keys to add or override
     state: dict[str, Any] = field(default_factory=dict)  # extra [state] keys
 
     @property
@@ -146,14 +147,16 @@ class Workspace:
     def settings_toml(self) -> str:
         lines = ["[datadog]", f"api_url = {toml_str(self.datadog_url)}"]
         lines += [f"{k} = {json.dumps(v)}" for k, v in self.datadog.items()]
+        aws: dict[str, Any] = {
+            "endpoint_url": self.aws_url,
+            "region": REGION,
+            "poll_interval_seconds": 0.05,
+            "wait_timeout_seconds": 20,
+            "max_attempts": 2,
+            **self.aws,
+        }
+        lines += ["", "[aws]", *(f"{k} = {json.dumps(v)}" for k, v in aws.items())]
         lines += [
-            "",
-            "[aws]",
-            f"endpoint_url = {toml_str(self.aws_url)}",
-            f"region = {toml_str(REGION)}",
-            "poll_interval_seconds = 0.05",
-            "wait_timeout_seconds = 20",
-            "max_attempts = 2",
             "",
             "[state]",
             f"path = {toml_str(str(self.state_path))}",
