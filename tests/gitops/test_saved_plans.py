@@ -10,6 +10,7 @@ from tests.gitops.conftest import (
     ROLE,
     ROLE_ID,
     SECRET_ENV,
+    SECRET_VALUE,
     Cloud,
     Result,
     Workdir,
@@ -130,6 +131,7 @@ def test_refused_when_a_secret_changed(work: Workdir, cloud: Cloud) -> None:
     assert "the secret's environment value changed since the plan" in result.err
     assert "datadog_aws_account.keys" in result.err
     assert "rotated-after-review" not in result.text
+    assert SECRET_VALUE.encode() not in (work.path / "plan.json").read_bytes()
     assert cloud.account(ROLE_ID) is None and not work.state_file.exists()
 
 
