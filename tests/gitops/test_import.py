@@ -1,0 +1,119 @@
+"""Import: objects made outside reconciler (with the official clients) are written into a TOML
+file, keeping what the file already held, and adopted so that the next plan is empty."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.gitops.conftest import REGION, Cloud, Workdir
+
+ROLE_ACCOUNT = "444444444444"
+KEYS_ACCOUNT = "555555555555"
+KEYS_SECRET = "import-secret-Hn3sV6yD1c"
+SECRET_VAR = f"DD_AWS_SECRET_{KEYS_ACCOUNT}"  # the reference the importer writes
+
+# Written by hand before the import: the import must keep it byte for byte.
+HAND_WRITTEN = """# Adopted from Datadog; reviewed by the platform team.
+[state]
+path   =   "state/reconciler.tfstate.json"    # where the local state lives
+"""
+
+
+@pytest.fixture
+def outside(work: Workdir, cloud: Cloud) -> dict[str, str]:
+    """Two Datadog accounts created directly, one role and one key auth: aws id -> config id."""
+    (work.infra / "imported.toml").write_text(HAND_WRITTEN)
+    work.env[SECRET_VAR] = KEYS_SECRET
+    return {
+        ROLE_ACCOUNT: cloud.create_account(ROLE_ACCOUNT, role_name="ImportedRole"),
+        KEYS_ACCOUNT: cloud.create_account(
+            KEYS_ACCOUNT, keys=("AKIAIMPORT0000000001", KEYS_SECRET)
+        ),
+    }
+
+
+def test_import_one_then_the_rest_and_the_plan_is_empty(
+    work: Workdir, cloud: Cloud, outside: dict[str, str]
+) -> None:
+    before = work.ok("plan", "infra")
+    assert f"datadog_aws_account {ROLE_ACCOUNT}" in before.out
+    assert f"datadog_aws_account {KEYS_ACCOUNT}" in before.out
+
+    # One object by kind and id.
+    one = work.ok(
+        "import",
+        "infra",
+        "--to",
+        "infra/one.toml",
+        "--kind",
+        "datadog_aws_account",
+        "--id",
+        outside[ROLE_ACCOUNT],
+    )
+    assert f"Imported datadog_aws_account.r_{ROLE_ACCOUNT} into infra/one.toml" in one.out
+    one_toml = (work.infra / "one.toml").read_text()
+    assert f'aws_account_id = "{ROLE_ACCOUNT}"' in one_toml
+    assert 'role_name = "ImportedRole"' in one_toml
+    assert KEYS_ACCOUNT not in one_toml
+    partly = work.run("plan", "infra", "--detailed-exitcode")
+    assert partly.code == 0, partly.show()
+    assert f"datadog_aws_account {KEYS_ACCOUNT}" in partly.out  # still unmanaged
+    assert f"datadog_aws_account {ROLE_ACCOUNT}" not in partly.out
+
+    # Everything left, appended to a file that already has content.
+    rest = work.ok("import", "infra", "--to", "infra/imported.toml")
+    assert f"Imported datadog_aws_account.r_{KEYS_ACCOUNT} into infra/imported.toml" in rest.out
+    assert ROLE_ACCOUNT not in rest.out
+    text = (work.infra / "imported.toml").read_text()
+    assert text.startswith(HAND_WRITTEN), text
+    assert f'secret_access_key = "${{env:{SECRET_VAR}}}"' in text
+    assert 'access_key_id = "AKIAIMPORT0000000001"' in text
+    assert KEYS_SECRET not in text
+    assert KEYS_SECRET.encode() not in work.state_file.read_bytes()
+    assert sorted(work.state()["resources"]) == [
+        f"datadog_aws_account.r_{ROLE_ACCOUNT}",
+        f"datadog_aws_account.r_{KEYS_ACCOUNT}",
+    ]
+
+    after = work.run("plan", "infra", "--detailed-exitcode")
+    assert after.code == 0, after.show()
+    assert "No changes." in after.out
+    assert "Unmanaged" not in after.out
+    assert KEYS_SECRET not in after.text
+
+
+def test_import_refuses_what_it_cannot_find(work: Workdir, outside: dict[str, str]) -> None:
+    alone = work.run("import", "infra", "--kind", "datadog_aws_account")
+    assert alone.code == 1 and "--kind and --id go together" in alone.err
+    missing = work.run("import", "infra", "--kind", "datadog_aws_account", "--id", "no-such-id")
+    assert missing.code == 1, missing.show()
+    assert "no unmanaged datadog_aws_account with id no-such-id" in missing.err
+    assert (work.infra / "imported.toml").read_text() == HAND_WRITTEN
+    assert not work.state_file.exists()
+
+
+def test_import_writes_a_table_for_a_logs_integration(work: Workdir, cloud: Cloud) -> None:
+    # docs/aws_logs_integration.md, "Importing an existing integration": import writes a table
+    # with integration_name, region, integration_type and application_arn, leaving out the
+    # write-only fields for the user to fill in. The Datadog account found alongside is
+    # imported too (README: "write TOML for every unmanaged live object").
+    cloud.logs(REGION).put_integration(
+        integrationName="found",
+        integrationType="OPENSEARCH",
+        resourceConfig={
+            "openSearchResourceConfig": {
+                "dataSourceRoleArn": "arn:aws:iam::123456789012:role/LogsToOpenSearch",
+                "dashboardViewerPrincipals": ["arn:aws:iam::123456789012:role/Analysts"],
+                "retentionDays": 30,
+            }
+        },
+    )
+    cloud.create_account(ROLE_ACCOUNT, role_name="ImportedRole")
+    result = work.run("import", "infra", "--to", "infra/imported.toml")
+    assert "Traceback" not in result.text
+    target = work.infra / "imported.toml"
+    text = target.read_text() if target.exists() else ""
+    assert f"[datadog_aws_account.r_{ROLE_ACCOUNT}]" in text, result.show()
+    assert "[aws_logs_integration.found]" in text, result.show()
+    assert 'integration_name = "found"' in text
+    assert f'region = "{REGION}"' in text
