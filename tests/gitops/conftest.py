@@ -172,7 +172,7 @@ class Workdir:
     def bash(self, script: str, env: Mapping[str, str] | None = None) -> Result:
         merged = {**self.env, **(env or {})}
         proc = subprocess.run(
-            ["bash", "-e", "-o", "pipefail", "-c", script],
+            ["bash", "--noprofile", "--norc", "-e", "-c", script],
             cwd=self.path,
             env=merged,
             capture_output=True,
