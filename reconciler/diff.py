@@ -9,7 +9,6 @@ the path of that list, so a plan reads ``tags: [a, b] -> [a, c]`` rather than in
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from typing import Any
@@ -31,7 +30,7 @@ def _depth(pattern: str) -> int:
 
 def normalise(values: dict[str, Any], rules: DiffRules) -> dict[str, Any]:
     """A copy of ``values`` in the form the rules compare."""
-    out = copy.deepcopy(values)
+    out: dict[str, Any] = paths.copy_json(values)
     for pattern in rules.ignored_paths:
         for path in list(paths.expand(pattern, out)):
             paths.remove(out, path)
@@ -98,6 +97,8 @@ def compare(
         _drop_computed(a, b, rules)
     else:
         _drop_computed(b, a, rules)
+    if a == b:  # the common case in a settled configuration: skip deepdiff entirely
+        return []
     diff = DeepDiff(b, a, view="tree", verbose_level=2)
     found: set[paths.Path] = set()
     for report in diff.values():
@@ -120,7 +121,7 @@ def compare(
 
 def readable(values: dict[str, Any], rules: DiffRules) -> dict[str, Any]:
     """``values`` without the write-only fields (what an API read can be compared against)."""
-    out = copy.deepcopy(values)
+    out: dict[str, Any] = paths.copy_json(values)
     for pattern in (*rules.write_only_paths, *rules.sensitive_paths):
         for path in list(paths.expand(pattern, out)):
             paths.remove(out, path)

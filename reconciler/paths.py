@@ -7,7 +7,7 @@ any list index and ``*`` for any single key or index; the pattern ``*`` alone ma
 
 from __future__ import annotations
 
-import copy
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -19,6 +19,7 @@ ANY = "*"
 _SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d*)\]")
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_pattern(pattern: str) -> tuple[str, ...]:
     segments: list[str] = []
     for key, index in _SEGMENT.findall(pattern):
@@ -92,6 +93,15 @@ def expand(pattern: str, value: Any) -> Iterator[Path]:
 _MISSING = object()
 
 
+def copy_json(value: Any) -> Any:
+    """A deep copy of a JSON-like value (dicts, lists, scalars); much faster than deepcopy."""
+    if isinstance(value, dict):
+        return {k: copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_json(v) for v in value]
+    return value
+
+
 def get(value: Any, path: Path, default: Any = None) -> Any:
     node = value
     for seg in path:
@@ -114,7 +124,7 @@ def put(value: dict[str, Any], path: Path, new: Any) -> None:
     for seg in path[:-1]:
         node = node.setdefault(seg, {}) if isinstance(node, dict) else node[seg]
     last = path[-1]
-    node[last] = copy.deepcopy(new)
+    node[last] = copy_json(new)
 
 
 def remove(value: Any, path: Path) -> None:
