@@ -1,0 +1,79 @@
+"""Saved plans (the GitOps merge step): applied exactly when nothing moved on, refused with
+the reason when the live object, the state or a secret changed since."""
+
+from __future__ import annotations
+
+from reconciler.sandbox import Sandbox
+from tests.e2e.conftest import Workspace, assert_one_error, dd_account, dd_update, describe
+
+ACCOUNT = "135791357913"
+
+
+def toml(tags: str) -> str:
+    return f"""
+[datadog_aws_account.gitops]
+aws_account_id = "{ACCOUNT}"
+account_tags = [{tags}]
+
+[datadog_aws_account.gitops.auth_config]
+access_key_id = "AKIAE2EGITOPS0001"
+secret_access_key = "${{env:GITOPS_SECRET}}"
+"""
+
+
+SECRET = {"GITOPS_SECRET": "gitops-secret-Lm4Qs9"}
+
+
+def reviewed_plan(ws: Workspace) -> bytes:
+    ws.write(toml('"env:prod"'))
+    applied = ws.apply(env=SECRET)
+    assert applied.returncode == 0, describe(applied)
+    ws.write(toml('"env:prod", "team:gitops"'))
+    planned = ws.plan("--out", "plan.json", env=SECRET)
+    assert planned.returncode == 0, describe(planned)
+    assert "Saved the plan to plan.json" in planned.stdout
+    return ws.state_path.read_bytes()
+
+
+def live_tags(cloud: Sandbox) -> list[str]:
+    return sorted(dd_account(cloud.url, ACCOUNT)["attributes"]["account_tags"])
+
+
+def test_live_change_since_the_plan_is_refused(ws: Workspace, cloud: Sandbox) -> None:
+    state = reviewed_plan(ws)
+    live = dd_account(cloud.url, ACCOUNT)
+    dd_update(cloud.url, live["id"], ACCOUNT, account_tags=["env:prod", "edited:live"])
+
+    refused = ws.cli("apply", "plan.json", env=SECRET)
+    assert_one_error(refused, "stale", "datadog_aws_account.gitops")
+    assert live_tags(cloud) == ["edited:live", "env:prod"]
+    assert ws.state_path.read_bytes() == state
+
+
+def test_state_moved_on_since_the_plan_is_refused(ws: Workspace, cloud: Sandbox) -> None:
+    reviewed_plan(ws)
+    # Another run applies something else first: the state's serial moves on.
+    ws.write(toml('"env:prod", "other:change"'))
+    other = ws.apply(env=SECRET)
+    assert other.returncode == 0, describe(other)
+
+    refused = ws.cli("apply", "plan.json", env=SECRET)
+    line = assert_one_error(refused, "stale")
+    assert "serial" in line or "configuration" in line, line
+    assert live_tags(cloud) == ["env:prod", "other:change"]
+
+
+def test_secret_changed_since_the_plan_is_refused(ws: Workspace, cloud: Sandbox) -> None:
+    state = reviewed_plan(ws)
+    refused = ws.cli("apply", "plan.json", env={"GITOPS_SECRET": "a-different-value-Hh2"})
+    line = assert_one_error(
+        refused, "stale", "datadog_aws_account.gitops", "auth_config.secret_access_key"
+    )
+    assert "a-different-value-Hh2" not in refused.stdout + refused.stderr, line
+    assert live_tags(cloud) == ["env:prod"]
+    assert ws.state_path.read_bytes() == state
+
+    # Unchanged, the same reviewed plan still applies.
+    applied = ws.cli("apply", "plan.json", env=SECRET)
+    assert applied.returncode == 0, describe(applied)
+    assert live_tags(cloud) == ["env:prod", "team:gitops"]
