@@ -425,9 +425,7 @@ def _describe(value: Any) -> str:
 
 def _message(error: Mapping[str, Any], walk: _Walk) -> str:
     kind = error["type"]
-    # pydantic-core does not unescape "{{" in custom messages; reconciler.secrets writes
-    # "${{env:NAME}}" in its templates, so show the form the user must type.
-    msg = str(error["msg"]).replace("${{env:NAME}}", "${env:NAME}")
+    msg = str(error["msg"])
     if kind == "extra_forbidden":
         key = str(walk.path[-1]) if walk.path else "?"
         return f"unknown key {key}{hint(key, walk.parent_fields or [])}"

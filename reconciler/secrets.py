@@ -98,13 +98,13 @@ def _validate_env_secret(value: Any, info: ValidationInfo) -> EnvSecret:
     if isinstance(value, EnvSecret):
         return value
     if not isinstance(value, str):
-        raise PydanticCustomError("secret_type", "expected a string of the form ${{env:NAME}}")
+        raise PydanticCustomError("secret_type", "expected a string of the form ${env:NAME}")
     match = ENV_REF.match(value)
     if not match:
         # Never echo the value back: it may be a pasted secret.
         raise PydanticCustomError(
             "secret_literal",
-            "secrets must be written as ${{env:NAME}}, not as a literal value",
+            "secrets must be written as ${env:NAME}, not as a literal value",
         )
     name = match.group(1)
     env = _environment(info)
