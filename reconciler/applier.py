@@ -55,6 +55,8 @@ class Callbacks:
 def _describe(change: ResourceChange) -> str:
     if change.importing:
         return "import" if change.action is Action.NOOP else f"import+{change.action.value}"
+    if change.action is Action.NOOP:
+        return "record settings"
     return change.action.value
 
 
@@ -113,7 +115,7 @@ async def apply_plan(
             cb.finished(result)
             return result
 
-    todo = [c for c in plan.changes if c.action is not Action.NOOP or c.importing]
+    todo = plan.actionable
     report.results = list(await asyncio.gather(*(run(c) for c in todo)))
     report.results.sort(key=lambda r: r.address)
     return report
@@ -160,9 +162,15 @@ async def _apply_one(
         remote_id=change.remote_id or "",
         values=change.before or {},
     )
-    if change.action is Action.NOOP:  # an import that already matches
-        await writer.record(change.address, _entry(change, current, kind.rules))
-        return "imported"
+    if change.action is Action.NOOP:  # an import that already matches, or settings only
+        prior = writer.state.resources.get(change.address)
+        entry = _entry(change, current, kind.rules)
+        if prior is not None and not change.importing:
+            entry = prior.model_copy(
+                update={"options": change.options, "prevent_destroy": change.prevent_destroy}
+            )
+        await writer.record(change.address, entry)
+        return "imported" if change.importing else "recorded " + ", ".join(change.settings_changed)
     if change.action is Action.UPDATE:
         obj = await kind.update(spec, current, progress)
         await writer.record(change.address, _entry(change, obj, kind.rules))

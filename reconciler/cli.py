@@ -185,6 +185,16 @@ def _run(coro_factory: Callable[[Session], Any], session: Session) -> Any:
     return asyncio.run(main())
 
 
+def _settings_note(plan: Any, console: Console) -> None:
+    """Changes to reconciler's own settings: no API call, but apply records them."""
+    for change in plan.changes:
+        if change.settings_changed and not plan.refresh_only:
+            console.print(
+                f"{escape(change.address)}: apply will record "
+                f"{escape(', '.join(change.settings_changed))} in the state (no API call)"
+            )
+
+
 def _render(plan: Any, fmt: str, console: Console, plan_digest: str | None = None) -> None:
     fmt = fmt.lower()
     if fmt == "json":
@@ -199,6 +209,7 @@ def _render(plan: Any, fmt: str, console: Console, plan_digest: str | None = Non
         from reconciler.render.human import render_human
 
         render_human(plan, console)
+        _settings_note(plan, console)
     else:
         raise ReconcilerError(f"unknown --format {fmt!r}; expected human, json or markdown")
 
@@ -365,6 +376,7 @@ def _apply_fresh(
                 s.config, s.backend, s.kinds, targets=targets, excludes=excludes
             )
             render_human(planned.plan, console)
+            _settings_note(planned.plan, console)
             check_prevent_destroy(planned.plan)
             if not planned.plan.has_changes():
                 return None
@@ -437,7 +449,7 @@ def _callbacks(console: Console) -> Any:
             "update": "Updating",
             "replace": "Replacing",
             "delete": "Destroying",
-            "no-op": "Importing",
+            "no-op": "Importing" if change.importing else "Recording settings",
         }[change.action.value]
         console.print(f"{escape(change.address)}: {verb}...")
 

@@ -126,7 +126,7 @@ async def check_fresh(
                     address=change.address,
                     field=p,
                 )
-    touched = [c for c in plan.changes if c.action is not Action.NOOP or c.importing]
+    touched = [c for c in plan.actionable if c.action is not Action.NOOP or c.importing]
     reads = [
         kinds[c.kind].get(
             c.natural_key if c.before_natural_key is None else c.before_natural_key, c.remote_id

@@ -75,6 +75,9 @@ class ResourceChange(BaseModel):
     prevent_destroy: bool = False
     # Options the applier needs that are not part of the compared values (e.g. force_delete).
     options: dict[str, JSON] = Field(default_factory=dict)
+    # reconciler's own settings (options, lifecycle.prevent_destroy) that differ from the
+    # state's record. Apply records them without calling any API.
+    settings_changed: list[str] = Field(default_factory=list)
 
 
 class DriftChange(BaseModel):
@@ -141,7 +144,11 @@ class Plan(BaseModel):
 
     @property
     def actionable(self) -> list[ResourceChange]:
-        return [c for c in self.changes if c.action is not Action.NOOP or c.importing]
+        return [
+            c
+            for c in self.changes
+            if c.action is not Action.NOOP or c.importing or c.settings_changed
+        ]
 
     def has_changes(self) -> bool:
         if self.refresh_only:

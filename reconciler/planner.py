@@ -299,7 +299,19 @@ def _plan_declared(
         action, reason = Action.UPDATE, None
     else:
         action, reason = Action.NOOP, None
-    return ResourceChange(**base, action=action, reason=reason, **common), drifted
+    settings: list[str] = []
+    if prior is not None:
+        settings = sorted(
+            f"options.{k}"
+            for k in base["options"].keys() | prior.options.keys()
+            if base["options"].get(k) != prior.options.get(k)
+        )
+        if prior.prevent_destroy != base["prevent_destroy"]:
+            settings.append("lifecycle.prevent_destroy")
+    return (
+        ResourceChange(**base, action=action, reason=reason, settings_changed=settings, **common),
+        drifted,
+    )
 
 
 def _mark_all(changes: list[FieldChange]) -> list[FieldChange]:

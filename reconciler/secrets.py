@@ -53,9 +53,7 @@ class EnvSecret:
         return (
             isinstance(other, EnvSecret)
             and other.env == self.env
-            and hmac.compare_digest(
-                other.value.get_secret_value(), self.value.get_secret_value()
-            )
+            and hmac.compare_digest(other.value.get_secret_value(), self.value.get_secret_value())
         )
 
     def __hash__(self) -> int:

@@ -238,3 +238,22 @@ def test_server_computed_field_is_not_drift(tmp_path: Path) -> None:
     assert [c.path for c in compare(pinned, observed, rules, declared="before")] == [
         "auth.external_id"
     ]
+
+
+def test_settings_only_change_is_recorded_without_api_calls(tmp_path: Path) -> None:
+    w = World(tmp_path)
+    w.apply(ONE)
+    protected = ONE + "lifecycle = { prevent_destroy = true }\n"
+    plan = w.plan(protected)[0]
+    assert plan.changes[0].action is Action.NOOP
+    assert plan.changes[0].settings_changed == ["lifecycle.prevent_destroy"]
+    assert plan.has_changes()
+    w.cloud.calls.clear()
+    w.apply(protected)
+    assert w.cloud.calls == ["list"]
+    state = w.backend.read()
+    assert state is not None and state.resources["memory_thing.a"].prevent_destroy
+    assert not w.plan(protected)[0].has_changes()
+    # Now removing the table is refused: the protection was recorded.
+    with pytest.raises(PlanError, match="prevent_destroy"):
+        check_prevent_destroy(w.plan("")[0])
