@@ -24,6 +24,14 @@ import pytest
 from botocore.config import Config
 from datadog_api_client import ApiClient, Configuration
 from datadog_api_client.v2.api.aws_integration_api import AWSIntegrationApi
+from datadog_api_client.v2.model.aws_account_create_request import AWSAccountCreateRequest
+from datadog_api_client.v2.model.aws_account_create_request_attributes import (
+    AWSAccountCreateRequestAttributes,
+)
+from datadog_api_client.v2.model.aws_account_create_request_data import (
+    AWSAccountCreateRequestData,
+)
+from datadog_api_client.v2.model.aws_account_partition import AWSAccountPartition
 from datadog_api_client.v2.model.aws_account_type import AWSAccountType
 from datadog_api_client.v2.model.aws_account_update_request import AWSAccountUpdateRequest
 from datadog_api_client.v2.model.aws_account_update_request_attributes import (
@@ -32,6 +40,7 @@ from datadog_api_client.v2.model.aws_account_update_request_attributes import (
 from datadog_api_client.v2.model.aws_account_update_request_data import (
     AWSAccountUpdateRequestData,
 )
+from datadog_api_client.v2.model.aws_auth_config_role import AWSAuthConfigRole
 
 from reconciler.sandbox import Sandbox, SandboxOptions
 
@@ -289,3 +298,25 @@ def dd_update(url: str, config_id: str, aws_account_id: str, **attrs: Any) -> di
         updated = api.update_aws_account(config_id, body)
     result: dict[str, Any] = updated.data.attributes.to_dict()
     return result
+
+
+def dd_create(url: str, aws_account_id: str, **attrs: Any) -> str:
+    """Create an account config out of band; returns its id."""
+    attrs.setdefault("auth_config", AWSAuthConfigRole(role_name="DatadogIntegrationRole"))
+    body = AWSAccountCreateRequest(
+        data=AWSAccountCreateRequestData(
+            type=AWSAccountType.ACCOUNT,
+            attributes=AWSAccountCreateRequestAttributes(
+                aws_account_id=aws_account_id, aws_partition=AWSAccountPartition.AWS, **attrs
+            ),
+        )
+    )
+    with _dd_client(url) as client:
+        api = AWSIntegrationApi(client)  # type: ignore[no-untyped-call]
+        created = api.create_aws_account(body)
+    return str(created.data.id)
+
+
+def dd_delete(url: str, config_id: str) -> None:
+    with _dd_client(url) as client:
+        AWSIntegrationApi(client).delete_aws_account(config_id)  # type: ignore[no-untyped-call]

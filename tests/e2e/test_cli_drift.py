@@ -4,7 +4,16 @@ plan --refresh-only (which writes nothing), and apply puts it back."""
 from __future__ import annotations
 
 from reconciler.sandbox import Sandbox
-from tests.e2e.conftest import Workspace, dd_account, dd_update, describe
+from tests.e2e.conftest import (
+    Workspace,
+    dd_account,
+    dd_accounts,
+    dd_create,
+    dd_delete,
+    dd_update,
+    describe,
+    summary_line,
+)
 
 ACCOUNT = "444455556666"
 TOML = f"""
@@ -64,3 +73,43 @@ def test_out_of_band_change_is_drift_and_apply_reverts_it(ws: Workspace, cloud: 
     assert "No changes" in after.stdout
     clean = ws.plan("--refresh-only")
     assert clean.returncode == 0, describe(clean)
+
+
+def test_deleted_out_of_band_is_drift_and_apply_recreates_it(ws: Workspace, cloud: Sandbox) -> None:
+    ws.write(TOML)
+    applied = ws.apply()
+    assert applied.returncode == 0, describe(applied)
+    dd_delete(cloud.url, dd_account(cloud.url, ACCOUNT)["id"])
+
+    refresh = ws.plan("--refresh-only")
+    assert refresh.returncode == 2, describe(refresh)
+    assert "datadog_aws_account.drifty has been deleted" in drift_section(refresh.stdout)
+
+    planned = ws.plan("--detailed-exitcode")
+    assert planned.returncode == 2, describe(planned)
+    assert "datadog_aws_account.drifty will be created" in planned.stdout
+
+    again = ws.apply()
+    assert again.returncode == 0, describe(again)
+    assert sorted(dd_account(cloud.url, ACCOUNT)["attributes"]["account_tags"]) == [
+        "env:prod",
+        "team:platform",
+    ]
+    assert ws.plan("--detailed-exitcode").returncode == 0
+
+
+def test_unmanaged_objects_are_listed_and_never_touched(ws: Workspace, cloud: Sandbox) -> None:
+    foreign = dd_create(cloud.url, "999988887777", account_tags=["owner:someone-else"])
+    ws.write(TOML)
+    planned = ws.plan()
+    assert planned.returncode == 0, describe(planned)
+    assert "Unmanaged" in planned.stdout or "unmanaged" in planned.stdout
+    assert foreign in planned.stdout or "999988887777" in planned.stdout
+    assert summary_line(planned.stdout) == "Plan: 0 to import, 1 to add, 0 to change, 0 to destroy."
+
+    applied = ws.apply()
+    assert applied.returncode == 0, describe(applied)
+    ids = {a["attributes"]["aws_account_id"]: a["id"] for a in dd_accounts(cloud.url)}
+    assert ids["999988887777"] == foreign
+    assert sorted(ids) == [ACCOUNT, "999988887777"]
+    assert list(ws.read_state()["resources"]) == ["datadog_aws_account.drifty"]
