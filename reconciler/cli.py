@@ -548,7 +548,7 @@ def import_(
     with _sandbox_env(sandbox) as url:
         session = Session(path, url)
 
-        async def work(s: Session) -> list[str]:
+        async def work(s: Session) -> tuple[list[str], list[str]]:
             with s.backend.lock("import"):
                 planned = await make_plan(s.config, s.backend, s.kinds)
                 wanted = {(u.kind, u.remote_id) for u in planned.plan.unmanaged}
@@ -568,21 +568,26 @@ def import_(
                     if (k, o.remote_id) in wanted
                 ]
                 if not objects:
-                    return []
+                    return [], []
                 taken: dict[str, set[str]] = {}
                 for res in s.config.resources.values():
                     taken.setdefault(res.kind, set()).add(res.name)
                 state = planned.state
-                added = import_objects(objects, s.kinds, state, to, taken)
-                state.serial += 1
-                s.backend.write(state)
-                return added
+                added, skipped = import_objects(objects, s.kinds, state, to, taken)
+                if added:
+                    state.serial += 1
+                    s.backend.write(state)
+                return added, skipped
 
-        added = _run(work, session)
-    if not added:
+        added, skipped = _run(work, session)
+    if not added and not skipped:
         console.print("Nothing to import: every live object is managed.")
     for address in added:
         console.print(f"Imported {escape(address)} into {escape(str(to))}")
+    for message in skipped:
+        _err_console().print(f"[bold yellow]Warning:[/] {escape(message)}")
+    if skipped and kind is not None:
+        raise typer.Exit(1)
 
 
 def _state_backend(path: Path, sandbox: bool) -> Any:

@@ -18,7 +18,6 @@ import tomlkit
 from pydantic import ValidationError
 
 from reconciler.diff import fingerprint
-from reconciler.errors import ConfigError
 from reconciler.kinds.base import Observed, ResourceKind
 from reconciler.planner import digest_secrets
 from reconciler.state.base import ResourceState, State
@@ -41,11 +40,13 @@ def import_objects(
     target: Path,
     taken: Mapping[str, set[str]],
     env: Mapping[str, str] | None = None,
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
     """Write TOML for ``objects`` (kind, observed) into ``target`` and record them in
-    ``state`` (not yet saved). Returns the new addresses."""
+    ``state`` (not yet saved). Returns the new addresses, and one message per object that
+    could not be imported (its required settings cannot be read from the API)."""
     doc = tomlkit.parse(target.read_text()) if target.exists() else tomlkit.document()
     added: list[str] = []
+    skipped: list[str] = []
     entries: dict[str, ResourceState] = {}
     for kind_name, obj in objects:
         kind = kinds[kind_name]
@@ -60,9 +61,12 @@ def import_objects(
         except ValidationError as err:
             first = err.errors()[0]
             field = ".".join(str(x) for x in first["loc"])
-            raise ConfigError(
-                f"cannot import {obj.natural_key}: {first['msg']}", address=address, field=field
-            ) from None
+            skipped.append(
+                f"{kind_name} {obj.natural_key}: not imported: {field} cannot be read from the "
+                f"API ({first['msg']}); declare it in the TOML and plan adopts it by its "
+                "natural key"
+            )
+            continue
         if kind_name not in doc:
             doc.add(kind_name, tomlkit.table(is_super_table=True))
         parent: Any = doc[kind_name]
@@ -77,11 +81,12 @@ def import_objects(
             prevent_destroy=spec.lifecycle.prevent_destroy,
         )
         added.append(address)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(tomlkit.dumps(doc))
-    state.resources.update(entries)
-    state.resources = dict(sorted(state.resources.items()))
-    return added
+    if added:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(tomlkit.dumps(doc))
+        state.resources.update(entries)
+        state.resources = dict(sorted(state.resources.items()))
+    return added, skipped
 
 
 def _to_toml(table: dict[str, Any]) -> Any:
