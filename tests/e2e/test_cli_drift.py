@@ -103,8 +103,8 @@ def test_unmanaged_objects_are_listed_and_never_touched(ws: Workspace, cloud: Sa
     ws.write(TOML)
     planned = ws.plan()
     assert planned.returncode == 0, describe(planned)
-    assert "Unmanaged" in planned.stdout or "unmanaged" in planned.stdout
-    assert foreign in planned.stdout or "999988887777" in planned.stdout
+    unmanaged = planned.stdout[planned.stdout.index("Unmanaged objects") :]
+    assert f"- datadog_aws_account 999988887777 (id {foreign})" in unmanaged
     assert summary_line(planned.stdout) == "Plan: 0 to import, 1 to add, 0 to change, 0 to destroy."
 
     applied = ws.apply()

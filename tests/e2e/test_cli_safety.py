@@ -120,3 +120,20 @@ def test_one_failed_change_does_not_stop_the_others(ws: Workspace, cloud: Sandbo
     assert again.returncode == 2, describe(again)
     assert summary_line(again.stdout) == "Plan: 0 to import, 1 to add, 0 to change, 0 to destroy."
     assert "datadog_aws_account.bad will be created" in again.stdout
+
+
+def test_apply_asks_and_only_yes_approves(ws: Workspace, cloud: Sandbox) -> None:
+    ws.write(PROTECTED)
+    declined = ws.cli("apply", "infra", input="no\n")
+    assert declined.returncode == 0, describe(declined)
+    assert "Only 'yes' will be accepted to approve." in declined.stdout
+    assert "Apply cancelled." in declined.stdout
+    closed = ws.cli("apply", "infra")  # stdin at end of file, as in CI without --auto-approve
+    assert_one_error(closed, "standard input is closed", "--auto-approve")
+    assert dd_accounts(cloud.url) == []
+    assert not ws.state_path.exists()
+
+    approved = ws.cli("apply", "infra", input="yes\n")
+    assert approved.returncode == 0, describe(approved)
+    assert "Apply complete: 1 succeeded, 0 failed, 0 skipped." in approved.stdout
+    assert len(dd_accounts(cloud.url)) == 1
