@@ -7,8 +7,17 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from reconciler.sandbox import Sandbox
-from tests.e2e.conftest import SandboxFactory, Workspace, cloud_env, dd_account, describe
+from tests.e2e.conftest import (
+    SandboxFactory,
+    Workspace,
+    assert_one_error,
+    cloud_env,
+    dd_account,
+    describe,
+)
 
 ACCOUNT = "777788889999"
 OLD = "old-secret-Zq8Kx1vLw3"
@@ -124,3 +133,35 @@ def test_no_secret_when_the_api_refuses_or_fails(
     assert failed.returncode == 1, describe(failed)
     assert "Error:" in failed.stderr
     assert_secret_free(outputs(refused, failed) | state_files(ws), OLD)
+
+
+LITERAL = "Literal-Secret-Value-9w"
+
+
+@pytest.mark.parametrize(
+    "auth",
+    [
+        f'{{ access_key_id = "AKIAX", secret_access_key = "{LITERAL}" }}',
+        f'{{ access_key_id = "AKIAX", secret_access_key = ["{LITERAL}"] }}',
+        f'{{ access_key_id = "AKIAX", secret_access_key = "${{env:{LITERAL} }}" }}',
+        f'{{ access_key_id = "AKIAX", secret_access_key = "{LITERAL}", role_name = "R" }}',
+    ],
+    ids=["literal", "wrong-type", "bad-reference", "mixed-auth"],
+)
+def test_a_secret_written_wrongly_is_never_echoed(ws: Workspace, auth: str) -> None:
+    ws.write(f'[datadog_aws_account.keyed]\naws_account_id = "{ACCOUNT}"\nauth_config = {auth}\n')
+    result = ws.cli("validate", "infra")
+    assert_one_error(result, "infra/main.toml:3:", "datadog_aws_account.keyed", "auth_config")
+    assert LITERAL not in result.stdout + result.stderr
+
+
+def test_state_show_gives_digests_only(ws: Workspace) -> None:
+    ws.write(TOML)
+    applied = ws.apply(env={"ROTATE_SECRET": OLD})
+    assert applied.returncode == 0, describe(applied)
+    shown = ws.cli(
+        "state", "show", "datadog_aws_account.keyed", "infra", env={"ROTATE_SECRET": OLD}
+    )
+    assert shown.returncode == 0, describe(shown)
+    assert "hmac-sha256:" in shown.stdout
+    assert OLD not in shown.stdout + shown.stderr
