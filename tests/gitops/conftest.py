@@ -54,6 +54,7 @@ CLI_TIMEOUT = 60.0
 # The secret behind ${env:GITOPS_SECRET}: searched for in every file and output.
 SECRET_ENV = "GITOPS_SECRET"
 SECRET_VALUE = "gitops-secret-Qx7vT2pL9w"
+LEGACY_SECRET = "legacy-secret-Jd5mR1aZ8u"  # for examples/datadog.toml
 STATE_FILE = Path("state/reconciler.tfstate.json")
 
 ROLE_ID = "111111111111"
@@ -105,7 +106,7 @@ def cli_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
             "AWS_EC2_METADATA_DISABLED": "true",
             SECRET_ENV: SECRET_VALUE,
-            "LEGACY_AWS_SECRET": "legacy-" + SECRET_VALUE,
+            "LEGACY_AWS_SECRET": LEGACY_SECRET,
         }
     )
     if extra:
@@ -133,6 +134,8 @@ class Workdir:
 
     path: Path
     env: dict[str, str] = field(default_factory=dict)
+    # Values that must never show in any output of the CLI.
+    secrets: list[str] = field(default_factory=lambda: [SECRET_VALUE, LEGACY_SECRET])
 
     @property
     def infra(self) -> Path:
@@ -160,7 +163,14 @@ class Workdir:
             timeout=CLI_TIMEOUT,
             stdin=subprocess.DEVNULL,
         )
-        return Result(proc.returncode, proc.stdout, proc.stderr)
+        result = Result(proc.returncode, proc.stdout, proc.stderr)
+        self._no_secret(result, args)
+        return result
+
+    def _no_secret(self, result: Result, args: tuple[str, ...]) -> None:
+        for secret in self.secrets:
+            assert secret not in result.text, f"a secret value in the output of {args}"
+        assert "Traceback" not in result.text, result.show()
 
     def ok(
         self, *args: str, env: Mapping[str, str] | None = None, codes: tuple[int, ...] = (0,)
@@ -180,7 +190,9 @@ class Workdir:
             timeout=CLI_TIMEOUT * 2,
             stdin=subprocess.DEVNULL,
         )
-        return Result(proc.returncode, proc.stdout, proc.stderr)
+        result = Result(proc.returncode, proc.stdout, proc.stderr)
+        self._no_secret(result, (script,))
+        return result
 
 
 def settings_toml(url: str) -> str:

@@ -24,6 +24,7 @@ def outside(work: Workdir, cloud: Cloud) -> dict[str, str]:
     """Two Datadog accounts created directly, one role and one key auth: aws id -> config id."""
     (work.infra / "imported.toml").write_text(HAND_WRITTEN)
     work.env[SECRET_VAR] = KEYS_SECRET
+    work.secrets.append(KEYS_SECRET)
     return {
         ROLE_ACCOUNT: cloud.create_account(ROLE_ACCOUNT, role_name="ImportedRole"),
         KEYS_ACCOUNT: cloud.create_account(

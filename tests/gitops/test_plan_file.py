@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.gitops.conftest import (
+    ROLE,
     ROLE_ID,
     SECRET_ENV,
     SECRET_VALUE,
@@ -131,3 +132,16 @@ def test_markdown_without_out_has_no_digest(reviewed: tuple[Workdir, Cloud]) -> 
     result = work.ok("plan", "infra", "--format", "markdown")
     assert result.out.startswith("Plan: 0 to import, 1 to add, 0 to change, 2 to destroy.\n")
     assert "Plan file digest" not in result.out
+
+
+def test_a_damaged_plan_file_is_refused(work: Workdir) -> None:
+    write_main(work, ROLE)
+    (work.path / "cut.json").write_text('{"format": "reconciler-plan", "version": 1, "pl')
+    for command in ("show", "apply"):
+        result = work.run(command, "cut.json")
+        assert result.code == 1, result.show()
+        assert "not a plan file: invalid JSON" in result.err, result.show()
+    not_plan = work.run("show", "infra/main.toml")
+    assert not_plan.code == 1
+    assert "not a plan file" in not_plan.err
+    assert not work.state_file.exists()

@@ -91,3 +91,12 @@ def test_unknown_target_is_an_error(work: Workdir, cloud: Cloud) -> None:
     assert "no resource datadog_aws_account.nope in the configuration or the state" in result.err
     assert cloud.account(ROLE_ID) is None
     assert not work.state_file.exists()
+
+
+def test_a_targeted_saved_plan_applies_only_its_target(work: Workdir, cloud: Cloud) -> None:
+    write_main(work, ROLE, KEYS)
+    work.ok("plan", "infra", "--target", "datadog_aws_account.keys", "--out", "plan.json")
+    work.ok("apply", "plan.json")
+    assert cloud.account(KEYS_ID) is not None
+    assert cloud.account(ROLE_ID) is None
+    assert sorted(work.state()["resources"]) == ["datadog_aws_account.keys"]

@@ -135,6 +135,23 @@ def test_refused_when_a_secret_changed(work: Workdir, cloud: Cloud) -> None:
     assert cloud.account(ROLE_ID) is None and not work.state_file.exists()
 
 
+def test_refused_when_a_rotated_secret_changed_again(applied: tuple[Workdir, Cloud]) -> None:
+    # With a state: its own digest key is used, and a rotation is an update shown as sensitive.
+    work, cloud = applied
+    rotated, again = "rotated-once-Fk2pQ9", "rotated-twice-Wm7cX3"
+    work.secrets += [rotated, again]
+    planned = work.ok("plan", "infra", "--out", "plan.json", env={SECRET_ENV: rotated})
+    assert "auth_config.secret_access_key: (sensitive) -> (sensitive)" in planned.out
+    assert planned_actions(plan_json(work)) == {"datadog_aws_account.keys": "update"}
+
+    result = _refused(work, cloud, "plan.json", env={SECRET_ENV: again})
+    assert "the secret's environment value changed since the plan" in result.err
+
+    applied_now = work.ok("apply", "plan.json", env={SECRET_ENV: rotated})
+    assert applied_actions(applied_now) == {"datadog_aws_account.keys": "update"}
+    assert work.run("plan", "infra", "--detailed-exitcode", env={SECRET_ENV: rotated}).code == 0
+
+
 def test_refused_when_a_touched_object_changed_live(applied: tuple[Workdir, Cloud]) -> None:
     work, cloud = applied
     cloud.set_tags(ROLE_ID, ["changed:once"])
