@@ -127,13 +127,6 @@ def test_markdown_summary_warning_and_digest(reviewed: tuple[Workdir, Cloud]) ->
     assert shown.out == result.out
 
 
-def test_markdown_without_out_has_no_digest(reviewed: tuple[Workdir, Cloud]) -> None:
-    work, _ = reviewed
-    result = work.ok("plan", "infra", "--format", "markdown")
-    assert result.out.startswith("Plan: 0 to import, 1 to add, 0 to change, 2 to destroy.\n")
-    assert "Plan file digest" not in result.out
-
-
 def test_a_damaged_plan_file_is_refused(work: Workdir) -> None:
     write_main(work, ROLE)
     (work.path / "cut.json").write_text('{"format": "reconciler-plan", "version": 1, "pl')

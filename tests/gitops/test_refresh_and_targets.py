@@ -100,3 +100,17 @@ def test_a_targeted_saved_plan_applies_only_its_target(work: Workdir, cloud: Clo
     assert cloud.account(KEYS_ID) is not None
     assert cloud.account(ROLE_ID) is None
     assert sorted(work.state()["resources"]) == ["datadog_aws_account.keys"]
+
+
+def test_refresh_only_reports_drift_of_an_address_left_only_in_the_state(
+    applied: tuple[Workdir, Cloud],
+) -> None:
+    # DESIGN.md: drift is "observed differs from prior". The keys account is still in the
+    # state (its table was removed, the delete not yet applied) and is edited outside: the
+    # scheduled drift check must report it, as it does for a deleted one.
+    work, cloud = applied
+    write_main(work, ROLE)
+    cloud.set_tags(KEYS_ID, ["drifted:outside"])
+    result = work.run("plan", "infra", "--refresh-only")
+    assert result.code == 2, result.show()
+    assert "datadog_aws_account.keys" in result.out

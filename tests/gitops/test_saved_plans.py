@@ -54,19 +54,6 @@ def test_fresh_plan_applies_exactly_its_actions(work: Workdir, cloud: Cloud) -> 
     assert "No changes." in after.out
 
 
-def test_update_plan_applies_only_the_drifted_account(applied: tuple[Workdir, Cloud]) -> None:
-    work, cloud = applied
-    cloud.set_tags(ROLE_ID, ["changed:outside"])
-    work.ok("plan", "infra", "--out", "plan.json")
-    expected = planned_actions(plan_json(work))
-    assert expected == {"datadog_aws_account.role": "update"}
-
-    result = work.ok("apply", "plan.json")
-    assert applied_actions(result) == expected, result.show()
-    assert cloud.tags(ROLE_ID) == ["env:test"]
-    assert work.run("plan", "infra", "--detailed-exitcode").code == 0
-
-
 def test_refused_when_the_state_lineage_differs(applied: tuple[Workdir, Cloud]) -> None:
     work, cloud = applied
     old_lineage = work.state()["lineage"]
