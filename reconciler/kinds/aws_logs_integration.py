@@ -23,8 +23,9 @@ from typing import Any, ClassVar
 
 from reconciler.clients.logs_boto import SERVICE, LogsApiError, LogsClient
 from reconciler.errors import ApiError, ConfigError, ReconcilerError
+from reconciler.kinds.aws_names import REGION
 from reconciler.kinds.base import DiffRules, Observed, Progress, ResourceSpec
-from reconciler.kinds.logs_spec import REGION, AwsLogsIntegrationSpec, OpenSearchConfig
+from reconciler.kinds.logs_spec import AwsLogsIntegrationSpec, OpenSearchConfig
 from reconciler.settings import Settings
 
 RULES = DiffRules(

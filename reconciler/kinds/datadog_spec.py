@@ -26,6 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from reconciler.kinds.aws_names import REGION, check_region, partition_of
 from reconciler.kinds.base import ResourceSpec
 from reconciler.secrets import Secret
 
@@ -33,24 +34,15 @@ PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 DEFAULT_EXCLUDED_NAMESPACES = ("AWS/SQS", "AWS/ElasticMapReduce", "AWS/Usage")
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 _LAMBDA_ARN = re.compile(
     r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):lambda:(?P<region>[a-z0-9-]+):\d{12}:"
     r"function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$"
 )
 
 
-def _region(value: str) -> str:
-    if not _REGION.match(value):
-        raise PydanticCustomError(
-            "region", "'{value}' is not an AWS region name (like us-east-1)", {"value": value}
-        )
-    return value
-
-
 def _lambda_arn(value: str) -> str:
     match = _LAMBDA_ARN.match(value)
-    if not match or not _REGION.match(match.group("region")):
+    if not match or not REGION.fullmatch(match.group("region")):
         raise PydanticCustomError(
             "lambda_arn",
             "'{value}' is not a Lambda function ARN "
@@ -76,7 +68,7 @@ def _non_empty(value: str) -> str:
     return value
 
 
-Region = Annotated[str, AfterValidator(_region)]
+Region = Annotated[str, AfterValidator(check_region)]
 LambdaArn = Annotated[str, AfterValidator(_lambda_arn)]
 Namespace = Annotated[str, AfterValidator(_namespace)]
 NonEmpty = Annotated[str, AfterValidator(_non_empty)]
@@ -310,7 +302,7 @@ class DatadogAwsAccountSpec(ResourceSpec):
     def _regions_in_partition(cls, v: AwsRegions, info: ValidationInfo) -> AwsRegions:
         partition = info.data.get("aws_partition")
         for region in v.include_only or ():
-            if partition and _partition_of_region(region) != partition:
+            if partition and partition_of(region) != partition:
                 raise PydanticCustomError(
                     "region_partition",
                     "region {region} is not in partition {partition}",
@@ -330,13 +322,3 @@ class DatadogAwsAccountSpec(ResourceSpec):
                     {"arn": arn, "partition": partition},
                 )
         return v
-
-
-def _partition_of_region(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    if "-iso" in region:
-        return "aws-iso"  # not a partition Datadog integrates
-    return "aws"

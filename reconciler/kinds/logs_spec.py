@@ -14,12 +14,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from reconciler.kinds.aws_names import PARTITIONS, REGION, check_region, partition_of
 from reconciler.kinds.base import ResourceSpec
 
-PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
-
 INTEGRATION_NAME = re.compile(r"[\.\-_/#A-Za-z0-9]+")  # API shape IntegrationName, full match
-REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")  # us-east-1, us-gov-west-1, cn-north-1
 ACCOUNT_ID = re.compile(r"\d{12}")
 # IAM names may sit under a path: role/service-role/Name. Names: [\w+=,.@-], 1..64 (roles).
 IAM_PATH_NAME = re.compile(r"(?:/?[\w+=,.@-]+)+")
@@ -31,22 +29,6 @@ APPLICATION_ID = re.compile(r"[\.\-_/#A-Za-z0-9]{1,256}")  # API shape OpenSearc
 
 MAX_RETENTION_DAYS = 30
 SERVICE_NAMES = {"iam": "an IAM", "kms": "a KMS", "opensearch": "an OpenSearch"}
-
-
-def region_partition(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
-
-
-def check_region(value: str) -> str:
-    if not REGION.fullmatch(value):
-        raise PydanticCustomError(
-            "region", "'{value}' is not a region name like eu-west-1", {"value": value}
-        )
-    return value
 
 
 def _err(kind: str, message: str, **ctx: str) -> PydanticCustomError:
@@ -272,7 +254,7 @@ class AwsLogsIntegrationSpec(ResourceSpec):
             ("opensearch.kms_key_arn", os_.kms_key_arn),
             ("opensearch.application_arn", os_.application_arn),
         ]
-        wanted = region_partition(self.region) if self.region else None
+        wanted = partition_of(self.region) if self.region else None
         for field, arn in arns:
             if arn is None:
                 continue

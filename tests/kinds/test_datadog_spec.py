@@ -153,7 +153,7 @@ def test_real_regions_are_accepted(region: str) -> None:
 def test_region_shape(region: str) -> None:
     loc, msg = only_error(base(aws_regions={"include_only": ["eu-west-1", region]}))
     assert loc == ("aws_regions", "include_only", 1)
-    assert msg == f"'{region}' is not an AWS region name (like us-east-1)"
+    assert msg == f"'{region}' is not an AWS region name like us-east-1"
 
 
 def test_region_must_be_in_the_partition() -> None:

@@ -327,16 +327,19 @@ def test_spec_table_validates_once_filled_in() -> None:
     assert k.natural_key(filled) == "eu-west-1/vended-logs"
 
 
-def test_import_command_refuses_and_writes_nothing(tmp_path: Path) -> None:
+def test_import_command_skips_it_with_a_reason_and_writes_nothing(tmp_path: Path) -> None:
     k = kind()
     target = tmp_path / "imported.toml"
-    with pytest.raises(ConfigError) as info:
-        import_objects(
-            [(k.name, k.normalise(raw(), "eu-west-1"))], {k.name: k}, State.new(), target, {}
-        )
-    assert info.value.field == "opensearch.data_source_role_arn"
-    assert "cannot import eu-west-1/vended-logs" in str(info.value)
+    state = State.new()
+    added, skipped = import_objects(
+        [(k.name, k.normalise(raw(), "eu-west-1"))], {k.name: k}, state, target, {}
+    )
+    assert added == []
+    assert len(skipped) == 1
+    assert "eu-west-1/vended-logs: not imported" in skipped[0]
+    assert "opensearch.data_source_role_arn cannot be read" in skipped[0]
     assert not target.exists()
+    assert state.resources == {}
 
 
 def test_importing_and_building_the_kind_does_not_import_boto3() -> None:

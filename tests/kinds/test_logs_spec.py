@@ -233,7 +233,7 @@ def test_china_region_with_china_arns(tmp_path: Path) -> None:
 @pytest.mark.parametrize("region", ["eu_west_1", "EU-WEST-1", "europe", "eu-west"])
 def test_region_shape(tmp_path: Path, region: str) -> None:
     msg = one_error(tmp_path, toml(f'integration_name = "x"\nregion = "{region}"'))
-    assert f"region: '{region}' is not a region name like eu-west-1" in msg
+    assert f"region: '{region}' is not an AWS region name like us-east-1" in msg
 
 
 @pytest.mark.parametrize(

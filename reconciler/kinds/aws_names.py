@@ -1,0 +1,30 @@
+"""AWS naming rules shared by the kinds: region names and the partition a region belongs to."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic_core import PydanticCustomError
+
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+
+# us-east-1, ap-southeast-2, us-gov-west-1, cn-north-1, us-isob-east-1
+REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")
+
+
+def partition_of(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    if "-iso" in region:
+        return "aws-iso"  # an isolated partition neither API serves
+    return "aws"
+
+
+def check_region(value: str) -> str:
+    if not REGION.fullmatch(value):
+        raise PydanticCustomError(
+            "region", "'{value}' is not an AWS region name like us-east-1", {"value": value}
+        )
+    return value
