@@ -71,8 +71,6 @@ def test_out_of_band_change_is_drift_and_apply_reverts_it(ws: Workspace, cloud: 
     after = ws.plan("--detailed-exitcode")
     assert after.returncode == 0, describe(after)
     assert "No changes" in after.stdout
-    clean = ws.plan("--refresh-only")
-    assert clean.returncode == 0, describe(clean)
 
 
 def test_deleted_out_of_band_is_drift_and_apply_recreates_it(ws: Workspace, cloud: Sandbox) -> None:

@@ -38,7 +38,8 @@ retention_days = 30
 """
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+# Seed 1 drops or fails the PutIntegration once, so the re-run path is taken too.
+@pytest.mark.parametrize("seed", [1])
 def test_apply_converges_through_faults(
     tmp_path: Path, make_cloud: SandboxFactory, seed: int
 ) -> None:
