@@ -84,7 +84,7 @@ retention_days = 30
 """
 
 
-def cli_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def cli_env(home: Path) -> dict[str, str]:
     """A clean environment: dummy keys, no AWS config from the machine, plain wide output."""
     env = {
         k: v
@@ -109,8 +109,6 @@ def cli_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str
             "LEGACY_AWS_SECRET": LEGACY_SECRET,
         }
     )
-    if extra:
-        env.update(extra)
     return env
 
 
