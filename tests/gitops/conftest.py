@@ -392,3 +392,15 @@ def applied_actions(result: Result) -> dict[str, str]:
         if len(cells) >= 3 and cells[0] != "address" and cells[2] == "succeeded":
             out[cells[0]] = cells[1]
     return out
+
+
+def refused_apply(
+    wd: Workdir, cloud: Cloud, *args: str, env: dict[str, str] | None = None
+) -> Result:
+    """Run an apply that must be refused: exit 1, and neither the cloud nor the state moved."""
+    cloud_before, state_before = cloud.snapshot(), wd.state_bytes()
+    result = wd.run("apply", *args, env=env)
+    assert result.code == 1, result.show()
+    assert cloud.snapshot() == cloud_before, "a refused apply changed the cloud"
+    assert wd.state_bytes() == state_before, "a refused apply changed the state"
+    return result

@@ -1,0 +1,93 @@
+"""Stale saved plans: refused when the state or a live object the plan touches moved on since
+the plan, naming the reason, without changing the cloud or the state."""
+
+from __future__ import annotations
+
+from tests.gitops.conftest import (
+    KEYS_ID,
+    ROLE,
+    ROLE_ID,
+    Cloud,
+    Workdir,
+    refused_apply,
+    write_main,
+)
+
+
+def test_refused_when_the_state_lineage_differs(applied: tuple[Workdir, Cloud]) -> None:
+    work, cloud = applied
+    old_lineage = work.state()["lineage"]
+    cloud.set_tags(ROLE_ID, ["changed:outside"])
+    work.ok("plan", "infra", "--out", "plan.json")
+
+    # A new state: the old one is lost and an apply starts another lineage (it adopts the
+    # existing account by its aws_account_id and puts the tags back).
+    work.state_file.unlink()
+    work.state_file.with_name(work.state_file.name + ".backup").unlink(missing_ok=True)
+    work.ok("apply", "infra", "--auto-approve")
+    new_lineage = work.state()["lineage"]
+    assert new_lineage != old_lineage
+
+    result = refused_apply(work, cloud, "plan.json")
+    assert "saved plan is for another state" in result.err
+    assert old_lineage in result.err and new_lineage in result.err
+
+
+def test_refused_when_the_state_was_deleted(applied: tuple[Workdir, Cloud]) -> None:
+    work, cloud = applied
+    cloud.set_tags(ROLE_ID, ["changed:outside"])
+    work.ok("plan", "infra", "--out", "plan.json")
+    work.state_file.unlink()
+
+    result = refused_apply(work, cloud, "plan.json")
+    assert "saved plan is stale: the state it was made against is gone" in result.err
+
+
+def test_refused_when_a_state_was_written_after_a_plan_made_without_one(
+    work: Workdir, cloud: Cloud
+) -> None:
+    write_main(work, ROLE)
+    work.ok("plan", "infra", "--out", "plan.json")
+    work.ok("apply", "infra", "--auto-approve")
+
+    result = refused_apply(work, cloud, "plan.json")
+    assert "made before any state existed" in result.err
+
+
+def test_refused_when_the_serial_moved_on(applied: tuple[Workdir, Cloud]) -> None:
+    work, cloud = applied
+    cloud.set_tags(ROLE_ID, ["changed:outside"])
+    cloud.set_tags(KEYS_ID, ["changed:outside"])
+    work.ok("plan", "infra", "--out", "plan.json")
+    serial = work.state()["serial"]
+
+    # Something else is applied in between: only the keys account.
+    work.ok("apply", "infra", "--auto-approve", "--target", "datadog_aws_account.keys")
+    assert work.state()["serial"] > serial
+
+    result = refused_apply(work, cloud, "plan.json")
+    assert f"the state moved on from serial {serial} to {work.state()['serial']}" in result.err
+    assert cloud.tags(ROLE_ID) == ["changed:outside"]
+
+
+def test_refused_when_a_touched_object_changed_live(applied: tuple[Workdir, Cloud]) -> None:
+    work, cloud = applied
+    cloud.set_tags(ROLE_ID, ["changed:once"])
+    work.ok("plan", "infra", "--out", "plan.json")
+    cloud.set_tags(ROLE_ID, ["changed:twice"])
+
+    result = refused_apply(work, cloud, "plan.json")
+    assert "the live object changed since the plan" in result.err
+    assert "datadog_aws_account.role" in result.err
+    assert cloud.tags(ROLE_ID) == ["changed:twice"]
+
+
+def test_refused_when_a_touched_object_was_deleted_live(applied: tuple[Workdir, Cloud]) -> None:
+    work, cloud = applied
+    cloud.set_tags(ROLE_ID, ["changed:once"])
+    work.ok("plan", "infra", "--out", "plan.json")
+    with cloud.datadog() as api:
+        api.delete_aws_account(cloud.account_id(ROLE_ID))
+
+    result = refused_apply(work, cloud, "plan.json")
+    assert "the live object was deleted since the plan" in result.err
