@@ -4,6 +4,8 @@ test_cli_secrets)."""
 
 from __future__ import annotations
 
+import hashlib
+
 from reconciler.sandbox import Sandbox
 from tests.e2e.conftest import Workspace, assert_one_error, dd_account, dd_update, describe
 
@@ -72,3 +74,23 @@ def test_state_moved_on_since_the_plan_is_refused(ws: Workspace, cloud: Sandbox)
     refused = ws.cli("apply", "plan.json", env=SECRET)
     assert_one_error(refused, "stale", "serial")
     assert live_tags(cloud) == ["env:prod", "other:change"]
+
+
+def test_markdown_digest_matches_the_plan_file_and_show(ws: Workspace, cloud: Sandbox) -> None:
+    ws.write(toml('"env:prod"'))
+    planned = ws.plan(
+        "--out", "plan.json", "--format", "markdown", "--detailed-exitcode", env=SECRET
+    )
+    assert planned.returncode == 2, describe(planned)
+    digest = "sha256:" + hashlib.sha256((ws.root / "plan.json").read_bytes()).hexdigest()
+    lines = [ln for ln in planned.stdout.splitlines() if ln.startswith("Plan file digest: ")]
+    assert lines == [f"Plan file digest: {digest}"]
+    shown = ws.cli("show", "plan.json", "--format", "markdown")
+    assert shown.returncode == 0, describe(shown)
+    assert f"Plan file digest: {digest}" in shown.stdout.splitlines()
+
+    # The first plan of a new state: applying it creates the state it was planned against.
+    applied = ws.cli("apply", "plan.json", env=SECRET)
+    assert applied.returncode == 0, describe(applied)
+    assert live_tags(cloud) == ["env:prod"]
+    assert ws.plan("--detailed-exitcode", env=SECRET).returncode == 0
