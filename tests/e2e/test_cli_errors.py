@@ -290,3 +290,18 @@ def test_held_lock_then_force_unlock(ws: Workspace, cloud: Sandbox) -> None:
     assert applied.returncode == 0, describe(applied)
     assert error_lines(applied) == []
     assert len(dd_accounts(cloud.url)) == 1
+
+
+MISUSES = [
+    (["plan", "infra", "--target", "datadog_aws_account.nope"], "datadog_aws_account.nope"),
+    (["plan", "infra", "--format", "yaml"], "'yaml'"),
+    (["plan", "nowhere"], "nowhere: no such file or directory"),
+    (["show", "infra/main.toml"], "infra/main.toml: not a plan file"),
+    (["force-unlock", "some-id", "infra"], "is not locked"),
+]
+
+
+@pytest.mark.parametrize(("args", "part"), MISUSES, ids=[" ".join(m[0][:2]) for m in MISUSES])
+def test_command_misuse(ws: Workspace, args: list[str], part: str) -> None:
+    ws.write(ACCOUNT_TOML)
+    assert_one_error(ws.cli(*args), part)

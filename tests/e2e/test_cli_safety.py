@@ -197,3 +197,22 @@ def test_interrupted_apply_keeps_what_it_did(tmp_path: Path, make_cloud: Sandbox
     assert len(slow.datadog_accounts()) == 5
     assert len(ws.read_state()["resources"]) == 5
     assert ws.plan("--detailed-exitcode").returncode == 0
+
+
+def test_target_and_exclude_limit_plan_and_apply(ws: Workspace, cloud: Sandbox) -> None:
+    ws.write(MIXED)
+    only = ws.plan("--target", "datadog_aws_account.good")
+    assert only.returncode == 0, describe(only)
+    assert "datadog_aws_account.good will be created" in only.stdout
+    assert "datadog_aws_account.bad" not in only.stdout
+    assert "aws_logs_integration.vended" not in only.stdout
+    assert summary_line(only.stdout) == "Plan: 0 to import, 1 to add, 0 to change, 0 to destroy."
+
+    applied = ws.apply("--exclude", "datadog_aws_account.bad")
+    assert applied.returncode == 0, describe(applied)
+    assert "Apply complete: 2 succeeded, 0 failed, 0 skipped." in applied.stdout
+    assert [a["attributes"]["aws_account_id"] for a in dd_accounts(cloud.url)] == ["123123123123"]
+    assert sorted(ws.read_state()["resources"]) == [
+        "aws_logs_integration.vended",
+        "datadog_aws_account.good",
+    ]

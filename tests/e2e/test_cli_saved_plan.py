@@ -1,6 +1,6 @@
-"""Saved plans (the GitOps merge step): refused, with the reason, when the live object, the
-state or a secret changed since the plan (a saved plan that is still fresh is applied in
-test_cli_secrets)."""
+"""Saved plans (the GitOps steps): the markdown comment carries the plan file's digest; the
+plan applies as reviewed, and is refused, with the reason, when the live object, the state or
+a secret changed since."""
 
 from __future__ import annotations
 
