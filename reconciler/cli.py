@@ -204,7 +204,7 @@ def _render(plan: Any, fmt: str, console: Console, plan_digest: str | None = Non
     elif fmt == "markdown":
         from reconciler.render.markdown import render_markdown
 
-        sys.stdout.write(render_markdown(plan, plan_digest=plan_digest) + "\n")
+        sys.stdout.write(render_markdown(plan, plan_digest=plan_digest).rstrip("\n") + "\n")
     elif fmt == "human":
         from reconciler.render.human import render_human
 

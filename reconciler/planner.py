@@ -156,8 +156,9 @@ def build_plan(
         if not _selected(address, targets, excludes):
             continue
         name = address.split(".", 1)[1]
-        if obj is None:
-            drift.append(DriftChange(address=address, kind=prior.kind, name=name, gone=True))
+        drifted = _drift(address, prior.kind, name, prior, obj, kind.rules)
+        if drifted is not None:
+            drift.append(drifted)
         changes.append(
             ResourceChange(
                 address=address,
@@ -244,36 +245,24 @@ def _plan_declared(
     drifted: DriftChange | None = None
     if prior is not None:
         obj = _find_prior_object(kind, prior, live)
-        if obj is None:
-            drifted = DriftChange(address=res.address, kind=res.kind, name=res.name, gone=True)
-        else:
-            changed = diff.compare(
-                diff.readable(prior.last_applied, rules),
-                diff.readable(obj.values, rules),
-                rules,
-                declared="before",
+        drifted = _drift(res.address, res.kind, res.name, prior, obj, rules)
+        if obj is not None and prior.natural_key != nk:
+            # The natural key itself changed (another account, region or name): the old
+            # object cannot become the new one.
+            before = current_values(obj, desired, prior, rules)
+            return (
+                ResourceChange(
+                    **base,
+                    action=Action.REPLACE,
+                    reason="replace_because_natural_key_changed",
+                    remote_id=obj.remote_id,
+                    before_natural_key=prior.natural_key,
+                    before=before,
+                    changes=_mark_all(diff.compare(before, desired, rules)),
+                    fingerprint=diff.fingerprint(obj, rules),
+                ),
+                drifted,
             )
-            if changed:
-                drifted = DriftChange(
-                    address=res.address, kind=res.kind, name=res.name, changes=changed
-                )
-            if prior.natural_key != nk:
-                # The natural key itself changed (another account, region or name): the old
-                # object cannot become the new one.
-                before = current_values(obj, desired, prior, rules)
-                return (
-                    ResourceChange(
-                        **base,
-                        action=Action.REPLACE,
-                        reason="replace_because_natural_key_changed",
-                        remote_id=obj.remote_id,
-                        before_natural_key=prior.natural_key,
-                        before=before,
-                        changes=_mark_all(diff.compare(before, desired, rules)),
-                        fingerprint=diff.fingerprint(obj, rules),
-                    ),
-                    drifted,
-                )
     importing = False
     if obj is None and prior is None:
         obj = _index(live).get(nk)
@@ -312,6 +301,28 @@ def _plan_declared(
         ResourceChange(**base, action=action, reason=reason, settings_changed=settings, **common),
         drifted,
     )
+
+
+def _drift(
+    address: str,
+    kind: str,
+    name: str,
+    prior: ResourceState,
+    obj: Observed | None,
+    rules: DiffRules,
+) -> DriftChange | None:
+    """What changed outside this tool since the last apply: readable fields only."""
+    if obj is None:
+        return DriftChange(address=address, kind=kind, name=name, gone=True)
+    changed = diff.compare(
+        diff.readable(prior.last_applied, rules),
+        diff.readable(obj.values, rules),
+        rules,
+        declared="before",
+    )
+    if not changed:
+        return None
+    return DriftChange(address=address, kind=kind, name=name, changes=changed)
 
 
 def _mark_all(changes: list[FieldChange]) -> list[FieldChange]:

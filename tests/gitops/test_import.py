@@ -93,11 +93,13 @@ def test_import_refuses_what_it_cannot_find(work: Workdir, outside: dict[str, st
     assert not work.state_file.exists()
 
 
-def test_import_writes_a_table_for_a_logs_integration(work: Workdir, cloud: Cloud) -> None:
-    # docs/aws_logs_integration.md, "Importing an existing integration": import writes a table
-    # with integration_name, region, integration_type and application_arn, leaving out the
-    # write-only fields for the user to fill in. The Datadog account found alongside is
-    # imported too (README: "write TOML for every unmanaged live object").
+def test_import_skips_a_logs_integration_and_imports_the_rest(
+    work: Workdir, cloud: Cloud
+) -> None:
+    # README "Import" and docs/aws_logs_integration.md: a Logs integration's required
+    # OpenSearch settings are write-only, so import skips it with a warning naming the field;
+    # the Datadog account found alongside is still imported, and the plan after it only lists
+    # the integration as unmanaged.
     cloud.logs(REGION).put_integration(
         integrationName="found",
         integrationType="OPENSEARCH",
@@ -114,7 +116,9 @@ def test_import_writes_a_table_for_a_logs_integration(work: Workdir, cloud: Clou
     assert "Traceback" not in result.text
     target = work.infra / "imported.toml"
     text = target.read_text() if target.exists() else ""
+    assert result.code == 0, result.show()
     assert f"[datadog_aws_account.r_{ROLE_ACCOUNT}]" in text, result.show()
-    assert "[aws_logs_integration.found]" in text, result.show()
-    assert 'integration_name = "found"' in text
-    assert f'region = "{REGION}"' in text
+    assert "aws_logs_integration" not in text
+    assert f"{REGION}/found: not imported: opensearch.data_source_role_arn" in result.text
+    plan = work.run("plan", "infra", "--detailed-exitcode")
+    assert plan.code == 0, plan.show()
