@@ -55,8 +55,12 @@ FormatOpt = Annotated[
 ]
 
 
+# soft_wrap: a line is never broken at the console width, so one error stays one line in a
+# CI log and a plan line can be searched for as a whole.
 def _err_console() -> Console:
-    return Console(stderr=True, highlight=False, no_color=bool(os.environ.get("NO_COLOR")))
+    return Console(
+        stderr=True, highlight=False, soft_wrap=True, no_color=bool(os.environ.get("NO_COLOR"))
+    )
 
 
 def handle_errors(fn: F) -> F:
@@ -87,7 +91,9 @@ def handle_errors(fn: F) -> F:
 
 
 def _console(no_color: bool) -> Console:
-    return Console(no_color=no_color or bool(os.environ.get("NO_COLOR")), highlight=False)
+    return Console(
+        no_color=no_color or bool(os.environ.get("NO_COLOR")), highlight=False, soft_wrap=True
+    )
 
 
 # -- sandbox mode --------------------------------------------------------------------------
