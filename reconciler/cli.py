@@ -369,6 +369,7 @@ def _apply_fresh(
     targets: Any,
     excludes: Any,
 ) -> Any:
+    from reconciler.apply_view import apply_view
     from reconciler.engine import apply as run_apply
     from reconciler.engine import make_plan
     from reconciler.planner import check_prevent_destroy
@@ -389,9 +390,10 @@ def _apply_fresh(
             if not auto_approve and not _confirm(console):
                 console.print("Apply cancelled.")
                 return None
-            report = await run_apply(
-                planned.plan, s.config, planned.state, s.backend, s.kinds, _callbacks(console)
-            )
+            with apply_view(console) as callbacks:
+                report = await run_apply(
+                    planned.plan, s.config, planned.state, s.backend, s.kinds, callbacks
+                )
             _print_report(report, console)
             return report
 
@@ -399,6 +401,7 @@ def _apply_fresh(
 
 
 def _apply_saved(planfile: Path, url: str | None, console: Console) -> Any:
+    from reconciler.apply_view import apply_view
     from reconciler.engine import apply as run_apply
     from reconciler.engine import check_fresh
     from reconciler.planfile import load_plan
@@ -426,9 +429,8 @@ def _apply_saved(planfile: Path, url: str | None, console: Console) -> Any:
                 state = fresh.model_copy(update={"digest_key": pf.pending_digest_key})
             if not pf.plan.has_changes():
                 return None
-            report = await run_apply(
-                pf.plan, s.config, state, s.backend, s.kinds, _callbacks(console)
-            )
+            with apply_view(console) as callbacks:
+                report = await run_apply(pf.plan, s.config, state, s.backend, s.kinds, callbacks)
             _print_report(report, console)
             return report
 
@@ -444,31 +446,6 @@ def _confirm(console: Console) -> bool:
             "apply needs confirmation but standard input is closed; pass --auto-approve"
         ) from None
     return answer.strip() == "yes"
-
-
-def _callbacks(console: Console) -> Any:
-    from reconciler.applier import Callbacks
-
-    def started(change: Any) -> None:
-        verb = {
-            "create": "Creating",
-            "update": "Updating",
-            "replace": "Replacing",
-            "delete": "Destroying",
-            "no-op": "Importing" if change.importing else "Recording settings",
-        }[change.action.value]
-        console.print(f"{escape(change.address)}: {verb}...")
-
-    def progress(address: str, message: str) -> None:
-        console.print(f"{escape(address)}: {escape(message)}")
-
-    def finished(result: Any) -> None:
-        style = {"succeeded": "green", "failed": "red", "skipped": "yellow"}[result.outcome.value]
-        console.print(
-            f"{escape(result.address)}: [{style}]{result.outcome.value}[/] {escape(result.message)}"
-        )
-
-    return Callbacks(started=started, progress=progress, finished=finished)
 
 
 def _print_report(report: Any, console: Console) -> None:

@@ -121,6 +121,7 @@ def build_plan(
     ]
     if unknown:
         raise PlanError(f"no resource {unknown[0]} in the configuration or the state")
+    _check_one_address_per_object(config, observed, state, kinds)
     key = state.key_bytes
     changes: list[ResourceChange] = []
     drift: list[DriftChange] = []
@@ -202,6 +203,45 @@ def build_plan(
         unmanaged=sorted(unmanaged, key=lambda u: (u.kind, u.natural_key)),
         refresh_only=refresh_only,
     )
+
+
+def _check_one_address_per_object(
+    config: Config,
+    observed: Mapping[str, list[Observed]],
+    state: State,
+    kinds: Mapping[str, ResourceKind],
+) -> None:
+    """Refuse configurations where two addresses would manage one object.
+
+    Two declarations with one natural key would fight over it. A declaration that would import
+    a live object the state already holds under another address would adopt it while the
+    other address (typically removed from the TOML) deletes it in the same apply.
+    """
+    declared: dict[tuple[str, str], DesiredResource] = {}
+    for res in config.resources.values():
+        nk = kinds[res.kind].natural_key(res.spec)
+        other = declared.get((res.kind, nk))
+        if other is not None:
+            raise PlanError(
+                f"{other.address} ({other.source}) and {res.address} ({res.source}) both "
+                f"declare {res.kind} {nk}; keep one"
+            )
+        declared[(res.kind, nk)] = res
+    held: dict[tuple[str, str], str] = {}
+    for address, prior in state.resources.items():
+        if prior.kind not in kinds:
+            continue
+        obj = _find_prior_object(kinds[prior.kind], prior, observed.get(prior.kind, []))
+        held[(prior.kind, obj.natural_key if obj else prior.natural_key)] = address
+    for (kind_name, nk), res in declared.items():
+        holder = held.get((kind_name, nk))
+        if holder is not None and holder != res.address:
+            raise PlanError(
+                f"{res.kind} {nk} is already managed as {holder} in the state; to rename it, "
+                f"run `reconciler state rm {holder}` and plan again (it is then imported as "
+                f"{res.address}), or remove one of the two",
+                address=res.address,
+            )
 
 
 def _sensitive(values: dict[str, Any], rules: DiffRules) -> list[str]:

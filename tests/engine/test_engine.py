@@ -257,3 +257,19 @@ def test_settings_only_change_is_recorded_without_api_calls(tmp_path: Path) -> N
     # Now removing the table is refused: the protection was recorded.
     with pytest.raises(PlanError, match="prevent_destroy"):
         check_prevent_destroy(w.plan("")[0])
+
+
+def test_two_declarations_of_one_object_are_refused(tmp_path: Path) -> None:
+    w = World(tmp_path)
+    with pytest.raises(PlanError, match=r"memory_thing\.a .* and memory_thing\.b .* both declare"):
+        w.plan(ONE + '\n[memory_thing.b]\nkey = "k-a"\n')
+
+
+def test_renamed_address_is_refused_instead_of_import_plus_delete(tmp_path: Path) -> None:
+    # The object is in the state as memory_thing.a; the TOML now calls it memory_thing.b.
+    # Planning an import of b and a delete of a would destroy the object b just adopted.
+    w = World(tmp_path)
+    w.apply(ONE)
+    with pytest.raises(PlanError, match=r"already managed as memory_thing\.a"):
+        w.plan(ONE.replace("memory_thing.a", "memory_thing.b"))
+    assert len(w.cloud.objects) == 1
