@@ -619,6 +619,31 @@ def state_rm(
     Console(highlight=False).print(f"Removed {escape(address)} from the state.")
 
 
+@state_app.command("mv")
+@handle_errors
+def state_mv(
+    source: Annotated[str, typer.Argument(help="The address now in the state.")],
+    destination: Annotated[str, typer.Argument(help="The new address (same kind).")],
+    path: PathArg = Path("."),
+    sandbox: SandboxOpt = False,
+) -> None:
+    """Rename an address in the state; the live object is untouched."""
+    if source.split(".", 1)[0] != destination.split(".", 1)[0] or "." not in destination:
+        raise StateError(f"cannot move {source} to {destination}: the kind must stay the same")
+    backend = _state_backend(path, sandbox)
+    with backend.lock("state mv"):
+        state = backend.read()
+        if state is None or source not in state.resources:
+            raise StateError(f"no {source} in the state")
+        if destination in state.resources:
+            raise StateError(f"{destination} is already in the state")
+        state.resources[destination] = state.resources.pop(source)
+        state.resources = dict(sorted(state.resources.items()))
+        state.serial += 1
+        backend.write(state)
+    Console(highlight=False).print(f"Moved {escape(source)} to {escape(destination)}.")
+
+
 def _mount_sandbox() -> None:
     from reconciler.sandbox.cli import app as sandbox_app
 

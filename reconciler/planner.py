@@ -238,8 +238,7 @@ def _check_one_address_per_object(
         if holder is not None and holder != res.address:
             raise PlanError(
                 f"{res.kind} {nk} is already managed as {holder} in the state; to rename it, "
-                f"run `reconciler state rm {holder}` and plan again (it is then imported as "
-                f"{res.address}), or remove one of the two",
+                f"run `reconciler state mv {holder} {res.address}`, or remove one of the two",
                 address=res.address,
             )
 
