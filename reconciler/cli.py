@@ -3,13 +3,11 @@ and callbacks. Every ReconcilerError becomes one message on stderr and exit code
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -19,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from reconciler.errors import PlanError, ReconcilerError, StateError
+from reconciler.session import Session, load, sandbox_env, state_backend
 
 app = typer.Typer(
     add_completion=False,
@@ -30,8 +29,6 @@ app = typer.Typer(
 state_app = typer.Typer(no_args_is_help=True, help="Inspect and edit the state.")
 app.add_typer(state_app, name="state")
 
-SANDBOX_DIR = Path("state/sandbox")
-DEFAULT_STATE = Path("state/reconciler.tfstate.json")
 EXIT_CHANGES = 2
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -96,101 +93,6 @@ def _console(no_color: bool) -> Console:
     )
 
 
-# -- sandbox mode --------------------------------------------------------------------------
-
-
-@contextmanager
-def _sandbox_env(enabled: bool) -> Iterator[str | None]:
-    """Start the embedded sandbox and point every client at it (process-local env)."""
-    if not enabled:
-        yield None
-        return
-    from reconciler.sandbox import Sandbox, SandboxOptions
-
-    options = SandboxOptions(data_dir=SANDBOX_DIR, provisioning_seconds=1.0)
-    overrides = {
-        "DD_API_KEY": "sandbox-api-key",
-        "DD_APP_KEY": "sandbox-app-key",
-        "AWS_ACCESS_KEY_ID": "sandbox",
-        "AWS_SECRET_ACCESS_KEY": "sandbox",
-    }
-    saved = {k: os.environ.get(k) for k in (*overrides, "AWS_SESSION_TOKEN", "AWS_PROFILE")}
-    with Sandbox(options) as sandbox:
-        os.environ.update(overrides)
-        os.environ.pop("AWS_SESSION_TOKEN", None)
-        os.environ.pop("AWS_PROFILE", None)
-        try:
-            yield sandbox.url
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
-
-
-def _settings_for(config: Any, sandbox_url: str | None) -> Any:
-    settings = config.settings
-    if sandbox_url is None:
-        return settings
-    return settings.model_copy(
-        update={
-            "datadog": settings.datadog.model_copy(update={"api_url": sandbox_url}),
-            "aws": settings.aws.model_copy(
-                update={
-                    "endpoint_url": sandbox_url,
-                    "profile": None,
-                    "poll_interval_seconds": 0.25,
-                    "region": settings.aws.region or "us-east-1",
-                }
-            ),
-        }
-    )
-
-
-def _backend(config: Any, sandbox: bool) -> Any:
-    from reconciler.settings import StateSettings
-    from reconciler.state import backend_for
-
-    if sandbox:
-        return backend_for(StateSettings(), SANDBOX_DIR / "reconciler.tfstate.json")
-    return backend_for(config.settings.state, DEFAULT_STATE)
-
-
-def _load(path: Path) -> Any:
-    from reconciler.config import load_config
-    from reconciler.registry import KINDS
-
-    return load_config(path, KINDS)
-
-
-class Session:
-    """What one command needs: configuration, kinds, state backend (sandbox-aware)."""
-
-    def __init__(self, path: Path, sandbox_url: str | None) -> None:
-        from reconciler.engine import open_kinds
-
-        self.config = _load(path)
-        if sandbox_url is not None:
-            self.config = self.config.model_copy(
-                update={"settings": _settings_for(self.config, sandbox_url)}
-            )
-        self.kinds = open_kinds(self.config.settings)
-        self.backend = _backend(self.config, sandbox_url is not None)
-
-
-def _run(coro_factory: Callable[[Session], Any], session: Session) -> Any:
-    from reconciler.engine import close_kinds
-
-    async def main() -> Any:
-        try:
-            return await coro_factory(session)
-        finally:
-            await close_kinds(session.kinds)
-
-    return asyncio.run(main())
-
-
 def _settings_note(plan: Any, console: Console) -> None:
     """Changes to reconciler's own settings: no API call, but apply records them."""
     for change in plan.changes:
@@ -229,7 +131,7 @@ def validate(path: PathArg = Path(".")) -> None:
     """Check the configuration without contacting any API."""
     from reconciler.engine import open_kinds
 
-    config = _load(path)
+    config = load(path)
     kinds = open_kinds(config.settings)
     from reconciler.errors import ConfigError
 
@@ -273,9 +175,9 @@ def plan(
     from reconciler.planner import check_prevent_destroy
 
     console = _console(no_color)
-    with _sandbox_env(sandbox) as url:
+    with sandbox_env(sandbox) as url:
         session = Session(path, url)
-        planned = _run(
+        planned = session.run(
             lambda s: make_plan(
                 s.config,
                 s.backend,
@@ -283,8 +185,7 @@ def plan(
                 refresh_only=refresh_only,
                 targets=target or (),
                 excludes=exclude or (),
-            ),
-            session,
+            )
         )
     digest = None
     if out is not None:
@@ -350,7 +251,7 @@ def apply(
 ) -> None:
     """Make the live objects match the configuration (or apply a saved plan)."""
     console = _console(no_color)
-    with _sandbox_env(sandbox) as url:
+    with sandbox_env(sandbox) as url:
         if _is_plan_file(path):
             if target or exclude:
                 raise PlanError("--target/--exclude cannot be used with a saved plan")
@@ -397,7 +298,7 @@ def _apply_fresh(
             _print_report(report, console)
             return report
 
-    return _run(work, session)
+    return session.run(work)
 
 
 def _apply_saved(planfile: Path, url: str | None, console: Console) -> Any:
@@ -434,7 +335,7 @@ def _apply_saved(planfile: Path, url: str | None, console: Console) -> Any:
             _print_report(report, console)
             return report
 
-    return _run(work, session)
+    return session.run(work)
 
 
 def _confirm(console: Console) -> bool:
@@ -492,7 +393,7 @@ def force_unlock(
     sandbox: SandboxOpt = False,
 ) -> None:
     """Remove a state lock left behind by a run that died."""
-    backend = _backend(_load(path) if not sandbox else None, sandbox)
+    backend = _state_backend(path, sandbox)
     backend.force_unlock(lock_id)
     Console(highlight=False).print(f"Lock {escape(lock_id)} removed.")
 
@@ -528,7 +429,7 @@ def import_(
     if (kind is None) != (remote_id is None):
         raise ReconcilerError("--kind and --id go together")
     console = Console(highlight=False)
-    with _sandbox_env(sandbox) as url:
+    with sandbox_env(sandbox) as url:
         session = Session(path, url)
 
         async def work(s: Session) -> tuple[list[str], list[str]]:
@@ -562,7 +463,7 @@ def import_(
                     s.backend.write(state)
                 return added, skipped
 
-        added, skipped = _run(work, session)
+        added, skipped = session.run(work)
     if not added and not skipped:
         console.print("Nothing to import: every live object is managed.")
     for address in added:
@@ -574,7 +475,7 @@ def import_(
 
 
 def _state_backend(path: Path, sandbox: bool) -> Any:
-    return _backend(None if sandbox else _load(path), sandbox)
+    return state_backend(None if sandbox else load(path), sandbox)
 
 
 @state_app.command("list")

@@ -1,0 +1,118 @@
+"""What one CLI command works with: the loaded configuration, the kinds, the state backend,
+and, in ``--sandbox`` mode, the embedded sandbox every client is pointed at.
+
+Imports of the engine, the kinds and the sandbox are deferred to the functions that need
+them, so ``reconciler --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from reconciler.desired import Config
+    from reconciler.kinds.base import ResourceKind
+    from reconciler.settings import Settings
+    from reconciler.state.base import StateBackend
+
+SANDBOX_DIR = Path("state/sandbox")
+DEFAULT_STATE = Path("state/reconciler.tfstate.json")
+
+T = TypeVar("T")
+
+
+@contextmanager
+def sandbox_env(enabled: bool) -> Iterator[str | None]:
+    """Start the embedded sandbox and point every client at it (process-local env).
+
+    The sandbox's own dummy credentials replace any real ones for the length of the command,
+    so real keys are never even sent to the local server."""
+    if not enabled:
+        yield None
+        return
+    from reconciler.sandbox import Sandbox, SandboxOptions
+
+    options = SandboxOptions(data_dir=SANDBOX_DIR, provisioning_seconds=1.0)
+    overrides = {
+        "DD_API_KEY": "sandbox-api-key",
+        "DD_APP_KEY": "sandbox-app-key",
+        "AWS_ACCESS_KEY_ID": "sandbox",
+        "AWS_SECRET_ACCESS_KEY": "sandbox",
+    }
+    saved = {k: os.environ.get(k) for k in (*overrides, "AWS_SESSION_TOKEN", "AWS_PROFILE")}
+    with Sandbox(options) as sandbox:
+        os.environ.update(overrides)
+        os.environ.pop("AWS_SESSION_TOKEN", None)
+        os.environ.pop("AWS_PROFILE", None)
+        try:
+            yield sandbox.url
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+
+def sandbox_settings(settings: Settings, sandbox_url: str) -> Settings:
+    return settings.model_copy(
+        update={
+            "datadog": settings.datadog.model_copy(update={"api_url": sandbox_url}),
+            "aws": settings.aws.model_copy(
+                update={
+                    "endpoint_url": sandbox_url,
+                    "profile": None,
+                    "poll_interval_seconds": 0.25,
+                    "region": settings.aws.region or "us-east-1",
+                }
+            ),
+        }
+    )
+
+
+def state_backend(config: Config | None, sandbox: bool) -> StateBackend:
+    """The configured backend; in sandbox mode always the local one under state/sandbox/."""
+    from reconciler.settings import StateSettings
+    from reconciler.state import backend_for
+
+    if sandbox or config is None:
+        return backend_for(StateSettings(), SANDBOX_DIR / "reconciler.tfstate.json")
+    return backend_for(config.settings.state, DEFAULT_STATE)
+
+
+def load(path: Path) -> Config:
+    from reconciler.config import load_config
+    from reconciler.registry import KINDS
+
+    return load_config(path, KINDS)
+
+
+class Session:
+    def __init__(self, path: Path, sandbox_url: str | None) -> None:
+        from reconciler.engine import open_kinds
+
+        config = load(path)
+        if sandbox_url is not None:
+            config = config.model_copy(
+                update={"settings": sandbox_settings(config.settings, sandbox_url)}
+            )
+        self.config: Config = config
+        self.kinds: dict[str, ResourceKind] = open_kinds(config.settings)
+        self.backend: StateBackend = state_backend(config, sandbox_url is not None)
+
+    def run(self, work: Callable[[Session], Awaitable[T]]) -> T:
+        """Run ``work`` on an event loop, closing the kinds' clients afterwards."""
+        from reconciler.engine import close_kinds
+
+        async def main() -> T:
+            try:
+                return await work(self)
+            finally:
+                await close_kinds(self.kinds)
+
+        return asyncio.run(main())
