@@ -475,7 +475,8 @@ def import_(
 
 
 def _state_backend(path: Path, sandbox: bool) -> Any:
-    return state_backend(None if sandbox else load(path), sandbox)
+    # Only the [state] table matters here: an emergency force-unlock must not need secrets.
+    return state_backend(None if sandbox else load(path, settings_only=True), sandbox)
 
 
 @state_app.command("list")

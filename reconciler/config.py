@@ -52,7 +52,11 @@ def load_config(
     path: Path,
     kinds: Mapping[str, type[ResourceKind]],
     env: Mapping[str, str] | None = None,
+    *,
+    settings_only: bool = False,
 ) -> Config:
+    """Load the configuration at ``path``. With ``settings_only``, resource tables are not
+    validated (no secret needs to be set): for commands that only need the state backend."""
     environment: Mapping[str, str] = os.environ if env is None else env
     sources = _read_sources(path)
     errors: list[ConfigError] = []
@@ -84,6 +88,8 @@ def load_config(
                 else:
                     settings_tables[key] = (item, value)
             elif key in kinds:
+                if settings_only:
+                    continue
                 if not isinstance(value, dict):
                     errors.append(ConfigError(f"[{key}] must hold tables [{key}.<name>]", **where))
                     continue

@@ -16,6 +16,7 @@ from reconciler.kinds.base import Observed, ResourceKind
 from reconciler.model import Action, Plan
 from reconciler.planner import build_plan, digest_secrets
 from reconciler.refresh import refresh
+from reconciler.secrets import EnvSecret
 from reconciler.settings import Settings
 from reconciler.state.base import State, StateBackend
 
@@ -117,12 +118,16 @@ async def check_fresh(
         if change.address not in config.resources or not change.sensitive_paths:
             continue
         kind = kinds[change.kind]
-        now = digest_secrets(kind.desired_values(config.resources[change.address].spec), digest_key)
+        raw = kind.desired_values(config.resources[change.address].spec)
+        now = digest_secrets(raw, digest_key)
         for p in change.sensitive_paths:
             path = tuple(_parse(p))
             if paths.get(now, path) != paths.get(change.after or {}, path):
+                secret = paths.get(raw, path)
+                source = f"{secret.env} " if isinstance(secret, EnvSecret) else ""
                 raise PlanError(
-                    "saved plan is stale: the secret's environment value changed since the plan",
+                    f"saved plan is stale: the secret's environment variable {source}changed "
+                    "since the plan",
                     address=change.address,
                     field=p,
                 )

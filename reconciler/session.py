@@ -85,11 +85,11 @@ def state_backend(config: Config | None, sandbox: bool) -> StateBackend:
     return backend_for(config.settings.state, DEFAULT_STATE)
 
 
-def load(path: Path) -> Config:
+def load(path: Path, *, settings_only: bool = False) -> Config:
     from reconciler.config import load_config
     from reconciler.registry import KINDS
 
-    return load_config(path, KINDS)
+    return load_config(path, KINDS, settings_only=settings_only)
 
 
 class Session:

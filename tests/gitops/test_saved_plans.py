@@ -48,7 +48,7 @@ def test_refused_when_a_secret_changed(work: Workdir, cloud: Cloud) -> None:
     work.ok("plan", "infra", "--out", "plan.json")
 
     result = refused_apply(work, cloud, "plan.json", env={SECRET_ENV: "rotated-after-review"})
-    assert "the secret's environment value changed since the plan" in result.err
+    assert f"the secret's environment variable {SECRET_ENV} changed since the plan" in result.err
     assert "datadog_aws_account.keys" in result.err
     assert "rotated-after-review" not in result.text
     assert SECRET_VALUE.encode() not in (work.path / "plan.json").read_bytes()
@@ -65,7 +65,7 @@ def test_refused_when_a_rotated_secret_changed_again(applied: tuple[Workdir, Clo
     assert planned_actions(plan_json(work)) == {"datadog_aws_account.keys": "update"}
 
     result = refused_apply(work, cloud, "plan.json", env={SECRET_ENV: again})
-    assert "the secret's environment value changed since the plan" in result.err
+    assert f"the secret's environment variable {SECRET_ENV} changed since the plan" in result.err
 
     applied_now = work.ok("apply", "plan.json", env={SECRET_ENV: rotated})
     assert applied_actions(applied_now) == {"datadog_aws_account.keys": "update"}
