@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -18,6 +18,11 @@ from rich.table import Table
 
 from reconciler.errors import PlanError, ReconcilerError, StateError
 from reconciler.session import Session, load, sandbox_env, state_backend
+
+if TYPE_CHECKING:
+    from reconciler.applier import ApplyReport
+    from reconciler.model import Plan
+    from reconciler.state.base import State
 
 app = typer.Typer(
     add_completion=False,
@@ -270,8 +275,6 @@ def _apply_fresh(
     targets: Any,
     excludes: Any,
 ) -> Any:
-    from reconciler.apply_view import apply_view
-    from reconciler.engine import apply as run_apply
     from reconciler.engine import make_plan
     from reconciler.planner import check_prevent_destroy
     from reconciler.render.human import render_human
@@ -291,19 +294,23 @@ def _apply_fresh(
             if not auto_approve and not _confirm(console):
                 console.print("Apply cancelled.")
                 return None
-            with apply_view(console) as callbacks:
-                report = await run_apply(
-                    planned.plan, s.config, planned.state, s.backend, s.kinds, callbacks
-                )
-            _print_report(report, console)
-            return report
+            return await _carry_out(planned.plan, planned.state, s, console)
 
     return session.run(work)
 
 
-def _apply_saved(planfile: Path, url: str | None, console: Console) -> Any:
+async def _carry_out(plan: Plan, state: State, s: Session, console: Console) -> ApplyReport:
+    """Apply ``plan`` with a progress display, then print the results table."""
     from reconciler.apply_view import apply_view
     from reconciler.engine import apply as run_apply
+
+    with apply_view(console) as callbacks:
+        report = await run_apply(plan, s.config, state, s.backend, s.kinds, callbacks)
+    _print_report(report, console)
+    return report
+
+
+def _apply_saved(planfile: Path, url: str | None, console: Console) -> Any:
     from reconciler.engine import check_fresh
     from reconciler.planfile import load_plan
     from reconciler.planner import check_prevent_destroy
@@ -330,10 +337,7 @@ def _apply_saved(planfile: Path, url: str | None, console: Console) -> Any:
                 state = fresh.model_copy(update={"digest_key": pf.pending_digest_key})
             if not pf.plan.has_changes():
                 return None
-            with apply_view(console) as callbacks:
-                report = await run_apply(pf.plan, s.config, state, s.backend, s.kinds, callbacks)
-            _print_report(report, console)
-            return report
+            return await _carry_out(pf.plan, state, s, console)
 
     return session.run(work)
 
