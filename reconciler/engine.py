@@ -132,19 +132,15 @@ async def check_fresh(
                     field=p,
                 )
     touched = [c for c in plan.actionable if c.action is not Action.NOOP or c.importing]
-    reads = [
-        kinds[c.kind].get(
-            c.natural_key if c.before_natural_key is None else c.before_natural_key, c.remote_id
+    existing = [c for c in touched if c.remote_id]
+    live = await asyncio.gather(
+        *(
+            kinds[c.kind].get(c.before_natural_key or c.natural_key, c.remote_id or "")
+            for c in existing
         )
-        if c.remote_id
-        else _none()
-        for c in touched
-    ]
-    live = await asyncio.gather(*reads)
-    for change, obj in zip(touched, live, strict=True):
+    )
+    for change, obj in zip(existing, live, strict=True):
         now_fp = fingerprint(obj, kinds[change.kind].rules) if obj is not None else None
-        if change.remote_id is None and change.action is Action.CREATE:
-            continue  # nothing existed at plan time; a create answered 409 adopts safely
         if now_fp != change.fingerprint:
             what = "was deleted" if obj is None else "changed"
             raise PlanError(
@@ -152,10 +148,25 @@ async def check_fresh(
                 "(re-run plan and review again)",
                 address=change.address,
             )
-
-
-async def _none() -> None:
-    return None
+    # What the plan creates must still be absent: otherwise apply would adopt, and overwrite,
+    # an object made outside reconciler since the review. Found by listing the scopes involved.
+    creating = [
+        c
+        for c in touched
+        if c.action is Action.CREATE or (c.action is Action.REPLACE and c.before_natural_key)
+    ]
+    scopes = sorted({(c.kind, kinds[c.kind].scope(c.natural_key)) for c in creating})
+    listed = await asyncio.gather(*(kinds[k].list(scope) for k, scope in scopes))
+    present = {
+        (k, o.natural_key) for (k, _), objs in zip(scopes, listed, strict=True) for o in objs
+    }
+    for change in creating:
+        if (change.kind, change.natural_key) in present:
+            raise PlanError(
+                f"saved plan is stale: {change.natural_key} was created outside reconciler "
+                "since the plan, which planned to create it (re-run plan and review again)",
+                address=change.address,
+            )
 
 
 def _parse(dotted: str) -> list[str | int]:

@@ -273,3 +273,16 @@ def test_renamed_address_is_refused_instead_of_import_plus_delete(tmp_path: Path
     with pytest.raises(PlanError, match=r"already managed as memory_thing\.a"):
         w.plan(ONE.replace("memory_thing.a", "memory_thing.b"))
     assert len(w.cloud.objects) == 1
+
+
+def test_saved_plan_refused_when_what_it_creates_appeared_since(tmp_path: Path) -> None:
+    w = World(tmp_path)
+    config = w.config(ONE)
+    kinds = open_kinds(config.settings, REGISTRY)
+    planned = asyncio.run(make_plan(config, w.backend, kinds))
+    assert [c.action for c in planned.plan.changes] == [Action.CREATE]
+    key = planned.state.key_bytes
+    asyncio.run(check_fresh(planned.plan, config, w.backend.read(), kinds, key))
+    w.cloud.objects["made-in-ui"] = {"id": "made-in-ui", "key": "k-a", "tags": [], "mode": "x"}
+    with pytest.raises(PlanError, match="k-a was created outside reconciler since the plan"):
+        asyncio.run(check_fresh(planned.plan, config, w.backend.read(), kinds, key))
