@@ -98,16 +98,6 @@ def _console(no_color: bool) -> Console:
     )
 
 
-def _settings_note(plan: Any, console: Console) -> None:
-    """Changes to reconciler's own settings: no API call, but apply records them."""
-    for change in plan.changes:
-        if change.settings_changed and not plan.refresh_only:
-            console.print(
-                f"{escape(change.address)}: apply will record "
-                f"{escape(', '.join(change.settings_changed))} in the state (no API call)"
-            )
-
-
 def _render(plan: Any, fmt: str, console: Console, plan_digest: str | None = None) -> None:
     fmt = fmt.lower()
     if fmt == "json":
@@ -122,7 +112,6 @@ def _render(plan: Any, fmt: str, console: Console, plan_digest: str | None = Non
         from reconciler.render.human import render_human
 
         render_human(plan, console)
-        _settings_note(plan, console)
     else:
         raise ReconcilerError(f"unknown --format {fmt!r}; expected human, json or markdown")
 
@@ -287,7 +276,6 @@ def _apply_fresh(
                 s.config, s.backend, s.kinds, targets=targets, excludes=excludes
             )
             render_human(planned.plan, console)
-            _settings_note(planned.plan, console)
             check_prevent_destroy(planned.plan)
             if not planned.plan.has_changes():
                 return None

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.text import Text
 
 from reconciler.model import Plan
-from reconciler.render.json_plan import plan_to_json
+from reconciler.render.json_plan import plan_to_json, settings_notes
 from reconciler.render.lines import (
     LEGEND,
     ORDER,
@@ -198,6 +198,7 @@ def human_lines(plan: Plan) -> list[Text]:
             out.append(Text(NO_DRIFT, style="bold green"))
         return out
     out.extend(_changes(view))
+    out.extend(Text(note) for note in settings_notes(view))
     if view["has_changes"]:
         out.append(Text(view["summary"]["line"], style="bold"))
     return out

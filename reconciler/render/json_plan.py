@@ -89,6 +89,8 @@ def _resource_change(c: ResourceChange, patterns: list[list[Segment]]) -> dict[s
         "change": change,
         "field_changes": [_field(fc, patterns) for fc in c.changes],
         "prevent_destroy": c.prevent_destroy,
+        # reconciler's own settings that apply records in the state without an API call.
+        "settings_changed": list(c.settings_changed),
     }
     if c.reason:
         match = _REASON.match(c.reason)
@@ -209,6 +211,18 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
             "line": summary.line(),
         },
     }
+
+
+def settings_notes(view: dict[str, Any]) -> list[str]:
+    """One sentence per resource whose reconciler-only settings apply will record."""
+    if view["refresh_only"]:
+        return []
+    return [
+        f"{e['address']}: apply will record {', '.join(e['settings_changed'])} in the state "
+        "(no API call)"
+        for e in view["resource_changes"]
+        if e.get("settings_changed")
+    ]
 
 
 def render_json(plan: Plan) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from reconciler.model import Plan
 from reconciler.render.human import NO_CHANGES, NO_DRIFT
-from reconciler.render.json_plan import plan_to_json
+from reconciler.render.json_plan import plan_to_json, settings_notes
 from reconciler.render.lines import (
     ORDER,
     Line,
@@ -130,6 +130,8 @@ def _summary(view: dict[str, Any]) -> str:
         return text + f"Refresh-only plan: {drifted} object{plural} changed outside reconciler.\n\n"
     if not _actionable(view):
         text += NO_CHANGES + "\n\n"
+    for note in settings_notes(view):
+        text += f"- {clean_text(note)}\n"
     return text
 
 
