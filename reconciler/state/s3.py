@@ -53,6 +53,9 @@ class _Objects:
         self.region = region
         self.endpoint_url = endpoint_url
         self._client = client
+        # The session must outlive its client: botocore holds only weak references to parts
+        # of it, and a collected session surfaces later as ReferenceError inside a call.
+        self._session: Any = None
 
     def url(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
@@ -67,7 +70,8 @@ class _Objects:
                 connect_timeout=CONNECT_TIMEOUT_SECONDS,
                 read_timeout=READ_TIMEOUT_SECONDS,
             )
-            self._client = boto3.session.Session().client(
+            self._session = boto3.session.Session()
+            self._client = self._session.client(
                 "s3", region_name=self.region, endpoint_url=self.endpoint_url, config=config
             )
         return self._client

@@ -39,7 +39,7 @@ def s3_url() -> Iterator[str]:
 
 
 def _s3(url: str) -> object:
-    return boto3.client(
+    return boto3.session.Session().client(
         "s3",
         endpoint_url=url,
         region_name="us-east-1",

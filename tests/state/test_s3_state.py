@@ -50,7 +50,9 @@ def fake_credentials(
 
 @pytest.fixture
 def s3(endpoint: str) -> S3Client:
-    return boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint)
+    # Own session per client: S3 clients sharing the default session share weakly held
+    # handlers, and one collected client can break another's calls (ReferenceError).
+    return boto3.session.Session().client("s3", region_name="us-east-1", endpoint_url=endpoint)
 
 
 @pytest.fixture
@@ -201,7 +203,7 @@ def test_concurrent_write_is_detected_not_overwritten(
     other_body = other.model_dump_json().encode()
 
     # Another writer slips in between our read and our conditional put.
-    client = boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint)
+    client = boto3.session.Session().client("s3", region_name="us-east-1", endpoint_url=endpoint)
     sneaked: list[bool] = []
 
     def sneak_in(params: dict[str, object], **_: object) -> None:
