@@ -17,7 +17,7 @@ from reconciler.diff import fingerprint
 from reconciler.errors import ReconcilerError
 from reconciler.kinds.base import DiffRules, Observed, ResourceKind
 from reconciler.model import Action, Plan, ResourceChange
-from reconciler.state.base import ResourceState, State, StateBackend
+from reconciler.state.base import ResourceState, State, StateBackend, commit
 
 
 class Outcome(StrEnum):
@@ -74,9 +74,7 @@ class _StateWriter:
                 self.state.resources.pop(address, None)
             else:
                 self.state.resources[address] = entry
-            self.state.resources = dict(sorted(self.state.resources.items()))
-            self.state.serial += 1
-            await asyncio.to_thread(self.backend.write, self.state)
+            await asyncio.to_thread(commit, self.state, self.backend)
 
 
 async def apply_plan(

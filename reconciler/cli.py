@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from reconciler.errors import PlanError, ReconcilerError, StateError
+from reconciler.errors import ConfigError, PlanError, ReconcilerError, StateError
 from reconciler.session import Session, load, sandbox_env, state_backend
 
 if TYPE_CHECKING:
@@ -127,7 +127,6 @@ def validate(path: PathArg = Path(".")) -> None:
 
     config = load(path)
     kinds = open_kinds(config.settings)
-    from reconciler.errors import ConfigError
 
     for res in config.resources.values():
         try:
@@ -321,8 +320,7 @@ def _apply_saved(planfile: Path, url: str | None, console: Console) -> Any:
             check_prevent_destroy(pf.plan)
             render_human(pf.plan, console)
             if state is None:
-                fresh = State.new()
-                state = fresh.model_copy(update={"digest_key": pf.pending_digest_key})
+                state = State.new(digest_key=pf.pending_digest_key)
             if not pf.plan.has_changes():
                 return None
             return await _carry_out(pf.plan, state, s, console)
@@ -417,6 +415,7 @@ def import_(
     """Adopt live objects that are in neither the configuration nor the state."""
     from reconciler.engine import make_plan
     from reconciler.importer import import_objects
+    from reconciler.state.base import commit
 
     if (kind is None) != (remote_id is None):
         raise ReconcilerError("--kind and --id go together")
@@ -451,8 +450,7 @@ def import_(
                 state = planned.state
                 added, skipped = import_objects(objects, s.kinds, state, to, taken)
                 if added:
-                    state.serial += 1
-                    s.backend.write(state)
+                    commit(state, s.backend)
                 return added, skipped
 
         added, skipped = session.run(work)
@@ -502,14 +500,15 @@ def state_rm(
     sandbox: SandboxOpt = False,
 ) -> None:
     """Forget an address without touching the live object."""
+    from reconciler.state.base import commit
+
     backend = _state_backend(path, sandbox)
     with backend.lock("state rm"):
         state = backend.read()
         if state is None or address not in state.resources:
             raise StateError(f"no {address} in the state")
         del state.resources[address]
-        state.serial += 1
-        backend.write(state)
+        commit(state, backend)
     Console(highlight=False).print(f"Removed {escape(address)} from the state.")
 
 
@@ -522,6 +521,8 @@ def state_mv(
     sandbox: SandboxOpt = False,
 ) -> None:
     """Rename an address in the state; the live object is untouched."""
+    from reconciler.state.base import commit
+
     if source.split(".", 1)[0] != destination.split(".", 1)[0] or "." not in destination:
         raise StateError(f"cannot move {source} to {destination}: the kind must stay the same")
     backend = _state_backend(path, sandbox)
@@ -532,9 +533,7 @@ def state_mv(
         if destination in state.resources:
             raise StateError(f"{destination} is already in the state")
         state.resources[destination] = state.resources.pop(source)
-        state.resources = dict(sorted(state.resources.items()))
-        state.serial += 1
-        backend.write(state)
+        commit(state, backend)
     Console(highlight=False).print(f"Moved {escape(source)} to {escape(destination)}.")
 
 

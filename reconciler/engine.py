@@ -121,7 +121,7 @@ async def check_fresh(
         raw = kind.desired_values(config.resources[change.address].spec)
         now = digest_secrets(raw, digest_key)
         for p in change.sensitive_paths:
-            path = tuple(_parse(p))
+            path = paths.parse_path(p)
             if paths.get(now, path) != paths.get(change.after or {}, path):
                 secret = paths.get(raw, path)
                 source = f"{secret.env} " if isinstance(secret, EnvSecret) else ""
@@ -167,10 +167,3 @@ async def check_fresh(
                 "since the plan, which planned to create it (re-run plan and review again)",
                 address=change.address,
             )
-
-
-def _parse(dotted: str) -> list[str | int]:
-    out: list[str | int] = []
-    for seg in paths.parse_pattern(dotted):
-        out.append(int(seg[1:-1]) if seg.startswith("[") else seg)
-    return out

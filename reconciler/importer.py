@@ -85,7 +85,6 @@ def import_objects(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(tomlkit.dumps(doc))
         state.resources.update(entries)
-        state.resources = dict(sorted(state.resources.items()))
     return added, skipped
 
 

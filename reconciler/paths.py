@@ -30,6 +30,11 @@ def parse_pattern(pattern: str) -> tuple[str, ...]:
     return tuple(segments)
 
 
+def parse_path(dotted: str) -> Path:
+    """The concrete path written ``a.b[0].c`` (the inverse of ``format_path``)."""
+    return tuple(int(s[1:-1]) if s.startswith("[") else s for s in parse_pattern(dotted))
+
+
 def format_path(path: Path) -> str:
     out = ""
     for seg in path:

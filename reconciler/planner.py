@@ -68,7 +68,7 @@ def current_values(
     assumed to match the configuration (replacing a live object on a guess would be worse),
     a secret one is left unknown so the plan sends it.
     """
-    current = diff.normalise(observed.values, DiffRules())
+    current: dict[str, Any] = paths.copy_json(observed.values)
     for pattern in (*rules.write_only_paths, *rules.sensitive_paths):
         secret = pattern in rules.sensitive_paths
         source = prior.last_applied if prior is not None else (None if secret else desired)

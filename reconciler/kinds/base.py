@@ -16,8 +16,6 @@ Contract, after Crossplane's ExternalClient:
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
@@ -82,17 +80,8 @@ class Observed(BaseModel):
     values: dict[str, Any]
     # None when healthy. Otherwise why the object cannot be trusted, e.g. "FAILED" or
     # "collection NOT_FOUND"; the planner replaces an unhealthy object.
+    # (Its fingerprint is reconciler.diff.fingerprint: it depends on the kind's rules.)
     health: str | None = None
-
-    @property
-    def fingerprint(self) -> str:
-        blob = json.dumps(
-            {"id": self.remote_id, "values": self.values, "health": self.health},
-            sort_keys=True,
-            separators=(",", ":"),
-            default=str,
-        )
-        return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
 
 
 class ResourceKind(Protocol):

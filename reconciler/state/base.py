@@ -32,7 +32,7 @@ class ResourceState(BaseModel):
     # The desired values as last applied (secrets as digests). Write-only fields are compared
     # against this, since the API never returns them.
     last_applied: dict[str, Any]
-    # Fingerprint of the observed object after the last apply (see Observed.fingerprint).
+    # Fingerprint of the observed object after the last apply (reconciler.diff.fingerprint).
     fingerprint: str
     options: dict[str, Any] = Field(default_factory=dict)  # e.g. {"force_delete": true}
     prevent_destroy: bool = False
@@ -48,8 +48,11 @@ class State(BaseModel):
     resources: dict[str, ResourceState] = Field(default_factory=dict)  # by address
 
     @classmethod
-    def new(cls) -> State:
-        return cls(lineage=str(uuid.uuid4()), serial=0, digest_key=secrets.token_hex(32))
+    def new(cls, digest_key: str | None = None) -> State:
+        """A fresh state; ``digest_key`` when secrets were already digested for it (a plan
+        saved before any state existed)."""
+        key = digest_key or secrets.token_hex(32)
+        return cls(lineage=str(uuid.uuid4()), serial=0, digest_key=key)
 
     @property
     def key_bytes(self) -> bytes:
@@ -98,6 +101,13 @@ class StateBackend(Protocol):
     def force_unlock(self, lock_id: str) -> None:
         """Remove the lock if its id is ``lock_id``; ``LockError`` otherwise."""
         ...
+
+
+def commit(state: State, backend: StateBackend) -> None:
+    """Record one change: addresses sorted, serial up by one, written atomically."""
+    state.resources = dict(sorted(state.resources.items()))
+    state.serial += 1
+    backend.write(state)
 
 
 def now() -> datetime:

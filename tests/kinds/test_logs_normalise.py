@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from reconciler.diff import fingerprint
 from reconciler.errors import ApiError, ConfigError
 from reconciler.importer import import_objects
 from reconciler.kinds.aws_logs_integration import AwsLogsIntegration, resource_config
@@ -177,12 +178,9 @@ def test_no_name_is_an_api_error() -> None:
 
 def test_fingerprint_follows_health() -> None:
     k = kind()
-    assert (
-        k.normalise(raw(), "eu-west-1").fingerprint
-        != k.normalise(
-            with_component("workspace", {"status": "NOT_FOUND"}), "eu-west-1"
-        ).fingerprint
-    )
+    healthy = k.normalise(raw(), "eu-west-1")
+    broken = k.normalise(with_component("workspace", {"status": "NOT_FOUND"}), "eu-west-1")
+    assert fingerprint(healthy, k.rules) != fingerprint(broken, k.rules)
 
 
 # -- desired values, options -----------------------------------------------------------------
