@@ -83,18 +83,25 @@ def current_values(
     return current
 
 
-def _index(observed: Iterable[Observed]) -> dict[str, Observed]:
-    return {o.natural_key: o for o in observed}
+class _Live:
+    """The observed objects, indexed once: by natural key (for imports) and by scope and
+    remote id (the object a state entry recorded; ids are unique per scope)."""
 
+    def __init__(
+        self, observed: Mapping[str, list[Observed]], kinds: Mapping[str, ResourceKind]
+    ) -> None:
+        self.by_key = {(k, o.natural_key): o for k, objs in observed.items() for o in objs}
+        self.by_id = {
+            (k, kinds[k].scope(o.natural_key), o.remote_id): o
+            for k, objs in observed.items()
+            if k in kinds
+            for o in objs
+        }
+        self.kinds = kinds
 
-def _find_prior_object(
-    kind: ResourceKind, prior: ResourceState, live: Iterable[Observed]
-) -> Observed | None:
-    scope = kind.scope(prior.natural_key)
-    for o in live:
-        if o.remote_id == prior.remote_id and kind.scope(o.natural_key) == scope:
-            return o
-    return None
+    def of(self, prior: ResourceState) -> Observed | None:
+        scope = self.kinds[prior.kind].scope(prior.natural_key)
+        return self.by_id.get((prior.kind, scope, prior.remote_id))
 
 
 def _selected(address: str, targets: Iterable[str], excludes: Iterable[str]) -> bool:
@@ -121,41 +128,41 @@ def build_plan(
     ]
     if unknown:
         raise PlanError(f"no resource {unknown[0]} in the configuration or the state")
-    _check_one_address_per_object(config, observed, state, kinds)
+    for address, entry in state.resources.items():
+        if entry.kind not in kinds:
+            raise PlanError(f"the state holds {address} of unknown kind {entry.kind}")
+    live = _Live(observed, kinds)
+    located = {address: live.of(prior) for address, prior in state.resources.items()}
+    declared_keys = {
+        address: (res.kind, kinds[res.kind].natural_key(res.spec))
+        for address, res in config.resources.items()
+    }
+    _check_one_address_per_object(config, declared_keys, state, located)
+    # Live objects accounted for: those the state holds, and those declared (imports).
+    claimed = set(declared_keys.values()) | {
+        (state.resources[address].kind, o.natural_key)
+        for address, o in located.items()
+        if o is not None
+    }
     key = state.key_bytes
     changes: list[ResourceChange] = []
     drift: list[DriftChange] = []
-    claimed: set[tuple[str, str]] = set()  # (kind, natural_key) of live objects accounted for
 
     for address, res in config.resources.items():
-        kind = kinds[res.kind]
-        prior = state.resources.get(address)
-        live = observed.get(res.kind, [])
-        if prior is not None:
-            claimed_obj = _find_prior_object(kind, prior, live)
-            if claimed_obj is not None:
-                claimed.add((res.kind, claimed_obj.natural_key))
         if not _selected(address, targets, excludes):
-            nk = kind.natural_key(res.spec)
-            claimed.add((res.kind, nk))
             continue
-        change, drifted = _plan_declared(res, kind, prior, live, key)
-        claimed.add((res.kind, change.natural_key))
+        prior = state.resources.get(address)
+        obj = located.get(address) if prior is not None else live.by_key.get(declared_keys[address])
+        change, drifted = _plan_declared(res, kinds[res.kind], prior, obj, key)
         changes.append(change)
         if drifted is not None:
             drift.append(drifted)
 
     for address, prior in state.resources.items():
-        if address in config.resources:
+        if address in config.resources or not _selected(address, targets, excludes):
             continue
-        if prior.kind not in kinds:
-            raise PlanError(f"the state holds {address} of unknown kind {prior.kind}")
         kind = kinds[prior.kind]
-        obj = _find_prior_object(kind, prior, observed.get(prior.kind, []))
-        if obj is not None:
-            claimed.add((prior.kind, obj.natural_key))
-        if not _selected(address, targets, excludes):
-            continue
+        obj = located[address]
         name = address.split(".", 1)[1]
         drifted = _drift(address, prior.kind, name, prior, obj, kind.rules)
         if drifted is not None:
@@ -207,9 +214,9 @@ def build_plan(
 
 def _check_one_address_per_object(
     config: Config,
-    observed: Mapping[str, list[Observed]],
+    declared_keys: Mapping[str, tuple[str, str]],
     state: State,
-    kinds: Mapping[str, ResourceKind],
+    located: Mapping[str, Observed | None],
 ) -> None:
     """Refuse configurations where two addresses would manage one object.
 
@@ -218,20 +225,18 @@ def _check_one_address_per_object(
     other address (typically removed from the TOML) deletes it in the same apply.
     """
     declared: dict[tuple[str, str], DesiredResource] = {}
-    for res in config.resources.values():
-        nk = kinds[res.kind].natural_key(res.spec)
-        other = declared.get((res.kind, nk))
+    for address, res in config.resources.items():
+        kind_key = declared_keys[address]
+        other = declared.get(kind_key)
         if other is not None:
             raise PlanError(
                 f"{other.address} ({other.source}) and {res.address} ({res.source}) both "
-                f"declare {res.kind} {nk}; keep one"
+                f"declare {res.kind} {kind_key[1]}; keep one"
             )
-        declared[(res.kind, nk)] = res
+        declared[kind_key] = res
     held: dict[tuple[str, str], str] = {}
     for address, prior in state.resources.items():
-        if prior.kind not in kinds:
-            continue
-        obj = _find_prior_object(kinds[prior.kind], prior, observed.get(prior.kind, []))
+        obj = located[address]
         held[(prior.kind, obj.natural_key if obj else prior.natural_key)] = address
     for (kind_name, nk), res in declared.items():
         holder = held.get((kind_name, nk))
@@ -263,9 +268,11 @@ def _plan_declared(
     res: DesiredResource,
     kind: ResourceKind,
     prior: ResourceState | None,
-    live: list[Observed],
+    obj: Observed | None,
     key: bytes,
 ) -> tuple[ResourceChange, DriftChange | None]:
+    """``obj`` is the object the state recorded (with a prior), else the live object with the
+    declared natural key (an import), else None."""
     rules = kind.rules
     nk = kind.natural_key(res.spec)
     desired = digest_secrets(kind.desired_values(res.spec), key)
@@ -280,10 +287,8 @@ def _plan_declared(
         options=kind.options(res.spec),
     )
 
-    obj: Observed | None = None
     drifted: DriftChange | None = None
     if prior is not None:
-        obj = _find_prior_object(kind, prior, live)
         drifted = _drift(res.address, res.kind, res.name, prior, obj, rules)
         if obj is not None and prior.natural_key != nk:
             # The natural key itself changed (another account, region or name): the old
@@ -302,10 +307,7 @@ def _plan_declared(
                 ),
                 drifted,
             )
-    importing = False
-    if obj is None and prior is None:
-        obj = _index(live).get(nk)
-        importing = obj is not None
+    importing = prior is None and obj is not None
     if obj is None:
         return ResourceChange(**base, action=Action.CREATE, before=None), drifted
 
