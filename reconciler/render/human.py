@@ -15,6 +15,8 @@ from reconciler.model import Plan
 from reconciler.render.json_plan import plan_to_json, settings_notes
 from reconciler.render.lines import (
     LEGEND,
+    NO_CHANGES,
+    NO_DRIFT,
     ORDER,
     STYLES,
     SYMBOLS,
@@ -28,8 +30,6 @@ from reconciler.render.lines import (
 )
 from reconciler.render.values import format_items, format_value
 
-NO_CHANGES = "No changes. Your infrastructure matches the configuration."
-NO_DRIFT = "No changes. Your infrastructure still matches the configuration."
 _OP_STYLE = {"+": "green", "-": "red", "~": "yellow", " ": ""}
 _INDENT = "      "
 

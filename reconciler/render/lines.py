@@ -7,6 +7,9 @@ from typing import Any
 
 from reconciler.render.values import Mask, format_value, leaves, parse_path
 
+NO_CHANGES = "No changes. Your infrastructure matches the configuration."
+NO_DRIFT = "No changes. Your infrastructure still matches the configuration."
+
 # Lists with more items than this, or longer than LONG_TEXT on one line, print one item a line.
 LONG_LIST = 3
 LONG_TEXT = 80

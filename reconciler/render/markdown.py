@@ -2,9 +2,10 @@
 
 Layout: the summary line, the warning block (every address destroyed or replaced), the
 changes, drift, unmanaged objects, then the plan file digest. When the whole does not fit in
-``limit`` characters, the detail shrinks in steps (see ``LEVELS``); the summary, the warning
-block and the digest line are never cut, except that a warning block too long on its own
-collapses to counts plus the first addresses.
+``limit`` characters, the detail shrinks in steps (every field, changed fields, changed paths,
+lists of addresses, lists cut short); the summary, the warning block and the digest line are
+never cut, except that a warning block too long on its own collapses to counts plus the first
+addresses.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import re
 from typing import Any
 
 from reconciler.model import Plan
-from reconciler.render.human import NO_CHANGES, NO_DRIFT
 from reconciler.render.json_plan import plan_to_json, settings_notes
 from reconciler.render.lines import (
+    NO_CHANGES,
+    NO_DRIFT,
     ORDER,
     Line,
     action_of,
@@ -35,9 +37,7 @@ MIN_LIMIT = 1024
 FULL = 0  # every field, unchanged ones included
 CHANGED = 1  # changed fields only
 PATHS = 2  # changed paths only, no values
-LISTS = 3  # a plain list of addresses per action
-TRUNCATED = 4  # those lists cut short with "... and N more"
-LEVELS = (FULL, CHANGED, PATHS, LISTS)
+# Past PATHS: a plain list of addresses per section, then those lists cut short.
 
 _HEADINGS = {
     "import": "will be imported",
@@ -130,8 +130,6 @@ def _summary(view: dict[str, Any]) -> str:
         return text + f"Refresh-only plan: {drifted} object{plural} changed outside reconciler.\n\n"
     if not _actionable(view):
         text += NO_CHANGES + "\n\n"
-    for note in settings_notes(view):
-        text += f"- {clean_text(note)}\n"
     return text
 
 
@@ -234,7 +232,15 @@ def _groups(view: dict[str, Any]) -> list[Group]:
         items = [f"- {_code(e['address'])} {describe_drift(e)}\n" for e in drift]
         groups.append(("\n### Objects changed outside reconciler\n\n", items))
     groups.extend(_unmanaged_group(view))
+    groups.extend(_settings_group(view))
     return groups
+
+
+def _settings_group(view: dict[str, Any]) -> list[Group]:
+    notes = settings_notes(view)
+    if not notes:
+        return []
+    return [("\n### Settings recorded in the state\n\n", [f"- {clean_text(n)}\n" for n in notes])]
 
 
 def _unmanaged_group(view: dict[str, Any]) -> list[Group]:
@@ -260,7 +266,7 @@ def _detailed(view: dict[str, Any], level: int) -> str:
     if view["resource_drift"]:
         text += "\n### Objects changed outside reconciler\n\n"
         text += "".join(_drift_detail(e, level) for e in view["resource_drift"])
-    for heading, items in _unmanaged_group(view):
+    for heading, items in (*_unmanaged_group(view), *_settings_group(view)):
         text += heading + "".join(items)
     return text
 
@@ -293,10 +299,11 @@ def _body(view: dict[str, Any], budget: int) -> str:
         text = _detailed(view, level)
         if len(text) <= budget:
             return text
-    text = _listed(_groups(view))
+    groups = _groups(view)
+    text = _listed(groups)
     if len(text) <= budget:
         return text
-    return _truncated(_groups(view), budget)
+    return _truncated(groups, budget)
 
 
 def render_markdown(
@@ -312,6 +319,7 @@ def render_markdown(
         if len(head) + len(warning) + len(footer) > limit:
             warning = _warning(view, limit - len(head) - len(footer) - _BODY_ROOM)
         head += warning
-    text = head + _body(view, limit - len(head) - len(footer)) + footer
-    # Only an absurdly long digest string could still overflow; the limit is a hard promise.
-    return text if len(text) <= limit else text[:limit]
+    text = head + _body(view, limit - len(head) - len(footer))
+    # The limit is a hard promise, and the digest line is what the merge job checks: any cut
+    # (only an absurdly long digest string could force one) spares the footer.
+    return text[: max(0, limit - len(footer))] + footer

@@ -124,7 +124,8 @@ def format_value(value: Any, mask: Mask = False) -> str:
         return SENSITIVE
     if isinstance(value, dict):
         inner = ", ".join(
-            f"{json.dumps(str(k), ensure_ascii=False)}: {format_value(v, child_mask(mask, k))}"
+            f"{clean_text(json.dumps(str(k), ensure_ascii=False))}: "
+            f"{format_value(v, child_mask(mask, k))}"
             for k, v in value.items()
         )
         return "{" + inner + "}"

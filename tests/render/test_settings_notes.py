@@ -10,8 +10,7 @@ from reconciler.model import Action, Plan, ResourceChange
 from reconciler.render import plan_to_json, render_human, render_markdown
 
 NOTE = (
-    "aws_logs_integration.vended: apply will record options.force_delete in the state "
-    "(no API call)"
+    "aws_logs_integration.vended: apply will record options.force_delete in the state (no API call)"
 )
 
 
