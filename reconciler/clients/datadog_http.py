@@ -125,7 +125,7 @@ class DatadogClient:
                 await self._sleep(delay)
                 continue
             raise ApiError(
-                _redact(f"{where}: HTTP {status}: {error_text(response)}", redact),
+                f"{where}: HTTP {status}: {error_text(response, redact)}",
                 service=SERVICE,
                 status=status,
                 retryable=retryable,
@@ -149,9 +149,10 @@ class DatadogClient:
             self._http = None
 
 
-def error_text(response: httpx.Response) -> str:
-    """The API's own words. Datadog documents ``{"errors": ["text"]}`` but sends JSON:API error
-    objects (``{"errors": [{"title", "detail", "meta"}]}``); both are read."""
+def error_text(response: httpx.Response, redact: Iterable[str] = ()) -> str:
+    """The API's own words, with every value of ``redact`` replaced. Datadog documents
+    ``{"errors": ["text"]}`` but sends JSON:API error objects
+    (``{"errors": [{"title", "detail", "meta"}]}``); both are read."""
     try:
         body = response.json()
     except ValueError:
@@ -172,7 +173,9 @@ def error_text(response: httpx.Response) -> str:
                 parts.append(text)
     if not parts:
         parts.append(response.reason_phrase or "no error details")
-    message = "; ".join(parts)
+    # Redact before cutting: a secret echoed across the cut would otherwise lose its tail,
+    # no longer match, and leave its first characters in the message.
+    message = _redact("; ".join(parts), redact)
     return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "..."
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from reconciler.clients.datadog_http import DatadogClient, base_url
+from reconciler.clients.datadog_http import MAX_MESSAGE, DatadogClient, base_url
 from reconciler.errors import ApiError, ConfigError
 from reconciler.settings import DatadogSettings
 
@@ -228,3 +228,17 @@ def test_a_success_that_is_not_json_is_an_api_error() -> None:
     )
     err = api_error(client(Recorder(html)))
     assert str(err) == "Datadog: GET /api/v2/x: HTTP 200 with a body that is not JSON (text/html)"
+
+
+@pytest.mark.parametrize("offset", [-30, -20, -10, -3, 0, 5])
+def test_a_secret_echoed_across_the_length_cut_is_redacted_whole(offset: int) -> None:
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # 40 characters, like an AWS secret key
+    # Where the secret starts in the error text; MAX_MESSAGE (400) cuts it there.
+    start = MAX_MESSAGE - 3 + offset
+    text = "x" * start + secret + " is not a valid secret_access_key"
+    echo = httpx.Response(400, json={"errors": [text]})
+    err = api_error(client(Recorder(echo)), "POST", "/api/v2/z", redact=[secret])
+    message = str(err)
+    for n in range(8, len(secret) + 1):
+        assert secret[:n] not in message, f"{n} characters of the secret leaked"
+    assert len(message) < 500
