@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 from pydantic import BaseModel
 
-from reconciler.clients.datadog_http import DatadogClient
 from reconciler.errors import ApiError
 from reconciler.kinds.base import DiffRules, Observed, Progress, ResourceSpec
 from reconciler.kinds.datadog_spec import DatadogAwsAccountSpec, OneOf
 from reconciler.secrets import EnvSecret
 from reconciler.settings import Settings
+
+if TYPE_CHECKING:
+    from reconciler.clients.datadog_http import DatadogClient
 
 ACCOUNTS = "/api/v2/integration/aws/accounts"
 AUTH_METHOD = "method"  # derived key inside auth_config; see the module docstring
@@ -134,6 +136,9 @@ class DatadogAwsAccount:
     @property
     def _client(self) -> DatadogClient:
         if self._http is None:
+            # Imported here: httpx is slow to import and `validate` never talks to the API.
+            from reconciler.clients.datadog_http import DatadogClient
+
             self._http = DatadogClient(self._settings.datadog)
         return self._http
 

@@ -6,6 +6,8 @@ import asyncio
 import copy
 import json
 import logging
+import subprocess
+import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -347,3 +349,18 @@ def test_building_the_kind_reads_no_keys_and_a_call_names_the_missing_one(
     kind = DatadogAwsAccount(Settings())
     with pytest.raises(ConfigError, match=r"^DD_API_KEY is not set"):
         run(kind, lambda: kind.list(""))
+
+
+def test_importing_the_registry_and_building_the_kinds_imports_no_http_or_aws_sdk() -> None:
+    # Every command imports the registry and builds the kinds, validate included.
+    code = (
+        "import sys\n"
+        "from reconciler.registry import KINDS\n"
+        "from reconciler.settings import Settings\n"
+        "kinds = [kind(Settings()) for kind in KINDS.values()]\n"
+        "assert len(kinds) == 2, kinds\n"
+        "heavy = ('httpx', 'httpcore', 'boto3', 'botocore')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
