@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from reconciler.errors import ConfigError, PlanError, ReconcilerError, StateError
+from reconciler.errors import PlanError, ReconcilerError, StateError
 from reconciler.session import Session, load, sandbox_env, state_backend
 
 if TYPE_CHECKING:
@@ -123,20 +123,7 @@ def _render(plan: Any, fmt: str, console: Console, plan_digest: str | None = Non
 @handle_errors
 def validate(path: PathArg = Path(".")) -> None:
     """Check the configuration without contacting any API."""
-    from reconciler.engine import open_kinds
-
-    config = load(path)
-    kinds = open_kinds(config.settings)
-
-    for res in config.resources.values():
-        try:
-            kinds[res.kind].natural_key(res.spec)
-        except ConfigError as err:
-            err.file = err.file or res.source.file
-            err.line = err.line or res.source.line
-            err.address = err.address or res.address
-            raise
-    n = len(config.resources)
+    n = len(Session(path, None).config.resources)
     Console(highlight=False).print(
         f"The configuration is valid: {n} resource{'s' if n != 1 else ''}."
     )

@@ -13,8 +13,6 @@ import hashlib
 import json
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from reconciler import paths
 from reconciler.kinds.base import DiffRules, Observed
 from reconciler.model import FieldChange
@@ -99,6 +97,9 @@ def compare(
         _drop_computed(b, a, rules)
     if a == b:  # the common case in a settled configuration: skip deepdiff entirely
         return []
+    # Imported here: a settled plan (and validate) never pays for loading deepdiff.
+    from deepdiff import DeepDiff
+
     diff = DeepDiff(b, a, view="tree", verbose_level=2)
     found: set[paths.Path] = set()
     for report in diff.values():

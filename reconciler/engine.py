@@ -11,7 +11,7 @@ from reconciler import paths
 from reconciler.applier import ApplyReport, Callbacks, apply_plan
 from reconciler.desired import Config
 from reconciler.diff import fingerprint
-from reconciler.errors import PlanError
+from reconciler.errors import ConfigError, PlanError
 from reconciler.kinds.base import Observed, ResourceKind
 from reconciler.model import Action, Plan
 from reconciler.planner import build_plan, digest_secrets
@@ -29,6 +29,19 @@ def open_kinds(
 
         registry = KINDS
     return {name: cls(settings) for name, cls in registry.items()}
+
+
+def check_natural_keys(config: Config, kinds: Mapping[str, ResourceKind]) -> None:
+    """Resolve every resource's natural key now (it may need settings or the environment,
+    e.g. a region), so a problem is reported with the resource's file, line and address."""
+    for res in config.resources.values():
+        try:
+            kinds[res.kind].natural_key(res.spec)
+        except ConfigError as err:
+            err.file = err.file or res.source.file
+            err.line = err.line or res.source.line
+            err.address = err.address or res.address
+            raise
 
 
 async def close_kinds(kinds: Mapping[str, ResourceKind]) -> None:

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from reconciler.state.base import StateBackend
 
 SANDBOX_DIR = Path("state/sandbox")
-DEFAULT_STATE = Path("state/reconciler.tfstate.json")
 
 T = TypeVar("T")
 
@@ -78,11 +77,11 @@ def sandbox_settings(settings: Settings, sandbox_url: str) -> Settings:
 def state_backend(config: Config | None, sandbox: bool) -> StateBackend:
     """The configured backend; in sandbox mode always the local one under state/sandbox/."""
     from reconciler.settings import StateSettings
-    from reconciler.state import backend_for
+    from reconciler.state import DEFAULT_STATE_PATH, backend_for
 
     if sandbox or config is None:
-        return backend_for(StateSettings(), SANDBOX_DIR / "reconciler.tfstate.json")
-    return backend_for(config.settings.state, DEFAULT_STATE)
+        return backend_for(StateSettings(), SANDBOX_DIR / DEFAULT_STATE_PATH.name)
+    return backend_for(config.settings.state, DEFAULT_STATE_PATH)
 
 
 def load(path: Path, *, settings_only: bool = False) -> Config:
@@ -94,7 +93,7 @@ def load(path: Path, *, settings_only: bool = False) -> Config:
 
 class Session:
     def __init__(self, path: Path, sandbox_url: str | None) -> None:
-        from reconciler.engine import open_kinds
+        from reconciler.engine import check_natural_keys, open_kinds
 
         config = load(path)
         if sandbox_url is not None:
@@ -103,6 +102,7 @@ class Session:
             )
         self.config: Config = config
         self.kinds: dict[str, ResourceKind] = open_kinds(config.settings)
+        check_natural_keys(config, self.kinds)
         self.backend: StateBackend = state_backend(config, sandbox_url is not None)
 
     def run(self, work: Callable[[Session], Awaitable[T]]) -> T:
