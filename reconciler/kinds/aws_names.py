@@ -1,12 +1,19 @@
-"""AWS naming rules shared by the kinds: region names and the partition a region belongs to."""
+"""AWS naming rules shared by the kinds: partitions, account IDs, region names and the partition
+a region belongs to. Patterns are meant for ``fullmatch`` (``re.match`` with ``$`` would let a
+trailing newline through)."""
 
 from __future__ import annotations
 
 import re
+from typing import Literal, get_args
 
 from pydantic_core import PydanticCustomError
 
-PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+# The partitions both APIs serve.
+Partition = Literal["aws", "aws-cn", "aws-us-gov"]
+PARTITIONS: tuple[Partition, ...] = get_args(Partition)
+
+ACCOUNT_ID = re.compile(r"\d{12}")
 
 # us-east-1, ap-southeast-2, us-gov-west-1, cn-north-1, us-isob-east-1
 REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")

@@ -13,7 +13,7 @@ message alone, without pydantic's "Value error," prefix.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     AfterValidator,
@@ -26,22 +26,28 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from reconciler.kinds.aws_names import REGION, check_region, partition_of
+from reconciler.kinds.aws_names import (
+    ACCOUNT_ID,
+    PARTITIONS,
+    REGION,
+    Partition,
+    check_region,
+    partition_of,
+)
 from reconciler.kinds.base import ResourceSpec
 from reconciler.secrets import Secret
 
-PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 DEFAULT_EXCLUDED_NAMESPACES = ("AWS/SQS", "AWS/ElasticMapReduce", "AWS/Usage")
 
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
+# Checked with fullmatch.
 _LAMBDA_ARN = re.compile(
-    r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):lambda:(?P<region>[a-z0-9-]+):\d{12}:"
-    r"function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$"
+    rf"arn:(?P<partition>{'|'.join(PARTITIONS)}):lambda:(?P<region>[a-z0-9-]+):\d{{12}}:"
+    r"function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?"
 )
 
 
 def _lambda_arn(value: str) -> str:
-    match = _LAMBDA_ARN.match(value)
+    match = _LAMBDA_ARN.fullmatch(value)
     if not match or not REGION.fullmatch(match.group("region")):
         raise PydanticCustomError(
             "lambda_arn",
@@ -264,9 +270,7 @@ class TracesConfig(Block):
 
 class DatadogAwsAccountSpec(ResourceSpec):
     aws_account_id: str = Field(description="The AWS account ID: 12 digits, quoted.")
-    aws_partition: Literal["aws", "aws-cn", "aws-us-gov"] = Field(
-        "aws", description="AWS partition of the account."
-    )
+    aws_partition: Partition = Field("aws", description="AWS partition of the account.")
     account_tags: list[str] = Field(
         [], description="Tags (key:value) on every host and metric from this account."
     )
@@ -291,7 +295,7 @@ class DatadogAwsAccountSpec(ResourceSpec):
                 'must be a quoted string: aws_account_id = "{quoted}"',
                 {"quoted": str(v).zfill(12)},
             )
-        if isinstance(v, str) and not _ACCOUNT_ID.match(v):
+        if isinstance(v, str) and not ACCOUNT_ID.fullmatch(v):
             raise PydanticCustomError(
                 "account_id", "'{value}' is not an AWS account ID (12 digits)", {"value": v}
             )

@@ -14,11 +14,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from reconciler.kinds.aws_names import PARTITIONS, REGION, check_region, partition_of
+from reconciler.kinds.aws_names import (
+    ACCOUNT_ID,
+    PARTITIONS,
+    REGION,
+    check_region,
+    partition_of,
+)
 from reconciler.kinds.base import ResourceSpec
 
 INTEGRATION_NAME = re.compile(r"[\.\-_/#A-Za-z0-9]+")  # API shape IntegrationName, full match
-ACCOUNT_ID = re.compile(r"\d{12}")
 # IAM names may sit under a path: role/service-role/Name. Names: [\w+=,.@-], 1..64 (roles).
 IAM_PATH_NAME = re.compile(r"(?:/?[\w+=,.@-]+)+")
 KMS_KEY_ID = re.compile(

@@ -42,7 +42,9 @@ def test_integer_account_id_gets_a_hint_to_quote_it() -> None:
     assert msg == 'must be a quoted string: aws_account_id = "123456789012"'
 
 
-@pytest.mark.parametrize("value", ["12345678901", "1234567890123", "12345678901a", ""])
+@pytest.mark.parametrize(
+    "value", ["12345678901", "1234567890123", "12345678901a", "", "123456789012\n"]
+)
 def test_account_id_must_be_12_digits(value: str) -> None:
     loc, msg = only_error(base(aws_account_id=value))
     assert loc == ("aws_account_id",)
@@ -173,6 +175,13 @@ def test_lambda_arn_shape() -> None:
     loc, msg = only_error(data)
     assert loc == ("logs_config", "lambda_forwarder", "lambdas", 2)
     assert msg.startswith("'arn:aws:lambda:us-east-1:123456789012:DatadogForwarder' is not a")
+
+
+def test_lambda_arn_with_a_trailing_newline_is_refused() -> None:
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:DatadogForwarder\n"
+    loc, msg = only_error(base(logs_config={"lambda_forwarder": {"lambdas": [arn]}}))
+    assert loc == ("logs_config", "lambda_forwarder", "lambdas", 0)
+    assert msg.startswith(f"'{arn}' is not a Lambda function ARN")
 
 
 def test_lambda_arn_partition_matches_the_account() -> None:
