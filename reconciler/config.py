@@ -30,7 +30,7 @@ SETTINGS_TABLES: dict[str, type[BaseModel]] = {
     "aws": AwsSettings,
     "state": StateSettings,
 }
-RESOURCE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+RESOURCE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")  # full match: $ would allow a final \n
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
 
@@ -62,10 +62,9 @@ def load_config(
     errors: list[ConfigError] = []
     parsed: list[_Parsed] = []
     for source in sources:
-        doc = _parse(source, errors)
-        if doc is not None:
-            text = source.data.decode("utf-8")
-            parsed.append(_Parsed(source, doc, LineIndex(text)))
+        item = _parse(source, errors)
+        if item is not None:
+            parsed.append(item)
 
     settings_tables: dict[str, tuple[_Parsed, dict[str, Any]]] = {}
     resources: dict[str, DesiredResource] = {}
@@ -135,14 +134,14 @@ def _read_sources(path: Path) -> list[_Source]:
     return sources
 
 
-def _parse(source: _Source, errors: list[ConfigError]) -> dict[str, Any] | None:
+def _parse(source: _Source, errors: list[ConfigError]) -> _Parsed | None:
     try:
         text = source.data.decode("utf-8")
     except UnicodeDecodeError as exc:
         errors.append(ConfigError(f"not UTF-8 text (byte {exc.start})", file=source.display))
         return None
     try:
-        return tomllib.loads(text)
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         line: int | None = None
@@ -152,6 +151,7 @@ def _parse(source: _Source, errors: list[ConfigError]) -> dict[str, Any] | None:
             message = message[: match.start()] + f" (column {match.group(2)})"
         errors.append(ConfigError(f"invalid TOML: {message}", file=source.display, line=line))
         return None
+    return _Parsed(source, doc, LineIndex(text))
 
 
 def _at(item: _Parsed, path: tuple[str, ...]) -> str:
@@ -172,7 +172,7 @@ def _load_resource(
     address = f"{kind}.{name}"
     line = item.index.line((kind, name))
     where: dict[str, Any] = {"file": item.source.display, "line": line, "address": address}
-    if not RESOURCE_NAME.match(name):
+    if not RESOURCE_NAME.fullmatch(name):
         errors.append(
             ConfigError(
                 f"invalid resource name {name!r}: use letters, digits, '_' and '-', "

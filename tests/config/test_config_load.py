@@ -382,6 +382,13 @@ def test_invalid_resource_name(tmp_path: Path) -> None:
     assert "invalid resource name" in err.message
 
 
+def test_resource_name_with_a_trailing_newline_is_invalid(tmp_path: Path) -> None:
+    f = write(tmp_path / "a.toml", '[test_pipe."web\\n"]\nintegration_name = "x"\n')
+    err = load_error(f)
+    assert err.address == "test_pipe.web\n" and err.line == 1
+    assert "invalid resource name 'web\\n'" in err.message
+
+
 def test_errors_collected_across_files_sorted(tmp_path: Path) -> None:
     write(tmp_path / "a.toml", "[test_pipe.a]\n")
     write(tmp_path / "b.toml", "[test_pipe.b]\nintegration_name = \n")
