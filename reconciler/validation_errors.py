@@ -16,10 +16,10 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from reconciler.errors import ConfigError
+from reconciler.paths import Path, format_path
 from reconciler.secrets import EnvSecret
 from reconciler.suggest import hint
 from reconciler.toml_source import LineIndex
-from reconciler.toml_source import Path as TomlPath
 
 _EXPECTED = {
     "string_type": "a string",
@@ -155,16 +155,6 @@ def _element(members: list[Any], item: str | int) -> Any:
     return None
 
 
-def _dotted(path: Sequence[str | int]) -> str:
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + part
-    return out
-
-
 def _describe(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -210,7 +200,7 @@ def convert_errors(
     *,
     file: str,
     index: LineIndex,
-    base: TomlPath,
+    base: Path,
     address: str | None = None,
     field_prefix: str | None = None,
 ) -> list[ConfigError]:
@@ -218,7 +208,7 @@ def convert_errors(
     out: list[ConfigError] = []
     seen: set[tuple[str, str]] = set()
     for _error, walk, message in _pick_union_branches(walked):
-        field = _dotted(walk.path)
+        field = format_path(tuple(walk.path))
         if field_prefix:
             field = f"{field_prefix}.{field}" if field else field_prefix
         if (field, message) in seen:

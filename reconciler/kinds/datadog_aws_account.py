@@ -9,12 +9,12 @@ replacement while a new role name or a rotated key pair remains a plain update.
 from __future__ import annotations
 
 import asyncio
-import copy
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 from pydantic import BaseModel
 
+from reconciler import paths
 from reconciler.errors import ApiError
 from reconciler.kinds.base import DiffRules, Observed, Progress, ResourceSpec
 from reconciler.kinds.datadog_spec import DatadogAwsAccountSpec, OneOf
@@ -174,7 +174,7 @@ class DatadogAwsAccount:
             method = _auth_method(auth)
             if method is not None:
                 auth[AUTH_METHOD] = method
-        forwarder = _get(values, "logs_config", "lambda_forwarder")
+        forwarder = paths.get(values, ("logs_config", "lambda_forwarder"))
         if isinstance(forwarder, dict) and not forwarder.get("log_source_config"):
             # Some responses leave out an empty log_source_config (Terraform special-cases it).
             forwarder["log_source_config"] = {"tag_filters": []}
@@ -185,7 +185,7 @@ class DatadogAwsAccount:
         )
 
     def spec_table(self, observed: Observed) -> dict[str, Any]:
-        values = copy.deepcopy(observed.values)
+        values = paths.copy_json(observed.values)
         auth = values.get("auth_config", {})
         auth.pop(AUTH_METHOD, None)
         # A Datadog-generated external ID is left to Datadog (it is kept on every update).
@@ -284,12 +284,6 @@ class DatadogAwsAccount:
             on_retry=progress,
         )
         return self.normalise(_item(body), "")
-
-
-def _get(value: Any, *keys: str) -> Any:
-    for key in keys:
-        value = value.get(key) if isinstance(value, dict) else None
-    return value
 
 
 def secret_env_name(aws_account_id: str) -> str:
