@@ -12,18 +12,15 @@ import json
 import re
 from typing import Any
 
-from reconciler.secrets import DIGEST_PREFIX
+from reconciler import paths
+from reconciler.paths import ANY, ANY_INDEX
+from reconciler.secrets import DIGEST_PREFIX, is_digest
 
 SENSITIVE = "(sensitive)"
 
 Segment = str | int
 Mask = Any  # bool | dict[str, Mask] | list[Mask]
 
-# "[]" in a rule path matches any list index; "*" any single key or index.
-ANY_INDEX = "[]"
-ANY = "*"
-
-_TOKEN = re.compile(r"\[(\d*)\]|([^.\[\]]+)")
 # Digests anywhere in free text (reasons, keys): hide them too, not only whole values.
 _DIGEST_IN_TEXT = re.compile(re.escape(DIGEST_PREFIX) + r"[0-9A-Za-z+/=_-]*")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -32,26 +29,15 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 def parse_path(path: str) -> list[Segment]:
     """``metrics_config.tag_filters[0].tags`` -> ``["metrics_config", "tag_filters", 0, "tags"]``.
     ``[]`` (any index, in rule paths) stays the string ``"[]"``."""
-    segments: list[Segment] = []
-    for index, key in _TOKEN.findall(path):
-        if key:
-            segments.append(key)
-        elif index:
-            segments.append(int(index))
-        else:
-            segments.append(ANY_INDEX)
-    return segments
+    return [
+        int(s[1:-1]) if s.startswith("[") and s != ANY_INDEX else s
+        for s in paths.parse_pattern(path)
+    ]
 
 
 def join_path(segments: list[Segment]) -> str:
     """The dotted form, made safe to print (keys come from remote objects too)."""
-    out = ""
-    for seg in segments:
-        if isinstance(seg, int):
-            out += f"[{seg}]"
-        else:
-            out += f".{clean_text(seg)}" if out else clean_text(seg)
-    return out
+    return clean_text(paths.format_path(tuple(segments)))
 
 
 def _segment_matches(pattern: Segment, seg: Segment) -> bool:
@@ -81,7 +67,7 @@ def redact(
     if sensitive or any(covers(p, at) for p in patterns):
         return None, True
     if isinstance(value, str):
-        return (None, True) if value.startswith(DIGEST_PREFIX) else (value, False)
+        return (None, True) if is_digest(value) else (value, False)
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         mask: dict[str, Mask] = {}
