@@ -18,8 +18,8 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
 
 from reconciler.clients.logs_boto import SERVICE, LogsApiError, LogsClient
 from reconciler.errors import ApiError, ConfigError, ReconcilerError
@@ -27,6 +27,8 @@ from reconciler.kinds.aws_names import REGION
 from reconciler.kinds.base import DiffRules, Observed, Progress, ResourceSpec
 from reconciler.kinds.logs_spec import AwsLogsIntegrationSpec, OpenSearchConfig
 from reconciler.settings import Settings
+
+_T = TypeVar("_T")
 
 RULES = DiffRules(
     # No update operation: any change at all forces a replacement.
@@ -293,54 +295,69 @@ class AwsLogsIntegration:
 
     # -- waits -----------------------------------------------------------------------------
     async def _wait_active(self, region: str, name: str, progress: Progress) -> Observed:
-        timeout = self._settings.aws.wait_timeout_seconds
-        start = time.monotonic()
-        while True:
-            raw = await self._client.get_integration(region, name)
-            elapsed = time.monotonic() - start
+        def check(raw: dict[str, Any] | None) -> Observed | str:
             if raw is None:
                 # GetIntegration can lag behind PutIntegration for a moment.
-                status = "not visible yet"
-            else:
-                status = str(raw.get("integrationStatus"))
-                if status == "ACTIVE":
-                    observed = self.normalise(raw, region)
-                    if observed.health:
-                        progress(f"{name}: ACTIVE but unhealthy: {observed.health}")
-                    return observed
-                if status == "FAILED":
-                    problems = component_problems(_details(raw))
-                    detail = f" ({'; '.join(problems)})" if problems else ""
-                    raise ApiError(
-                        f"integration {name} in {region} FAILED while being created{detail}; "
-                        "the next plan replaces it",
-                        service=SERVICE,
-                    )
-            if elapsed >= timeout:
+                return "not visible yet"
+            status = str(raw.get("integrationStatus"))
+            if status == "ACTIVE":
+                observed = self.normalise(raw, region)
+                if observed.health:
+                    progress(f"{name}: ACTIVE but unhealthy: {observed.health}")
+                return observed
+            if status == "FAILED":
+                problems = component_problems(_details(raw))
+                detail = f" ({'; '.join(problems)})" if problems else ""
                 raise ApiError(
-                    f"integration {name} in {region} is not ACTIVE after the "
-                    f"{timeout:g}s wait timeout ([aws].wait_timeout_seconds; still {status}); "
-                    "it may still finish: run plan again later",
+                    f"integration {name} in {region} FAILED while being created{detail}; "
+                    "the next plan replaces it",
                     service=SERVICE,
                 )
-            progress(f"{name}: still {status} ({elapsed:.0f}s)")
-            await self._sleep(timeout - elapsed)
+            return status
+
+        def timed_out(timeout: float, status: str) -> str:
+            return (
+                f"integration {name} in {region} is not ACTIVE after the "
+                f"{timeout:g}s wait timeout ([aws].wait_timeout_seconds; still {status}); "
+                "it may still finish: run plan again later"
+            )
+
+        return await self._poll(region, name, progress, check, timed_out)
 
     async def _wait_gone(self, region: str, name: str, progress: Progress) -> None:
+        def check(raw: dict[str, Any] | None) -> str | None:
+            return None if raw is None else "being deleted"
+
+        def timed_out(timeout: float, state: str) -> str:
+            return (
+                f"integration {name} in {region} still exists {timeout:g}s after "
+                "DeleteIntegration ([aws].wait_timeout_seconds)"
+            )
+
+        await self._poll(region, name, progress, check, timed_out)
+
+    async def _poll(
+        self,
+        region: str,
+        name: str,
+        progress: Progress,
+        check: Callable[[dict[str, Any] | None], _T | str],
+        timed_out: Callable[[float, str], str],
+    ) -> _T:
+        """GetIntegration until ``check`` returns something other than a string (the result);
+        a string is the state still waited on. Past [aws].wait_timeout_seconds, an ApiError
+        with the message ``timed_out(timeout, state)``."""
         timeout = self._settings.aws.wait_timeout_seconds
         start = time.monotonic()
         while True:
             raw = await self._client.get_integration(region, name)
-            if raw is None:
-                return
             elapsed = time.monotonic() - start
+            state = check(raw)
+            if not isinstance(state, str):
+                return state
             if elapsed >= timeout:
-                raise ApiError(
-                    f"integration {name} in {region} still exists {timeout:g}s after "
-                    "DeleteIntegration ([aws].wait_timeout_seconds)",
-                    service=SERVICE,
-                )
-            progress(f"{name}: still being deleted ({elapsed:.0f}s)")
+                raise ApiError(timed_out(timeout, state), service=SERVICE)
+            progress(f"{name}: still {state} ({elapsed:.0f}s)")
             await self._sleep(timeout - elapsed)
 
     async def _sleep(self, remaining: float) -> None:
