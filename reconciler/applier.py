@@ -145,7 +145,7 @@ async def _apply_one(
     def progress(message: str) -> None:
         cb.progress(change.address, message)
 
-    if change.action in (Action.DELETE, Action.REPLACE) and change.prevent_destroy:
+    if change.action.destroys and change.prevent_destroy:
         raise _Skipped("refused: lifecycle.prevent_destroy is set")
 
     if change.action is Action.DELETE:

@@ -31,6 +31,11 @@ class Action(StrEnum):
     REPLACE = "replace"  # delete, wait until gone, then create (Terraform: ["delete","create"])
     DELETE = "delete"
 
+    @property
+    def destroys(self) -> bool:
+        """Deletes the live object (a replacement deletes it first)."""
+        return self in (Action.DELETE, Action.REPLACE)
+
     def terraform_actions(self) -> list[str]:
         if self is Action.REPLACE:
             return ["delete", "create"]

@@ -372,11 +372,7 @@ def _mark_all(changes: list[FieldChange]) -> list[FieldChange]:
 
 def check_prevent_destroy(plan: Plan) -> None:
     """Refuse a plan that would destroy a resource protected by ``lifecycle.prevent_destroy``."""
-    blocked = [
-        c.address
-        for c in plan.changes
-        if c.prevent_destroy and c.action in (Action.DELETE, Action.REPLACE)
-    ]
+    blocked = [c.address for c in plan.changes if c.prevent_destroy and c.action.destroys]
     if blocked:
         raise PlanError(
             "lifecycle.prevent_destroy is set, but the plan would destroy "

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from reconciler import __version__
-from reconciler.model import Action, DriftChange, FieldChange, Plan, ResourceChange, Unmanaged
+from reconciler.model import DriftChange, FieldChange, Plan, ResourceChange, Unmanaged
 from reconciler.render.values import Segment, clean_text, parse_path, redact
 
 # Terraform's action_reason is a token ("replace_because_tainted"); our reasons may carry a
@@ -171,10 +171,6 @@ def _unmanaged(u: Unmanaged, patterns: list[list[Segment]]) -> dict[str, Any]:
     }
 
 
-def destroys(action: Action) -> bool:
-    return action in (Action.DELETE, Action.REPLACE)
-
-
 def plan_to_json(plan: Plan) -> dict[str, Any]:
     by_kind = _sensitive_by_kind(plan)
     changes = sorted(plan.changes, key=lambda c: c.address)
@@ -201,7 +197,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
             clean_text(c.address): c.fingerprint for c in changes if c.fingerprint is not None
         },
         "prevent_destroy_conflicts": [
-            clean_text(c.address) for c in changes if c.prevent_destroy and destroys(c.action)
+            clean_text(c.address) for c in changes if c.prevent_destroy and c.action.destroys
         ],
         "summary": {
             "import": summary.import_,
