@@ -9,6 +9,7 @@ replacement while a new role name or a rotated key pair remains a plain update.
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
@@ -192,7 +193,7 @@ class DatadogAwsAccount:
         auth.pop("external_id", None)
         if "access_key_id" in auth:
             auth["secret_access_key"] = "${env:" + secret_env_name(observed.natural_key) + "}"
-        rest = _without_defaults(values, _defaults_for(observed.natural_key))
+        rest = _without_defaults(values, _defaults())
         rest.pop("aws_account_id", None)
         return {"aws_account_id": observed.natural_key, **rest}
 
@@ -334,30 +335,31 @@ def _item(body: Any) -> dict[str, Any]:
     return data
 
 
-def _defaults_for(aws_account_id: str) -> dict[str, Any]:
+@functools.cache
+def _defaults() -> dict[str, Any]:
+    """The values of a spec that sets only what is required (shared: never mutate it)."""
     minimal = DatadogAwsAccountSpec(
-        aws_account_id=aws_account_id, auth_config={"role_name": "placeholder"}
+        aws_account_id="000000000000", auth_config={"role_name": "placeholder"}
     )
-    return minimal.model_dump(mode="json", exclude={"lifecycle", "auth_config"}, exclude_none=True)
+    return minimal.model_dump(
+        mode="json", exclude={"lifecycle", "auth_config", "aws_account_id"}, exclude_none=True
+    )
 
 
 def _without_defaults(values: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
     """``values`` minus every key whose value equals the default (lists compared as sets);
-    nested tables that end up empty are dropped."""
+    nested tables that end up empty are dropped. A oneOf table holds one key, so it is kept
+    whole unless it equals its default."""
     out: dict[str, Any] = {}
     for key, value in values.items():
         default = defaults.get(key)
-        if isinstance(value, dict) and isinstance(default, dict) and not _is_one_of(value):
+        if isinstance(value, dict) and isinstance(default, dict):
             rest = _without_defaults(value, default)
             if rest:
                 out[key] = rest
         elif not _same(value, default):
             out[key] = value
     return out
-
-
-def _is_one_of(value: dict[str, Any]) -> bool:
-    return bool(value.keys() & {"include_all", "include_only", "exclude_only"})
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from reconciler import diff
+from reconciler.kinds.base import Observed
 from reconciler.kinds.datadog_aws_account import DatadogAwsAccount
 from reconciler.kinds.datadog_spec import DatadogAwsAccountSpec
 from reconciler.secrets import EnvSecret
@@ -255,6 +256,29 @@ def test_spec_table_is_short_and_round_trips() -> None:
     }
     desired = KIND.desired_values(spec(table))
     assert diff.compare(observed.values, desired, KIND.rules) == []
+
+
+def test_spec_table_keeps_a_one_of_branch_whole_and_drops_defaults() -> None:
+    table = {
+        "aws_account_id": "123456789012",
+        "auth_config": {"role_name": "R"},
+        "aws_regions": {"include_all": True},
+        "metrics_config": {
+            "enabled": False,
+            "namespace_filters": {"exclude_only": ["AWS/Usage", "AWS/SQS", "AWS/ElasticMapReduce"]},
+        },
+        "traces_config": {"xray_services": {"include_all": True}},
+    }
+    values = KIND.desired_values(spec(table))
+    observed = Observed(natural_key="123456789012", remote_id="x", values=values)
+    before = copy.deepcopy(values)
+    assert KIND.spec_table(observed) == {
+        "aws_account_id": "123456789012",
+        "auth_config": {"role_name": "R"},
+        "metrics_config": {"enabled": False},
+        "traces_config": {"xray_services": {"include_all": True}},
+    }
+    assert observed.values == before  # spec_table works on a copy
 
 
 def test_spec_table_for_key_auth_names_the_secret_variable() -> None:
