@@ -9,8 +9,9 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
-from reconciler.applier import Callbacks, StepResult
+from reconciler.applier import ApplyReport, Callbacks, Outcome, StepResult
 from reconciler.model import Action, ResourceChange
 
 STYLE = {"succeeded": "green", "failed": "red", "skipped": "yellow"}
@@ -30,6 +31,26 @@ def verb(change: ResourceChange) -> str:
 def _result_line(result: StepResult) -> str:
     style = STYLE[result.outcome.value]
     return f"{escape(result.address)}: [{style}]{result.outcome.value}[/] {escape(result.message)}"
+
+
+def print_report(report: ApplyReport, console: Console) -> None:
+    """The closing table: what succeeded, failed and was skipped."""
+    table = Table(title="Apply results", show_lines=False)
+    table.add_column("address")
+    table.add_column("action")
+    table.add_column("result")
+    table.add_column("detail", overflow="fold")
+    for r in report.results:
+        outcome = r.outcome.value
+        table.add_row(
+            escape(r.address), r.action, f"[{STYLE[outcome]}]{outcome}[/]", escape(r.message)
+        )
+    console.print(table)
+    counts = {o.value: sum(1 for r in report.results if r.outcome is o) for o in Outcome}
+    console.print(
+        f"Apply complete: {counts['succeeded']} succeeded, {counts['failed']} failed, "
+        f"{counts['skipped']} skipped."
+    )
 
 
 @contextmanager

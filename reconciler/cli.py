@@ -7,22 +7,22 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from reconciler.errors import PlanError, ReconcilerError, StateError
 from reconciler.session import Session, load, sandbox_env, state_backend
 
 if TYPE_CHECKING:
     from reconciler.applier import ApplyReport
+    from reconciler.engine import Planned
     from reconciler.model import Plan
-    from reconciler.state.base import State
+    from reconciler.state.base import State, StateBackend
 
 app = typer.Typer(
     add_completion=False,
@@ -98,7 +98,7 @@ def _console(no_color: bool) -> Console:
     )
 
 
-def _render(plan: Any, fmt: str, console: Console, plan_digest: str | None = None) -> None:
+def _render(plan: Plan, fmt: str, console: Console, plan_digest: str | None = None) -> None:
     fmt = fmt.lower()
     if fmt == "json":
         from reconciler.render.json_plan import render_json
@@ -182,7 +182,7 @@ def plan(
         raise typer.Exit(EXIT_CHANGES)
 
 
-def _save_plan(out: Path, path: Path, planned: Any, session: Session) -> str:
+def _save_plan(out: Path, path: Path, planned: Planned, session: Session) -> str:
     from reconciler.planfile import PlanFile, save_plan
     from reconciler.planner import secret_refs
 
@@ -247,16 +247,16 @@ def _apply_fresh(
     url: str | None,
     console: Console,
     auto_approve: bool,
-    targets: Any,
-    excludes: Any,
-) -> Any:
+    targets: Sequence[str],
+    excludes: Sequence[str],
+) -> ApplyReport | None:
     from reconciler.engine import make_plan
     from reconciler.planner import check_prevent_destroy
     from reconciler.render.human import render_human
 
     session = Session(path, url)
 
-    async def work(s: Session) -> Any:
+    async def work(s: Session) -> ApplyReport | None:
         with s.backend.lock("apply"):
             planned = await make_plan(
                 s.config, s.backend, s.kinds, targets=targets, excludes=excludes
@@ -275,16 +275,16 @@ def _apply_fresh(
 
 async def _carry_out(plan: Plan, state: State, s: Session, console: Console) -> ApplyReport:
     """Apply ``plan`` with a progress display, then print the results table."""
-    from reconciler.apply_view import apply_view
+    from reconciler.apply_view import apply_view, print_report
     from reconciler.engine import apply as run_apply
 
     with apply_view(console) as callbacks:
         report = await run_apply(plan, s.config, state, s.backend, s.kinds, callbacks)
-    _print_report(report, console)
+    print_report(report, console)
     return report
 
 
-def _apply_saved(planfile: Path, url: str | None, console: Console) -> Any:
+def _apply_saved(planfile: Path, url: str | None, console: Console) -> ApplyReport | None:
     from reconciler.engine import check_fresh
     from reconciler.planfile import load_plan
     from reconciler.planner import check_prevent_destroy
@@ -294,7 +294,7 @@ def _apply_saved(planfile: Path, url: str | None, console: Console) -> Any:
     pf = load_plan(planfile)
     session = Session(Path(pf.config_path), url)
 
-    async def work(s: Session) -> Any:
+    async def work(s: Session) -> ApplyReport | None:
         with s.backend.lock("apply"):
             state = s.backend.read()
             if state is None:
@@ -324,28 +324,6 @@ def _confirm(console: Console) -> bool:
             "apply needs confirmation but standard input is closed; pass --auto-approve"
         ) from None
     return answer.strip() == "yes"
-
-
-def _print_report(report: Any, console: Console) -> None:
-    table = Table(title="Apply results", show_lines=False)
-    table.add_column("address")
-    table.add_column("action")
-    table.add_column("result")
-    table.add_column("detail", overflow="fold")
-    for r in report.results:
-        style = {"succeeded": "green", "failed": "red", "skipped": "yellow"}[r.outcome.value]
-        table.add_row(
-            escape(r.address), r.action, f"[{style}]{r.outcome.value}[/]", escape(r.message)
-        )
-    console.print(table)
-    counts = {
-        o: sum(1 for r in report.results if r.outcome.value == o)
-        for o in ("succeeded", "failed", "skipped")
-    }
-    console.print(
-        f"Apply complete: {counts['succeeded']} succeeded, {counts['failed']} failed, "
-        f"{counts['skipped']} skipped."
-    )
 
 
 @app.command()
@@ -451,7 +429,7 @@ def import_(
         raise typer.Exit(1)
 
 
-def _state_backend(path: Path, sandbox: bool) -> Any:
+def _state_backend(path: Path, sandbox: bool) -> StateBackend:
     # Only the [state] table matters here: an emergency force-unlock must not need secrets.
     return state_backend(None if sandbox else load(path, settings_only=True), sandbox)
 
