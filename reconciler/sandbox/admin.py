@@ -94,7 +94,9 @@ def _logs_fault(store: Store, req: Request) -> Reply:
             raise ValueError
         if not all(v is None or isinstance(v, bool) for v in flags.values()):
             raise ValueError
-        if not_found is not None and not isinstance(not_found, list):
+        if not_found is not None and not (
+            isinstance(not_found, list) and all(isinstance(x, str) for x in not_found)
+        ):
             raise ValueError
     except (ValueError, KeyError, UnicodeDecodeError):
         message = (

@@ -203,6 +203,17 @@ def test_sub_resource_not_found_through_admin_endpoint(sandbox: Sandbox) -> None
         sandbox.set_logs_fault("drifted", region="us-east-1", not_found=["bogus"])
 
 
+@pytest.mark.parametrize("not_found", [[{"a": 1}], [1, "collection"], "collection"])
+def test_admin_endpoint_rejects_malformed_not_found(sandbox: Sandbox, not_found: object) -> None:
+    put(logs_client(sandbox.url), "typed")
+    r = httpx.post(
+        f"{sandbox.url}/_sandbox/logs/fault",
+        json={"integrationName": "typed", "region": "us-east-1", "notFound": not_found},
+    )
+    assert r.status_code == 400
+    assert "notFound" in r.json()["error"]
+
+
 def test_error_wire_format(sandbox: Sandbox) -> None:
     r = httpx.post(
         sandbox.url + "/",
