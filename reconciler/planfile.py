@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from reconciler import __version__
+from reconciler.atomic import write_atomic
 from reconciler.errors import PlanError
 from reconciler.model import PLAN_FORMAT_VERSION, Plan
 from reconciler.secrets import ENV_REF
@@ -92,36 +91,12 @@ def save_plan(path: Path, pf: PlanFile) -> str:
             file=str(path),
         ) from None
     data = _encode(pf)
-    directory = path.parent
     try:
-        # mkstemp creates the file 0600 from the start: no moment where it is readable.
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        # 0600 from the start: the file may hold pending_digest_key (see above).
+        write_atomic(path, data, mode=0o600)
     except OSError as err:
         raise PlanError(f"cannot write the plan file: {err.strerror}", file=str(path)) from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as err:
-        Path(tmp).unlink(missing_ok=True)
-        raise PlanError(f"cannot write the plan file: {err.strerror}", file=str(path)) from None
-    _fsync_dir(directory)
     return _digest(data)
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some filesystems refuse fsync on a directory; the rename is still atomic
-    finally:
-        os.close(fd)
 
 
 def _read(path: Path) -> bytes:

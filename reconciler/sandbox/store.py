@@ -8,14 +8,13 @@ serialises all access from the server's threads.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from reconciler.atomic import write_atomic
 from reconciler.errors import StateError
 
 FILE_NAME = "sandbox.json"
@@ -42,6 +41,11 @@ class Store:
         except OSError as exc:
             raise StateError(
                 f"cannot read the sandbox data: {exc.strerror}", file=str(self.path)
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise StateError(
+                f"the sandbox data is not UTF-8 text (byte {exc.start}); delete it to start afresh",
+                file=str(self.path),
             ) from None
         try:
             doc = json.loads(text)
@@ -84,14 +88,4 @@ class Store:
 
     def _write(self, doc: Document) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".sandbox-", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(doc, fh, indent=2, sort_keys=True)
-                fh.write("\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(self.path, (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode())

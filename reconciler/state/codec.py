@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import IO, Any
+from typing import Any
 
 from pydantic import SecretBytes, SecretStr, ValidationError
 
@@ -20,15 +20,26 @@ def _refuse(value: Any) -> Any:
     raise StateError(f"cannot store a value of type {type(value).__name__} in the state")
 
 
-def dump_state(state: State, out: IO[str]) -> None:
-    """Stream ``state`` as JSON into ``out`` (raises ``StateError`` part-way on a bad value)."""
-    json.dump(state.model_dump(), out, indent=2, sort_keys=True, default=_refuse)
-    out.write("\n")
-
-
 def encode_state(state: State) -> bytes:
     text = json.dumps(state.model_dump(), indent=2, sort_keys=True, default=_refuse)
     return (text + "\n").encode()
+
+
+def check_successor(stored: State, new: State, where: str) -> None:
+    """Refuse to replace ``stored`` with ``new`` unless ``new`` continues it: same lineage, a
+    higher serial. Every backend calls this just before it overwrites a state."""
+    if stored.lineage != new.lineage:
+        raise StateError(
+            f"refusing to overwrite a state of lineage {stored.lineage} with one of "
+            f"lineage {new.lineage}",
+            file=where,
+        )
+    if new.serial <= stored.serial:
+        raise StateError(
+            f"refusing to write serial {new.serial}: the stored state is already at "
+            f"serial {stored.serial} (written by another run?)",
+            file=where,
+        )
 
 
 def decode_state(data: bytes, where: str) -> State:

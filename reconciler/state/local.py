@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import IO
 
+from reconciler.atomic import write_atomic_files
 from reconciler.errors import StateError
 from reconciler.state.base import LockInfo, State
-from reconciler.state.codec import decode_state, dump_state
+from reconciler.state.codec import check_successor, decode_state, encode_state
 from reconciler.state.lock import FileLockStore, StateLock
-
-_Fill = Callable[[IO[str]], object]
 
 
 class LocalBackend:
@@ -49,56 +43,20 @@ class LocalBackend:
         return None if data is None else decode_state(data, str(self.path))
 
     def write(self, state: State) -> None:
+        new = encode_state(state)  # fails before any file is touched if a value cannot be stored
         old = self._read_bytes()
+        files = [(self.path, new)]
         if old is not None:
             # A corrupt or foreign file is never silently replaced.
-            stored = decode_state(old, str(self.path))
-            if stored.lineage != state.lineage:
-                raise StateError(
-                    f"refusing to overwrite a state of lineage {stored.lineage} with one of "
-                    f"lineage {state.lineage}",
-                    file=str(self.path),
-                )
-            if state.serial <= stored.serial:
-                raise StateError(
-                    f"refusing to write serial {state.serial}: the stored state is already at "
-                    f"serial {stored.serial} (written by another run?)",
-                    file=str(self.path),
-                )
+            check_successor(decode_state(old, str(self.path)), state, str(self.path))
+            # The previous state stays readable as <name>.backup, as Terraform keeps.
+            files.insert(0, (self.backup_path, old))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            new = self._write_temp(lambda f: dump_state(state, f))
-            try:
-                if old is not None:
-                    # The previous state stays readable as <name>.backup, as Terraform keeps.
-                    backup = self._write_temp(lambda f: f.write(old.decode()))
-                    os.replace(backup, self.backup_path)
-                os.replace(new, self.path)
-            except BaseException:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(new)
-                raise
-            _fsync_dir(self.path.parent)
+            # 0600: the state holds the digest key, which lets anyone test guesses of a secret.
+            write_atomic_files(files, mode=0o600)
         except OSError as exc:
             raise StateError(f"cannot write state: {exc.strerror}", file=str(self.path)) from None
-
-    def _write_temp(self, fill: _Fill) -> str:
-        # mkstemp creates the file 0600 in the target directory, so os.replace stays on one
-        # filesystem (atomic) and the secret-free but sensitive state is never world-readable.
-        fd, name = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
-        )
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                fill(f)
-                f.flush()
-                os.fsync(f.fileno())
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(name)
-            raise
-        return name
 
     def lock(self, operation: str) -> AbstractContextManager[LockInfo]:
         return self._lock.hold(operation)
@@ -108,12 +66,3 @@ class LocalBackend:
 
     def force_unlock(self, lock_id: str) -> None:
         self._lock.force_unlock(lock_id)
-
-
-def _fsync_dir(directory: Path) -> None:
-    # Makes the rename itself durable: without it a crash can bring back the old name.
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

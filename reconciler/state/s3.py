@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import StateError
 from reconciler.state.base import LockInfo, State
-from reconciler.state.codec import decode_state, encode_state
+from reconciler.state.codec import check_successor, decode_state, encode_state
 from reconciler.state.lock import StateLock
 
 if TYPE_CHECKING:
@@ -192,18 +192,7 @@ class S3Backend:
         else:
             old, etag = found
             stored = decode_state(old, self.describe())  # a corrupt state is never replaced
-            if stored.lineage != state.lineage:
-                raise StateError(
-                    f"refusing to overwrite a state of lineage {stored.lineage} with one of "
-                    f"lineage {state.lineage}",
-                    file=self.describe(),
-                )
-            if state.serial <= stored.serial:
-                raise StateError(
-                    f"refusing to write serial {state.serial}: the stored state is already at "
-                    f"serial {stored.serial} (written by another run?)",
-                    file=self.describe(),
-                )
+            check_successor(stored, state, self.describe())
             self._objects.put(self.backup_key, old)
             stored_ok = self._objects.put(self.key, body, if_match=etag)
         if not stored_ok:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import errno
 import json
+import os
 import stat
 import subprocess
 import sys
@@ -194,3 +196,38 @@ def test_backend_for(tmp_path: Path) -> None:
     assert chosen.describe() == str(tmp_path / "x.json")
     with pytest.raises(ConfigError, match=r"state\.bucket: required for the s3 backend"):
         backend_for(StateSettings(backend="s3"), default)
+
+
+def test_write_succeeds_when_the_filesystem_refuses_a_directory_fsync(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Some filesystems refuse fsync on a directory. The state is in place by then, so the
+    # write must not be reported as failed (the engine would stop after a successful apply).
+    real = os.fsync
+    refused: list[int] = []
+
+    def fsync(fd: int) -> None:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            refused.append(fd)
+            raise OSError(errno.EINVAL, "Invalid argument")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    path = tmp_path / "s.json"
+    backend = LocalBackend(path)
+    first = bump(sample_state())
+    backend.write(first)
+    second = bump(first)
+    backend.write(second)
+    assert refused
+    assert backend.read() == second
+    assert backend.backup_path.read_bytes() == encode_state(first)
+
+
+def test_a_bad_value_fails_before_any_file_is_touched(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "s.json"
+    bad = bump(sample_state())
+    bad.resources["test_pipe.x"].last_applied["when"] = object()
+    with pytest.raises(StateError, match="cannot store a value of type object"):
+        LocalBackend(path).write(bad)
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,68 @@
+"""Atomic file replacement: a reader sees the old file or the new one, never half of one."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Replace ``path`` with ``data``. The parent directory must exist. Raises ``OSError``;
+    after a failure ``path`` is as it was and no temporary file is left behind."""
+    write_atomic_files([(path, data)], mode)
+
+
+def write_atomic_files(files: Sequence[tuple[Path, bytes]], mode: int = 0o600) -> None:
+    """Replace several files, in order. Every new file is written and synced before the first
+    one is put in place, so a failure while writing (disk full, size limit) changes none of
+    them. Each replacement is atomic on its own; the set is not."""
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, data in files:
+            staged.append((_stage(path, data, mode), path))
+        while staged:
+            tmp, path = staged[0]
+            os.replace(tmp, path)
+            staged.pop(0)
+    finally:
+        for tmp, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+    for directory in dict.fromkeys(path.parent for path, _ in files):
+        _sync_directory(directory)
+
+
+def _stage(path: Path, data: bytes, mode: int) -> str:
+    # mkstemp creates the file 0600 in the target's own directory: os.replace then stays on
+    # one filesystem (atomic), and the file is never readable by others before fchmod.
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), mode)
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
+def _sync_directory(directory: Path) -> None:
+    # Makes the rename itself durable (without it a crash can bring back the old name). Some
+    # filesystems refuse to open or fsync a directory; the new file is already in place by
+    # then, so that is never reported as a failed write.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
