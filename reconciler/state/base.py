@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 STATE_FORMAT_VERSION = 1
 
@@ -66,8 +66,10 @@ class LockInfo(BaseModel):
     who: str  # user@host
     pid: int
     operation: str  # "plan", "apply", "import", ...
-    created: datetime  # UTC
-    expires: datetime  # UTC; a lock past this is taken over by the next run
+    # Timezone-aware only: a naive time cannot be compared with now(), so a lock file
+    # holding one is unreadable (held until force-unlock), not a crash.
+    created: AwareDatetime  # UTC
+    expires: AwareDatetime  # UTC; a lock past this is taken over by the next run
 
     def describe(self) -> str:
         return (

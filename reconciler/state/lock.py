@@ -134,11 +134,13 @@ class StateLock:
             found = self._inspect()
             if found is None:
                 continue  # released between our create and our read: try again at once
-            if isinstance(found, _Held) and found.info.expires <= now():
-                # Expired. Several runs may see this at once: each deletes only if the lock is
-                # still the one it read (compare-and-delete), then all race on create, which
-                # exactly one of them wins. The rest see a live lock and wait.
-                self.store.delete(found.token)
+            # Expired. Several runs may see this at once: each deletes only if the lock is still
+            # the one it read (compare-and-delete), then all race on create, which exactly one
+            # of them wins. The rest see a live lock and wait. A delete that removed nothing
+            # (the lock changed, or the store refused) also waits: retrying at once would spin
+            # without ever reaching the deadline.
+            expired = isinstance(found, _Held) and found.info.expires <= now()
+            if expired and self.store.delete(found.token):
                 continue
             if time.monotonic() >= deadline:
                 if isinstance(found, _Unreadable):
@@ -202,10 +204,21 @@ class FileLockStore:
         except OSError as exc:
             raise StateError(f"cannot create lock: {exc.strerror}", file=str(self.path)) from None
         try:
-            os.write(fd, payload)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+            try:
+                os.write(fd, payload)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            # An empty or partial lock file would be treated as held by every later run.
+            try:
+                self.path.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError:
+                detail = f"{exc.strerror}; remove the incomplete lock file by hand"
+                raise StateError(f"cannot create lock: {detail}", file=str(self.path)) from None
+            raise StateError(f"cannot create lock: {exc.strerror}", file=str(self.path)) from None
         return True
 
     def load(self) -> tuple[bytes, str] | None:
@@ -220,7 +233,10 @@ class FileLockStore:
     def delete(self, token: str) -> bool:
         if not self.path.parent.is_dir():
             return False
-        fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            fd = os.open(self.path.parent, os.O_RDONLY)
+        except OSError as exc:
+            raise StateError(f"cannot remove lock: {exc.strerror}", file=str(self.path)) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             found = self.load()
@@ -228,5 +244,9 @@ class FileLockStore:
                 return False
             self.path.unlink()
             return True
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise StateError(f"cannot remove lock: {exc.strerror}", file=str(self.path)) from None
         finally:
             os.close(fd)  # closing drops the flock

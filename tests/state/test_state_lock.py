@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import errno
 import json
 import os
 import socket
@@ -15,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.errors import LockError
+from reconciler.errors import LockError, StateError
 from reconciler.state import LocalBackend
 from reconciler.state.base import LockInfo, State, now
-from reconciler.state.lock import who
+from reconciler.state.lock import StateLock, who
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -236,3 +237,128 @@ def test_concurrent_writers_never_lose_an_update(tmp_path: Path) -> None:
     state = backend.read()
     assert state is not None and state.serial == 24
     assert not backend.lock_path.exists()
+
+
+CREATE_ON_A_FULL_DISK = textwrap.dedent(
+    """
+    import resource, signal, sys
+    from pathlib import Path
+    from reconciler.errors import StateError
+    from reconciler.state import LocalBackend
+    backend = LocalBackend(Path(sys.argv[1]), lock_timeout=0.1, poll_interval=0.02)
+    # The file-size limit makes the OS refuse the lock's content, as a full disk would.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+    try:
+        with backend.lock("apply"):
+            print("LOCKED")
+    except StateError as exc:
+        print("ERR", type(exc).__name__, exc)
+    """
+)
+
+
+def test_a_failed_lock_write_leaves_no_lock_behind(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    out = subprocess.run(
+        [sys.executable, "-c", CREATE_ON_A_FULL_DISK, str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert out.stdout.startswith("ERR StateError "), out.stderr
+    assert f"{path}.lock: cannot create lock: File too large" in out.stdout
+    # An empty lock file would be treated as held by every later run.
+    assert not (tmp_path / "s.json.lock").exists()
+    with LocalBackend(path, lock_timeout=0.1).lock("apply"):
+        pass
+
+
+def test_a_failed_lock_removal_is_a_state_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = LocalBackend(tmp_path / "s.json", lock_timeout=0.1, poll_interval=0.02)
+    backend.lock_path.write_text("{garbage")
+    with pytest.raises(LockError) as exc:
+        backend.current_lock()
+    pseudo_id = str(exc.value).rsplit(" ", 1)[-1]
+
+    real = os.unlink
+
+    def unlink(path: str | os.PathLike[str], *, dir_fd: int | None = None) -> None:
+        if os.fspath(path) == str(backend.lock_path):
+            raise OSError(errno.EROFS, "Read-only file system")
+        real(path, dir_fd=dir_fd)
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    with pytest.raises(StateError) as failed:
+        backend.force_unlock(pseudo_id)
+    assert str(failed.value) == f"{backend.lock_path}: cannot remove lock: Read-only file system"
+    assert backend.lock_path.read_text() == "{garbage"
+
+
+def test_a_lock_with_timezone_less_times_is_unreadable_not_a_crash(tmp_path: Path) -> None:
+    backend = LocalBackend(tmp_path / "s.json", lock_timeout=0.1, poll_interval=0.02)
+    old = now() - timedelta(hours=2)
+    backend.lock_path.write_text(
+        json.dumps(
+            {
+                "id": "x",
+                "who": "someone@host",
+                "pid": 1,
+                "operation": "apply",
+                "created": old.replace(tzinfo=None).isoformat(),
+                "expires": (old + timedelta(hours=1)).replace(tzinfo=None).isoformat(),
+            }
+        )
+    )
+    with pytest.raises(LockError) as exc, backend.lock("apply"):
+        pass
+    assert "does not hold valid lock information" in str(exc.value)
+    assert "force-unlock unreadable-" in str(exc.value)
+    with pytest.raises(LockError, match="treated as held"):
+        backend.current_lock()
+    assert backend.lock_path.exists()
+
+
+class StuckStore:
+    """A lock store holding an expired lock that it never lets anyone remove."""
+
+    def __init__(self) -> None:
+        created = now() - timedelta(hours=2)
+        info = LockInfo(
+            id="stuck",
+            who="someone@host",
+            pid=1,
+            operation="apply",
+            created=created,
+            expires=created + timedelta(hours=1),
+        )
+        self.data = info.model_dump_json().encode()
+        self.deletes = 0
+
+    def describe(self) -> str:
+        return "stuck.lock"
+
+    def create(self, payload: bytes) -> bool:
+        return False
+
+    def load(self) -> tuple[bytes, str] | None:
+        return self.data, "token"
+
+    def delete(self, token: str) -> bool:
+        self.deletes += 1
+        if self.deletes > 1000:
+            raise AssertionError("busy loop: delete retried without waiting")
+        return False
+
+
+def test_an_expired_lock_that_cannot_be_removed_is_waited_on_not_spun_on() -> None:
+    store = StuckStore()
+    lock = StateLock(store, "s.json", timeout=0.2, ttl=60, poll_interval=0.05)
+    started = time.monotonic()
+    with pytest.raises(LockError, match=r"state s\.json is locked: lock stuck held by"):
+        lock.acquire("apply")
+    assert time.monotonic() - started < 5
+    assert 1 <= store.deletes <= 10
