@@ -10,17 +10,23 @@ writes ``${env:...}`` references or leaves them for the user, and they are assum
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import tomlkit
 from pydantic import ValidationError
+from tomlkit.exceptions import TOMLKitError
 
+from reconciler.atomic import write_atomic
 from reconciler.diff import fingerprint
+from reconciler.errors import ConfigError
 from reconciler.kinds.base import Observed, ResourceKind
 from reconciler.planner import digest_secrets
 from reconciler.state.base import ResourceState, State
+
+_TOML_POSITION = re.compile(r" at line (\d+) col (\d+)$")
 
 
 def resource_name(natural_key: str, taken: set[str]) -> str:
@@ -44,7 +50,7 @@ def import_objects(
     """Write TOML for ``objects`` (kind, observed) into ``target`` and record them in
     ``state`` (not yet saved). Returns the new addresses, and one message per object that
     could not be imported (its required settings cannot be read from the API)."""
-    doc = tomlkit.parse(target.read_text()) if target.exists() else tomlkit.document()
+    doc = _read_target(target)
     added: list[str] = []
     skipped: list[str] = []
     entries: dict[str, ResourceState] = {}
@@ -82,10 +88,62 @@ def import_objects(
         )
         added.append(address)
     if added:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(tomlkit.dumps(doc))
+        _write_target(target, tomlkit.dumps(doc).encode("utf-8"))
         state.resources.update(entries)
     return added, skipped
+
+
+def _read_target(target: Path) -> tomlkit.TOMLDocument:
+    try:
+        text = target.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        return tomlkit.document()
+    except IsADirectoryError:
+        raise ConfigError(
+            "cannot import into a directory; name a TOML file", file=str(target)
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the file to import into: {exc.strerror}", file=str(target)
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"cannot import into this file: it is not UTF-8 text (byte {exc.start})",
+            file=str(target),
+        ) from None
+    try:
+        return tomlkit.parse(text)
+    except TOMLKitError as exc:
+        # As config.py reports TOML errors: the parser's description, the position as line
+        # (and column).
+        message = str(exc)
+        line: int | None = None
+        match = _TOML_POSITION.search(message)
+        if match:
+            line = int(match.group(1))
+            message = message[: match.start()].rstrip(". ") + f" (column {match.group(2)})"
+        raise ConfigError(
+            f"cannot import into this file: invalid TOML: {message}", file=str(target), line=line
+        ) from None
+
+
+def _write_target(target: Path, data: bytes) -> None:
+    # Replaced atomically: an interrupted write must never truncate the user's own TOML. An
+    # existing file keeps its permissions; a new one is an ordinary config file (no secrets
+    # in it, only ${env:...} references). A symlink stays a symlink: its target is replaced.
+    path = target.resolve() if target.is_symlink() else target
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o644
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, data, mode=mode)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write the imported configuration: {exc.strerror}; the file is unchanged",
+            file=str(target),
+        ) from None
 
 
 def _to_toml(table: dict[str, Any]) -> Any:
