@@ -13,7 +13,7 @@ from typing import Any
 from reconciler.sandbox.datadog_catalog import NAMESPACES
 
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
-ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
+ACCOUNT_ID = re.compile(r"[0-9]{12}")  # checked with fullmatch: no trailing newline
 
 Attrs = dict[str, Any]
 
@@ -140,7 +140,7 @@ def clean_attributes(raw: Any, *, creating: bool) -> Attrs:
     if "aws_account_id" not in attrs:
         raise invalid("aws_account_id", "missing required attribute")
     account_id = _str(attrs["aws_account_id"], "aws_account_id")
-    if not ACCOUNT_ID.match(account_id):
+    if not ACCOUNT_ID.fullmatch(account_id):
         raise invalid("aws_account_id", f"invalid AWS account ID: {account_id}")
     out["aws_account_id"] = account_id
     if "aws_partition" in attrs:

@@ -227,6 +227,19 @@ def test_bad_partition_is_400_with_meta(sandbox: Sandbox) -> None:
     assert r.json()["errors"][0]["meta"] == {"aws_partition": "invalid partition: aws-invalid"}
 
 
+@pytest.mark.parametrize("account_id", ["12345678901", "123456789012\n", "12345678901a"])
+def test_account_id_not_exactly_12_digits_is_400(sandbox: Sandbox, account_id: str) -> None:
+    body = {
+        "data": {
+            "type": "account",
+            "attributes": {"aws_account_id": account_id, "auth_config": {"role_name": "R"}},
+        }
+    }
+    r = httpx.post(f"{sandbox.url}/api/v2/integration/aws/accounts", headers=KEYS, json=body)
+    assert r.status_code == 400
+    assert sandbox.datadog_accounts() == []
+
+
 def test_missing_keys_is_403(sandbox: Sandbox) -> None:
     with client(sandbox.url, keys=False) as c, pytest.raises(ForbiddenException) as exc:
         aws_api(c).list_aws_accounts()
