@@ -60,9 +60,30 @@ FormatOpt = Annotated[
 # soft_wrap: a line is never broken at the console width, so one error stays one line in a
 # CI log and a plan line can be searched for as a whole.
 def _err_console() -> Console:
+    # emoji off: rich would turn "main.toml:100:" into an emoji; markup only in our own words.
     return Console(
-        stderr=True, highlight=False, soft_wrap=True, no_color=bool(os.environ.get("NO_COLOR"))
+        stderr=True,
+        highlight=False,
+        soft_wrap=True,
+        emoji=False,
+        no_color=bool(os.environ.get("NO_COLOR")),
     )
+
+
+def error_line(text: str) -> str:
+    """One message line as printed: secrets removed, controls escaped, length bounded."""
+    from reconciler.printable import line
+    from reconciler.redact import redact
+
+    return escape(line(redact(text)))
+
+
+def _messages(err: ReconcilerError) -> list[str]:
+    from reconciler.errors import ConfigErrors
+
+    if isinstance(err, ConfigErrors):
+        return [str(e) for e in err.errors]
+    return [str(err)]
 
 
 def handle_errors(fn: F) -> F:
@@ -72,8 +93,8 @@ def handle_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except ReconcilerError as err:
             console = _err_console()
-            for line in str(err).splitlines():
-                console.print(f"[bold red]Error:[/] {escape(line)}")
+            for message in _messages(err):
+                console.print(f"[bold red]Error:[/] {error_line(message)}")
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             _err_console().print("[bold red]Interrupted.[/]")
@@ -84,8 +105,11 @@ def handle_errors(fn: F) -> F:
             if os.environ.get("RECONCILER_DEBUG"):
                 raise
             _err_console().print(
-                f"[bold red]Error:[/] internal error: {escape(type(err).__name__)}: "
-                f"{escape(str(err))} (set RECONCILER_DEBUG=1 for a traceback)"
+                "[bold red]Error:[/] "
+                + error_line(
+                    f"internal error: {type(err).__name__}: {err} "
+                    "(set RECONCILER_DEBUG=1 for a traceback)"
+                )
             )
             raise typer.Exit(1) from None
 
@@ -94,7 +118,10 @@ def handle_errors(fn: F) -> F:
 
 def _console(no_color: bool) -> Console:
     return Console(
-        no_color=no_color or bool(os.environ.get("NO_COLOR")), highlight=False, soft_wrap=True
+        no_color=no_color or bool(os.environ.get("NO_COLOR")),
+        highlight=False,
+        soft_wrap=True,
+        emoji=False,
     )
 
 
@@ -503,11 +530,47 @@ def state_mv(
 
 
 def _mount_sandbox() -> None:
+    if any(group.name == "sandbox" for group in app.registered_groups):
+        return
     from reconciler.sandbox.cli import app as sandbox_app
 
     app.add_typer(sandbox_app, name="sandbox", help="Run the local sandbox of both APIs.")
 
 
-def main() -> None:
+def _click_exceptions() -> Any:
+    # typer 0.29 carries its own copy of click; older ones use click itself.
+    try:
+        from typer._click import exceptions
+    except ImportError:  # pragma: no cover - older typer
+        from click import exceptions  # type: ignore[no-redef]
+    return exceptions
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run one command and return its exit code: 0 done, 1 any error (usage errors too),
+    2 changes or drift (as the command says), 130 interrupted."""
+    click = _click_exceptions()
     _mount_sandbox()
-    app()
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = app(args=args, prog_name="reconciler", standalone_mode=False)
+    except click.NoArgsIsHelpError as exc:
+        # `reconciler` alone prints the help: not an error.
+        sys.stdout.write((exc.ctx.get_help() if exc.ctx else "") + "\n")
+        return 0
+    except click.ClickException as exc:
+        # Usage errors exit 1, not click's 2: 2 means "changes" to a pipeline.
+        console = _err_console()
+        console.print(f"[bold red]Error:[/] {error_line(exc.format_message())}")
+        ctx = getattr(exc, "ctx", None)
+        if ctx is not None:
+            console.print(f"Run '{escape(ctx.command_path)} --help' for usage.")
+        return 1
+    except click.Abort:
+        _err_console().print("[bold red]Interrupted.[/]")
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+def main() -> None:
+    sys.exit(run())

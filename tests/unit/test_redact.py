@@ -1,0 +1,65 @@
+"""Secrets are removed from text in every form they may take; printable text is bounded."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from urllib.parse import quote, quote_plus
+
+import pytest
+
+from reconciler import redact
+from reconciler.printable import escape_controls, printable
+
+SECRET = "wJalr/XUtnFEMI+K7MDENG=bPxRfiCY&EXAMPLE\"KEY"
+
+
+@pytest.fixture(autouse=True)
+def _clean() -> Iterator[None]:
+    redact.forget_all()
+    yield
+    redact.forget_all()
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        SECRET,
+        json.dumps(SECRET)[1:-1],
+        repr(SECRET)[1:-1],
+        base64.b64encode(SECRET.encode()).decode(),
+        base64.b64encode(SECRET.encode()).decode().rstrip("="),
+        base64.urlsafe_b64encode(SECRET.encode()).decode(),
+        quote(SECRET, safe=""),
+        quote_plus(SECRET, safe=""),
+        SECRET[:12],
+        SECRET[:8],
+        base64.b64encode(SECRET.encode()).decode()[:10],
+    ],
+)
+def test_every_form_and_prefix_is_removed(form: str) -> None:
+    redact.register(SECRET)
+    text = f"error: the API said {form!s} was wrong"
+    shown = redact.redact(text)
+    assert form not in shown
+    assert redact.REDACTED in shown
+    assert shown.startswith("error: the API said ")
+
+
+def test_unregistered_text_is_untouched_and_extra_values_count() -> None:
+    assert redact.redact("nothing secret here") == "nothing secret here"
+    assert "s3cr3t-value" not in redact.redact("x s3cr3t-value y", extra=["s3cr3t-value"])
+
+
+def test_short_runs_of_a_secret_stay() -> None:
+    redact.register(SECRET)
+    # Seven characters of the secret are not enough to be taken for it.
+    assert redact.redact("see wJalr/X here") == "see wJalr/X here"
+
+
+def test_controls_are_escaped_and_long_values_cut() -> None:
+    assert escape_controls("a\nError: forged\x1b[2J") == "a\\nError: forged\\x1b[2J"
+    shown = printable("x" * 5_000_000)
+    assert len(shown) <= 200
+    assert "(5000000 characters)" in shown
