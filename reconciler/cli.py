@@ -34,6 +34,28 @@ app = typer.Typer(
 state_app = typer.Typer(no_args_is_help=True, help="Inspect and edit the state.")
 app.add_typer(state_app, name="state")
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        from reconciler import __version__
+
+        sys.stdout.write(f"reconciler {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Keep Datadog AWS account integrations and CloudWatch Logs OpenSearch integrations
+    exactly as declared in TOML."""
+
+
 EXIT_CHANGES = 2
 
 F = TypeVar("F", bound=Callable[..., Any])

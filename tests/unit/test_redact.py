@@ -12,7 +12,7 @@ import pytest
 from reconciler import redact
 from reconciler.printable import escape_controls, printable
 
-SECRET = "wJalr/XUtnFEMI+K7MDENG=bPxRfiCY&EXAMPLE\"KEY"
+SECRET = 'wJalr/XUtnFEMI+K7MDENG=bPxRfiCY&EXAMPLE"KEY'
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,33 @@
+"""Exit codes: 2 means "changes" to a pipeline, so no error may exit 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reconciler import __version__
+from tests.cli_runner import invoke
+
+
+def test_usage_errors_exit_1_not_2(tmp_path: Path) -> None:
+    for args in (["plan", "--bogus"], ["plan", "--format"], ["nosuchcommand"], ["apply", "-x"]):
+        result = invoke(args, cwd=tmp_path)
+        assert result.code == 1, result.show()
+        lines = [line for line in result.err.splitlines() if line.startswith("Error:")]
+        assert len(lines) == 1, result.show()
+
+
+def test_version_and_bare_help(tmp_path: Path) -> None:
+    version = invoke(["--version"], cwd=tmp_path)
+    assert version.code == 0
+    assert version.out.strip() == f"reconciler {__version__}"
+    bare = invoke([], cwd=tmp_path)
+    assert bare.code == 0
+    assert "plan" in bare.out
+
+
+def test_positions_in_messages_are_not_emoji(tmp_path: Path) -> None:
+    (tmp_path / "main.toml").write_text("\n" * 99 + "[datadog_aws_account.x]\nbogus = 1\n")
+    result = invoke(["validate", "main.toml"], cwd=tmp_path)
+    assert result.code == 1
+    assert "main.toml:100:" in result.err
+    assert "\U0001f4af" not in result.err
