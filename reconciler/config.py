@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from reconciler.desired import Config, DesiredResource, SourceLocation
 from reconciler.errors import ConfigError, ConfigErrors
 from reconciler.kinds.base import ResourceKind
+from reconciler.secrets import MissingEnvironment
 from reconciler.settings import AwsSettings, DatadogSettings, Settings, StateSettings
 from reconciler.suggest import hint
 from reconciler.toml_source import LineIndex
@@ -54,10 +55,16 @@ def load_config(
     env: Mapping[str, str] | None = None,
     *,
     settings_only: bool = False,
+    secrets_optional: bool = False,
 ) -> Config:
     """Load the configuration at ``path``. With ``settings_only``, resource tables are not
-    validated (no secret needs to be set): for commands that only need the state backend."""
+    validated (no secret needs to be set): for commands that only need the state backend.
+    With ``secrets_optional`` (validate), an unset ``${env:NAME}`` is listed in
+    ``Config.missing_env`` instead of being an error."""
     environment: Mapping[str, str] = os.environ if env is None else env
+    lenient = MissingEnvironment(environment) if secrets_optional else None
+    if lenient is not None:
+        environment = lenient
     sources = _read_sources(path)
     errors: list[ConfigError] = []
     parsed: list[_Parsed] = []
@@ -112,6 +119,7 @@ def load_config(
         resources=dict(sorted(resources.items())),
         files=[s.display for s in sources],
         digest=_digest(sources),
+        missing_env=sorted(lenient.missing) if lenient is not None else [],
     )
 
 

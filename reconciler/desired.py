@@ -37,3 +37,5 @@ class Config(BaseModel):
     files: list[str] = Field(default_factory=list)
     # sha256 over the files' bytes in path order: ties a saved plan to the reviewed config.
     digest: str = ""
+    # validate only: ${env:NAME} variables that are not set (plan and apply refuse those).
+    missing_env: list[str] = Field(default_factory=list)

@@ -114,7 +114,32 @@ def _validate_env_secret(value: Any, info: ValidationInfo) -> EnvSecret:
         raise PydanticCustomError(
             "secret_env_empty", "environment variable {name} is empty", {"name": name}
         )
+    if not isinstance(env, MissingEnvironment):
+        from reconciler import redact
+
+        redact.register(env[name])  # from now on no output of this process can show it
     return EnvSecret(name, env[name])
+
+
+class MissingEnvironment(dict[str, str]):
+    """An environment for ``validate``: a variable that is not set reads as a placeholder and
+    is noted, so a configuration can be checked without its secret values (pre-commit on a
+    laptop, pull requests from forks). Plan and apply never use it."""
+
+    PLACEHOLDER = "(not set)"
+
+    def __init__(self, real: Mapping[str, str]) -> None:
+        super().__init__(real)
+        self.missing: set[str] = set()
+
+    def __contains__(self, name: object) -> bool:
+        if isinstance(name, str) and not super().__contains__(name):
+            self.missing.add(name)
+        return True
+
+    def __missing__(self, name: str) -> str:
+        self.missing.add(name)
+        return self.PLACEHOLDER
 
 
 Secret = Annotated[EnvSecret, "secret"]

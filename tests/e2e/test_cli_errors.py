@@ -144,7 +144,7 @@ def test_error_is_one_line_in_a_ci_log(ws: Workspace) -> None:
     # CI runners give no terminal: no COLUMNS, stderr a pipe. The message must still be one
     # line, as errors.py promises, so a log search for "Error:" finds all of it.
     ws.write(CONFIG_ERRORS[-1][1])
-    result = ws.cli("validate", "infra", env={"COLUMNS": None, "LINES": None})
+    result = ws.cli("plan", "infra", env={"COLUMNS": None, "LINES": None})
     assert result.returncode == 1, describe(result)
     message = (
         "Error: infra/main.toml:3: datadog_aws_account.legacy: auth_config.secret_access_key: "

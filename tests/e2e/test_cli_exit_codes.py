@@ -31,3 +31,19 @@ def test_positions_in_messages_are_not_emoji(tmp_path: Path) -> None:
     assert result.code == 1
     assert "main.toml:100:" in result.err
     assert "\U0001f4af" not in result.err
+
+
+def test_validate_needs_no_secret_values_but_plan_does(tmp_path: Path) -> None:
+    (tmp_path / "main.toml").write_text(
+        "[datadog_aws_account.k]\n"
+        'aws_account_id = "210987654321"\n'
+        'auth_config = { access_key_id = "AKIAEXAMPLE", '
+        'secret_access_key = "${env:UNSET_FOR_VALIDATE}" }\n'
+    )
+    env = {"UNSET_FOR_VALIDATE": None}
+    valid = invoke(["validate", "main.toml"], cwd=tmp_path, env=env)
+    assert valid.code == 0, valid.show()
+    assert "Note: environment variable UNSET_FOR_VALIDATE is not set" in valid.out
+    planned = invoke(["plan", "main.toml"], cwd=tmp_path, env=env)
+    assert planned.code == 1
+    assert "environment variable UNSET_FOR_VALIDATE is not set" in planned.err

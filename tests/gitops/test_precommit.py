@@ -56,10 +56,10 @@ def test_hook_entry_passes_on_the_examples(sandbox_work: Workdir) -> None:
     assert "did you mean aws_account_id?" in bad.stderr
     assert "Traceback" not in bad.stderr
 
-    # Documented: a ${env:NAME} secret must be set when the configuration is loaded, so the
-    # hook needs the variables the TOML references, even though it calls no API.
+    # validate needs no secret values (pre-commit on a laptop, pull requests from forks): an
+    # unset ${env:NAME} is a note there; plan and apply still refuse it.
     env = {k: v for k, v in sandbox_work.env.items() if k != "LEGACY_AWS_SECRET"}
     (repo / "typo.toml").unlink()
     unset = _run_hook(hook, repo, env)
-    assert unset.returncode == 1
-    assert "environment variable LEGACY_AWS_SECRET is not set" in unset.stderr
+    assert unset.returncode == 0, unset.stdout + unset.stderr
+    assert "environment variable LEGACY_AWS_SECRET is not set" in unset.stdout
