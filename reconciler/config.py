@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -124,22 +125,44 @@ def load_config(
 
 
 def _read_sources(path: Path) -> list[_Source]:
-    if not path.exists():
-        raise ConfigError("no such file or directory", file=str(path))
-    if path.is_dir():
-        files = sorted(p for p in path.glob("*.toml") if p.is_file())
-        if not files:
-            raise ConfigError("no *.toml files in this directory", file=str(path))
-    else:
-        files = [path]
-    sources: list[_Source] = []
-    for file in files:
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            raise ConfigError(f"cannot read: {exc.strerror}", file=str(file)) from None
-        sources.append(_Source(str(file), file.name, data))
-    return sources
+    """Every file of the configuration, read. Fail closed: a ``*.toml`` entry that cannot be
+    read (a dangling symlink, a loop, a FIFO, a directory, no permission) is an error, never
+    skipped: a skipped file would make its resources look removed, and plan would destroy them.
+    """
+    try:
+        is_dir = path.is_dir()
+        if not is_dir and not path.exists():
+            if path.is_symlink():
+                raise ConfigError("a symbolic link whose target does not exist", file=str(path))
+            raise ConfigError("no such file or directory", file=str(path))
+        files = sorted(path.glob("*.toml")) if is_dir else [path]
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+    if is_dir and not files:
+        raise ConfigError("no *.toml files in this directory", file=str(path))
+    return [_read_source(file) for file in files]
+
+
+def _read_source(file: Path) -> _Source:
+    shown = str(file)
+    try:
+        info = file.stat()  # follows symlinks: a dangling one or a loop raises here
+    except FileNotFoundError:
+        raise ConfigError(
+            "cannot read: a symbolic link whose target does not exist", file=shown
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", file=shown) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ConfigError("cannot read: a directory, not a TOML file", file=shown)
+    if not stat.S_ISREG(info.st_mode):
+        # Never opened: reading a FIFO would block until something writes to it.
+        raise ConfigError("cannot read: not a regular file (a FIFO, socket or device)", file=shown)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", file=shown) from None
+    return _Source(shown, file.name, data)
 
 
 def _parse(source: _Source, errors: list[ConfigError]) -> _Parsed | None:
@@ -150,6 +173,9 @@ def _parse(source: _Source, errors: list[ConfigError]) -> _Parsed | None:
         return None
     try:
         doc = tomllib.loads(text)
+    except RecursionError:
+        errors.append(ConfigError("invalid TOML: nested too deeply", file=source.display))
+        return None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         line: int | None = None

@@ -16,7 +16,7 @@ Path = tuple[str | int, ...]
 ANY_INDEX = "[]"
 ANY = "*"
 
-_SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d*)\]")
+_SEGMENT = re.compile(r"([^.\[\]]+)|\[([0-9]*)\]")
 
 
 @functools.lru_cache(maxsize=1024)

@@ -8,8 +8,13 @@ by the kinds when they first talk to an API (so ``validate`` needs no credential
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from reconciler.kinds.aws_names import check_region
+from reconciler.printable import printable
 
 DATADOG_SITES = (
     "datadoghq.com",
@@ -24,8 +29,22 @@ DATADOG_SITES = (
 )
 
 
+def check_url(value: str | None) -> str | None:
+    """An http(s) URL with a host: where API keys are sent, a typo must not go unnoticed."""
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise PydanticCustomError("url", "expected an http:// or https:// URL with a host")
+    return value
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class DatadogSettings(_Strict):
@@ -39,8 +58,15 @@ class DatadogSettings(_Strict):
     def _known_site(cls, v: str | None) -> str | None:
         if v is not None and v not in DATADOG_SITES:
             known = ", ".join(DATADOG_SITES)
-            raise ValueError(f"unknown Datadog site {v!r}; expected one of {known}")
+            raise ValueError(
+                f"unknown Datadog site {printable(repr(v), 80)}; expected one of {known}"
+            )
         return v
+
+    @field_validator("api_url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        return check_url(v)
 
 
 class AwsSettings(_Strict):
@@ -50,6 +76,16 @@ class AwsSettings(_Strict):
     max_attempts: int = Field(5, ge=1, le=20)
     wait_timeout_seconds: float = Field(1800.0, gt=0)  # create: wait until ACTIVE
     poll_interval_seconds: float = Field(10.0, gt=0)
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, v: str | None) -> str | None:
+        return None if v is None else check_region(v)
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        return check_url(v)
 
 
 class StateSettings(_Strict):

@@ -29,7 +29,7 @@ Progress = Callable[[str], None]
 
 
 class Lifecycle(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     prevent_destroy: bool = Field(
         False, description="Refuse any plan that would delete or replace this resource."
@@ -39,7 +39,7 @@ class Lifecycle(BaseModel):
 class ResourceSpec(BaseModel):
     """Base of every kind's TOML model. Unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     lifecycle: Lifecycle = Lifecycle()
 

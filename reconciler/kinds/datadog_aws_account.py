@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from reconciler import paths
 from reconciler.errors import ApiError
 from reconciler.kinds.base import DiffRules, Observed, Progress, ResourceSpec
-from reconciler.kinds.datadog_spec import DatadogAwsAccountSpec, OneOf
+from reconciler.kinds.datadog_spec import AuthConfig, DatadogAwsAccountSpec, OneOf
 from reconciler.secrets import EnvSecret
 from reconciler.settings import Settings
 
@@ -339,7 +339,7 @@ def _item(body: Any) -> dict[str, Any]:
 def _defaults() -> dict[str, Any]:
     """The values of a spec that sets only what is required (shared: never mutate it)."""
     minimal = DatadogAwsAccountSpec(
-        aws_account_id="000000000000", auth_config={"role_name": "placeholder"}
+        aws_account_id="000000000000", auth_config=AuthConfig(role_name="placeholder")
     )
     return minimal.model_dump(
         mode="json", exclude={"lifecycle", "auth_config", "aws_account_id"}, exclude_none=True

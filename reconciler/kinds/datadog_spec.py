@@ -35,13 +35,14 @@ from reconciler.kinds.aws_names import (
     partition_of,
 )
 from reconciler.kinds.base import ResourceSpec
+from reconciler.printable import printable
 from reconciler.secrets import Secret
 
 DEFAULT_EXCLUDED_NAMESPACES = ("AWS/SQS", "AWS/ElasticMapReduce", "AWS/Usage")
 
 # Checked with fullmatch.
 _LAMBDA_ARN = re.compile(
-    rf"arn:(?P<partition>{'|'.join(PARTITIONS)}):lambda:(?P<region>[a-z0-9-]+):\d{{12}}:"
+    rf"arn:(?P<partition>{'|'.join(PARTITIONS)}):lambda:(?P<region>[a-z0-9-]+):[0-9]{{12}}:"
     r"function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?"
 )
 
@@ -53,7 +54,7 @@ def _lambda_arn(value: str) -> str:
             "lambda_arn",
             "'{value}' is not a Lambda function ARN "
             "(arn:aws:lambda:<region>:<account>:function:<name>)",
-            {"value": value},
+            {"value": printable(value, 120)},
         )
     return value
 
@@ -63,7 +64,7 @@ def _namespace(value: str) -> str:
         raise PydanticCustomError(
             "namespace",
             "'{value}' is not a CloudWatch namespace; names start with AWS/ (like AWS/EC2)",
-            {"value": value},
+            {"value": printable(value, 120)},
         )
     return value
 
@@ -83,7 +84,7 @@ NonEmpty = Annotated[str, AfterValidator(_non_empty)]
 class Block(BaseModel):
     """A nested TOML table: unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class OneOf(Block):
@@ -297,7 +298,9 @@ class DatadogAwsAccountSpec(ResourceSpec):
             )
         if isinstance(v, str) and not ACCOUNT_ID.fullmatch(v):
             raise PydanticCustomError(
-                "account_id", "'{value}' is not an AWS account ID (12 digits)", {"value": v}
+                "account_id",
+                "'{value}' is not an AWS account ID (12 digits)",
+                {"value": printable(v, 80)},
             )
         return v
 
@@ -310,7 +313,7 @@ class DatadogAwsAccountSpec(ResourceSpec):
                 raise PydanticCustomError(
                     "region_partition",
                     "region {region} is not in partition {partition}",
-                    {"region": region, "partition": partition},
+                    {"region": printable(region, 80), "partition": partition},
                 )
         return v
 
@@ -323,6 +326,6 @@ class DatadogAwsAccountSpec(ResourceSpec):
                 raise PydanticCustomError(
                     "lambda_partition",
                     "{arn} is not in partition {partition}",
-                    {"arn": arn, "partition": partition},
+                    {"arn": printable(arn, 120), "partition": partition},
                 )
         return v

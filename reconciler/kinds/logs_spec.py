@@ -22,10 +22,11 @@ from reconciler.kinds.aws_names import (
     partition_of,
 )
 from reconciler.kinds.base import ResourceSpec
+from reconciler.printable import printable
 
 INTEGRATION_NAME = re.compile(r"[\.\-_/#A-Za-z0-9]+")  # API shape IntegrationName, full match
 # IAM names may sit under a path: role/service-role/Name. Names: [\w+=,.@-], 1..64 (roles).
-IAM_PATH_NAME = re.compile(r"(?:/?[\w+=,.@-]+)+")
+IAM_PATH_NAME = re.compile(r"(?:/?[A-Za-z0-9_+=,.@-]+)+")  # ASCII: \w matches any script
 KMS_KEY_ID = re.compile(
     r"(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
 )
@@ -37,7 +38,8 @@ SERVICE_NAMES = {"iam": "an IAM", "kms": "a KMS", "opensearch": "an OpenSearch"}
 
 
 def _err(kind: str, message: str, **ctx: str) -> PydanticCustomError:
-    return PydanticCustomError(kind, message, dict(ctx))
+    # Values come from the user's TOML: escaped and bounded before they are echoed.
+    return PydanticCustomError(kind, message, {k: printable(v, 120) for k, v in ctx.items()})
 
 
 def _parse_arn(value: str, service: str, example: str, *, regional: bool) -> str:
@@ -129,7 +131,7 @@ class OpenSearchConfig(BaseModel):
     """``resourceConfig.openSearchResourceConfig`` of PutIntegration. None of these members
     can be read back except ``application_arn``: the others are write-only."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     data_source_role_arn: str = Field(
         description="IAM role CloudWatch Logs uses to create the integration and query the "

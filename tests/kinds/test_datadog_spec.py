@@ -43,12 +43,15 @@ def test_integer_account_id_gets_a_hint_to_quote_it() -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["12345678901", "1234567890123", "12345678901a", "", "123456789012\n"]
+    "value",
+    ["12345678901", "1234567890123", "12345678901a", "", "123456789012\n", "\u0661" * 12],
 )
 def test_account_id_must_be_12_digits(value: str) -> None:
+    # ASCII digits only (Arabic-Indic digits are \d too); a newline is echoed written out.
     loc, msg = only_error(base(aws_account_id=value))
     assert loc == ("aws_account_id",)
-    assert msg == f"'{value}' is not an AWS account ID (12 digits)"
+    shown = value.replace("\n", "\\n")
+    assert msg == f"'{shown}' is not an AWS account ID (12 digits)"
 
 
 def test_partition_enum() -> None:
@@ -181,7 +184,9 @@ def test_lambda_arn_with_a_trailing_newline_is_refused() -> None:
     arn = "arn:aws:lambda:us-east-1:123456789012:function:DatadogForwarder\n"
     loc, msg = only_error(base(logs_config={"lambda_forwarder": {"lambdas": [arn]}}))
     assert loc == ("logs_config", "lambda_forwarder", "lambdas", 0)
-    assert msg.startswith(f"'{arn}' is not a Lambda function ARN")
+    # Echoed with the newline written out, so it cannot forge another line of output.
+    shown = arn.replace("\n", "\\n")
+    assert msg.startswith(f"'{shown}' is not a Lambda function ARN")
 
 
 def test_lambda_arn_partition_matches_the_account() -> None:
