@@ -259,15 +259,13 @@ def _save_plan(out: Path, path: Path, planned: Planned, session: Session) -> str
     return digest
 
 
-def _is_plan_file(path: Path) -> bool:
-    if not path.is_file() or path.suffix == ".toml":
-        return False
+def _is_configuration(path: Path) -> bool:
+    """A directory or a ``*.toml`` file is a configuration; any other file given to apply
+    must be a plan file, recognised by its marker and version, never read as TOML."""
     try:
-        with path.open("rb") as fh:
-            head = fh.read(4096)
-        return b'"reconciler-plan"' in head
+        return path.is_dir() or path.suffix == ".toml" or not path.exists()
     except OSError:
-        return False
+        return True  # the configuration loader names the path and the reason
 
 
 @app.command()
@@ -287,7 +285,7 @@ def apply(
     """Make the live objects match the configuration (or apply a saved plan)."""
     console = _console(no_color)
     with sandbox_env(sandbox) as url:
-        if _is_plan_file(path):
+        if not _is_configuration(path):
             if target or exclude:
                 raise PlanError("--target/--exclude cannot be used with a saved plan")
             report = _apply_saved(path, url, console)
@@ -340,7 +338,9 @@ async def _carry_out(plan: Plan, state: State, s: Session, console: Console) -> 
 
 
 def _apply_saved(planfile: Path, url: str | None, console: Console) -> ApplyReport | None:
-    from reconciler.engine import check_fresh
+    """Apply a saved plan: plan its addresses again now, carry out only what is identical."""
+    from reconciler.approval import approved_changes, check_lineage
+    from reconciler.engine import make_plan
     from reconciler.planfile import load_plan
     from reconciler.planner import check_prevent_destroy
     from reconciler.render.human import render_human
@@ -351,21 +351,16 @@ def _apply_saved(planfile: Path, url: str | None, console: Console) -> ApplyRepo
 
     async def work(s: Session) -> ApplyReport | None:
         with s.backend.lock("apply"):
-            state = s.backend.read()
-            if state is None:
-                if pf.pending_digest_key is None:
-                    raise PlanError("saved plan is stale: the state it was made against is gone")
-                key = bytes.fromhex(pf.pending_digest_key)
-            else:
-                key = state.key_bytes
-            await check_fresh(pf.plan, s.config, state, s.kinds, key)
-            check_prevent_destroy(pf.plan)
-            render_human(pf.plan, console)
-            if state is None:
-                state = State.new(digest_key=pf.pending_digest_key)
-            if not pf.plan.has_changes():
+            pending = State.new(digest_key=pf.pending_digest_key)
+            planned = await make_plan(s.config, s.backend, s.kinds, new_state=pending)
+            check_lineage(pf.plan, planned.state.lineage if planned.state_exists else None)
+            changes = approved_changes(pf.plan, planned.plan, pf.secrets)
+            plan = planned.plan.model_copy(update={"changes": changes, "unmanaged": []})
+            check_prevent_destroy(plan)
+            render_human(plan, console)
+            if not plan.has_changes():
                 return None
-            return await _carry_out(pf.plan, state, s, console)
+            return await _carry_out(plan, planned.state, s, console)
 
     return session.run(work)
 

@@ -77,6 +77,9 @@ class ResourceChange(BaseModel):
     # Digest of the observed object this change was planned against (None if nothing exists).
     # A saved plan is refused if the live object's fingerprint no longer matches.
     fingerprint: str | None = None
+    # Digest of the state entry this change was planned against (None: not in the state).
+    # With ``fingerprint`` it is what a saved plan rests on: if either moved, it is stale.
+    prior_digest: str | None = None
     prevent_destroy: bool = False
     # Options the applier needs that are not part of the compared values (e.g. force_delete).
     options: dict[str, JSON] = Field(default_factory=dict)

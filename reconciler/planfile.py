@@ -115,6 +115,8 @@ def _where(loc: tuple[int | str, ...]) -> str:
 
 
 def parse_plan(data: bytes, *, file: str) -> PlanFile:
+    if not data.strip():
+        raise PlanError("not a plan file: the file is empty", file=file)
     try:
         doc = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
@@ -125,6 +127,9 @@ def parse_plan(data: bytes, *, file: str) -> PlanFile:
             "(the file is corrupt or truncated)",
             file=file,
         ) from None
+    except (ValueError, RecursionError):
+        # A number too long to convert, or nesting too deep for the parser.
+        raise PlanError("not a plan file: the JSON cannot be read", file=file) from None
     if not isinstance(doc, dict) or doc.get("format") != PLAN_FILE_FORMAT:
         raise PlanError(f'not a plan file: no "format": "{PLAN_FILE_FORMAT}" in it', file=file)
     version = doc.get("version")

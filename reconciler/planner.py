@@ -15,6 +15,8 @@ last-applied record (the API never returns them). Drift compares only the readab
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -57,6 +59,14 @@ def secret_refs(value: Any, prefix: paths.Path = ()) -> dict[str, str]:
         for i, v in enumerate(value):
             out.update(secret_refs(v, (*prefix, i)))
     return out
+
+
+def entry_digest(prior: ResourceState | None) -> str | None:
+    """Digest of one state entry: a saved plan is stale for an address whose entry moved."""
+    if prior is None:
+        return None
+    blob = json.dumps(prior.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
 
 
 def current_values(
@@ -180,6 +190,7 @@ def build_plan(
                 after=None,
                 sensitive_paths=_sensitive(prior.last_applied, kind.rules),
                 fingerprint=diff.fingerprint(obj, kind.rules) if obj else None,
+                prior_digest=entry_digest(prior),
                 prevent_destroy=prior.prevent_destroy,
                 options=prior.options,
             )
@@ -285,6 +296,7 @@ def _plan_declared(
         sensitive_paths=_sensitive(desired, rules),
         prevent_destroy=res.spec.lifecycle.prevent_destroy,
         options=kind.options(res.spec),
+        prior_digest=entry_digest(prior),
     )
 
     drifted: DriftChange | None = None

@@ -72,7 +72,7 @@ def test_state_moved_on_since_the_plan_is_refused(ws: Workspace, cloud: Sandbox)
     # The configuration is back to what was planned; only the state differs.
     ws.write(toml('"env:prod", "team:gitops"'))
     refused = ws.cli("apply", "plan.json", env=SECRET)
-    assert_one_error(refused, "stale", "serial")
+    assert_one_error(refused, "stale", "datadog_aws_account.gitops", "state entry changed")
     assert live_tags(cloud) == ["env:prod", "other:change"]
 
 

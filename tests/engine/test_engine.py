@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.approval import approved_changes
 from reconciler.config import load_config
 from reconciler.desired import Config
-from reconciler.engine import apply, check_fresh, make_plan, open_kinds
+from reconciler.engine import apply, make_plan, open_kinds
 from reconciler.errors import PlanError
 from reconciler.model import Action, Plan
 from reconciler.planner import check_prevent_destroy
+from reconciler.state.base import State
 from reconciler.state.local import LocalBackend
 from tests.engine.memory_kind import Cloud, MemoryKind
 
@@ -32,10 +34,10 @@ class World:
         path.write_text(toml)
         return load_config(path, REGISTRY, env=self.env)
 
-    def plan(self, toml: str) -> tuple[Plan, Config]:
+    def plan(self, toml: str, new_state: State | None = None) -> tuple[Plan, Config]:
         config = self.config(toml)
         kinds = open_kinds(config.settings, REGISTRY)
-        planned = asyncio.run(make_plan(config, self.backend, kinds))
+        planned = asyncio.run(make_plan(config, self.backend, kinds, new_state=new_state))
         return planned.plan, config
 
     def apply(self, toml: str) -> Plan:
@@ -189,32 +191,35 @@ def test_prevent_destroy_refuses_plan(tmp_path: Path) -> None:
         check_prevent_destroy(w.plan("")[0])
 
 
-def test_saved_plan_freshness(tmp_path: Path) -> None:
+def test_saved_plan_is_checked_against_a_fresh_plan(tmp_path: Path) -> None:
     w = World(tmp_path)
     w.apply(ONE)
     changed = ONE.replace('"z"]', '"w"]')
-    config = w.config(changed)
-    kinds = open_kinds(config.settings, REGISTRY)
-    planned = asyncio.run(make_plan(config, w.backend, kinds))
-    key = planned.state.key_bytes
+    saved = w.plan(changed)[0]
 
-    def fresh(plan: Plan = planned.plan, cfg: Config = config) -> None:
-        asyncio.run(check_fresh(plan, cfg, w.backend.read(), kinds, key))
+    def check(reviewed: Plan = saved, toml: str = changed) -> None:
+        approved_changes(reviewed, w.plan(toml)[0], {"memory_thing.a": {"password": "${env:PW}"}})
 
-    fresh()  # nothing moved
+    check()  # nothing moved
 
-    with pytest.raises(PlanError, match="another state"):
-        fresh(planned.plan.model_copy(update={"lineage": "other"}))
-    with pytest.raises(PlanError, match="serial"):
-        fresh(planned.plan.model_copy(update={"serial": planned.plan.serial - 1}))
+    (change,) = saved.changes
+    edited = [
+        (change.model_copy(update={"action": Action.DELETE}), "would now be update"),
+        (change.model_copy(update={"after": {**(change.after or {}), "note": "x"}}), "note"),
+        (change.model_copy(update={"prevent_destroy": True}), "prevent_destroy"),
+        (change.model_copy(update={"address": "memory_thing.extra"}), "neither"),
+    ]
+    for tampered, why in edited:
+        with pytest.raises(PlanError, match=why):
+            check(saved.model_copy(update={"changes": [tampered]}))
     w.env["PW"] = "changed-after-review"
-    with pytest.raises(PlanError, match="secret"):
-        fresh(cfg=w.config(changed).model_copy(update={"digest": config.digest}))
+    with pytest.raises(PlanError, match="environment variable PW changed"):
+        check()
     w.env["PW"] = "first-password-value"
     (obj,) = w.cloud.objects.values()
     obj["tags"] = ["edited", "in", "ui"]
     with pytest.raises(PlanError, match="live object changed"):
-        fresh()
+        check()
 
 
 def test_refresh_uses_one_list_call(tmp_path: Path) -> None:
@@ -277,12 +282,10 @@ def test_renamed_address_is_refused_instead_of_import_plus_delete(tmp_path: Path
 
 def test_saved_plan_refused_when_what_it_creates_appeared_since(tmp_path: Path) -> None:
     w = World(tmp_path)
-    config = w.config(ONE)
-    kinds = open_kinds(config.settings, REGISTRY)
-    planned = asyncio.run(make_plan(config, w.backend, kinds))
-    assert [c.action for c in planned.plan.changes] == [Action.CREATE]
-    key = planned.state.key_bytes
-    asyncio.run(check_fresh(planned.plan, config, w.backend.read(), kinds, key))
+    pending = State.new()  # no state yet: apply creates it with the key the plan used
+    saved = w.plan(ONE, pending)[0]
+    assert [c.action for c in saved.changes] == [Action.CREATE]
+    approved_changes(saved, w.plan(ONE, pending)[0])
     w.cloud.objects["made-in-ui"] = {"id": "made-in-ui", "key": "k-a", "tags": [], "mode": "x"}
-    with pytest.raises(PlanError, match="k-a was created outside reconciler since the plan"):
-        asyncio.run(check_fresh(planned.plan, config, w.backend.read(), kinds, key))
+    with pytest.raises(PlanError, match="created outside reconciler since the plan"):
+        approved_changes(saved, w.plan(ONE, pending)[0])

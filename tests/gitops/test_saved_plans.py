@@ -91,8 +91,23 @@ def test_refused_when_the_configuration_changed(work: Workdir, cloud: Cloud) -> 
     write_main(work, ROLE.replace('"env:test"', '"env:test", "team:new"'))
 
     result = refused_apply(work, cloud, "plan.json")
-    assert "the configuration changed since the plan was made" in result.err
+    assert result.err.startswith("Error: datadog_aws_account.role: account_tags: saved plan is")
+    assert 'now sets ["env:test", "team:new"], the reviewed plan ["env:test"]' in result.err
     assert cloud.account(ROLE_ID) is None
+
+
+def test_a_configuration_change_elsewhere_does_not_make_it_stale(
+    work: Workdir, cloud: Cloud
+) -> None:
+    # Another pull request merged meanwhile, at another address: this plan still applies,
+    # and only what it reviewed (the other change is left for its own plan).
+    write_main(work, ROLE)
+    work.ok("plan", "infra", "--out", "plan.json")
+    write_main(work, ROLE, KEYS)
+
+    result = work.ok("apply", "plan.json")
+    assert applied_actions(result) == {"datadog_aws_account.role": "create"}
+    assert cloud.account(ROLE_ID) is not None and cloud.account(KEYS_ID) is None
 
 
 def test_target_or_exclude_with_a_plan_file_is_refused(work: Workdir, cloud: Cloud) -> None:
