@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from reconciler.applier import ApplyReport, Callbacks, apply_plan
 from reconciler.desired import Config
-from reconciler.errors import ConfigError
+from reconciler.errors import ConfigError, StateError
 from reconciler.kinds.base import Observed, ResourceKind
 from reconciler.model import Plan
 from reconciler.planner import build_plan
@@ -65,6 +65,14 @@ async def make_plan(
 ) -> Planned:
     state = await asyncio.to_thread(backend.read)
     exists = state is not None
+    for address, entry in (state.resources if state else {}).items():
+        if entry.kind not in kinds:
+            # Never planned around: its object would look unmanaged, its address removed.
+            raise StateError(
+                f"the state holds {address} of unknown kind {entry.kind}; this reconciler "
+                f"manages {', '.join(sorted(kinds))}",
+                file=backend.describe(),
+            )
     if state is None:
         state = new_state or State.new()
     observed = await refresh(config, state, kinds)

@@ -26,9 +26,9 @@ STATE_FORMAT_VERSION = 1
 class ResourceState(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: str
-    remote_id: str
-    natural_key: str
+    kind: str = Field(min_length=1)
+    remote_id: str = Field(min_length=1)
+    natural_key: str = Field(min_length=1)
     # The desired values as last applied (secrets as digests). Write-only fields are compared
     # against this, since the API never returns them.
     last_applied: dict[str, Any]
@@ -42,9 +42,10 @@ class State(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int = STATE_FORMAT_VERSION
-    lineage: str
-    serial: int = 0
-    digest_key: str  # hex; the HMAC key for secret digests in this state
+    lineage: str = Field(min_length=1)
+    serial: int = Field(0, ge=0)
+    # The HMAC key for secret digests in this state: 32 random bytes as lowercase hex.
+    digest_key: str = Field(pattern=r"^[0-9a-f]{64}$")
     resources: dict[str, ResourceState] = Field(default_factory=dict)  # by address
 
     @classmethod

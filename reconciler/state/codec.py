@@ -53,6 +53,9 @@ def decode_state(data: bytes, where: str) -> State:
             f"corrupt state: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
             file=where,
         ) from None
+    except (ValueError, RecursionError):
+        # A number too long to convert, or nesting deeper than the parser goes.
+        raise StateError("corrupt state: the JSON cannot be read", file=where) from None
     if not isinstance(raw, dict):
         raise StateError(
             f"corrupt state: expected a JSON object, found {type(raw).__name__}", file=where
@@ -67,6 +70,8 @@ def decode_state(data: bytes, where: str) -> State:
         )
     try:
         return State.model_validate(raw)
+    except RecursionError:
+        raise StateError("corrupt state: nested too deeply", file=where) from None
     except ValidationError as exc:
         # No input values: the state holds the digest key.
         problems = [
