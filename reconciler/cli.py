@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -56,7 +57,8 @@ def _options(
     exactly as declared in TOML."""
 
 
-EXIT_CHANGES = 2
+EXIT_CHANGES = 2  # plan --detailed-exitcode: changes; plan --refresh-only: drift
+EXIT_PENDING = 3  # plan --refresh-only: no drift, but configuration not applied yet
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -74,8 +76,15 @@ TargetOpt = Annotated[
 ExcludeOpt = Annotated[
     list[str] | None, typer.Option("--exclude", help="Leave this address out (repeatable).")
 ]
+class Format(StrEnum):
+    HUMAN = "human"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+# An enum: a bad value is a usage error found before anything is read or written.
 FormatOpt = Annotated[
-    str, typer.Option("--format", help="human, json or markdown.", case_sensitive=False)
+    Format, typer.Option("--format", help="human, json or markdown.", case_sensitive=False)
 ]
 
 
@@ -147,22 +156,19 @@ def _console(no_color: bool) -> Console:
     )
 
 
-def _render(plan: Plan, fmt: str, console: Console, plan_digest: str | None = None) -> None:
-    fmt = fmt.lower()
-    if fmt == "json":
+def _render(plan: Plan, fmt: Format, console: Console, plan_digest: str | None = None) -> None:
+    if fmt is Format.JSON:
         from reconciler.render.json_plan import render_json
 
         sys.stdout.write(render_json(plan) + "\n")
-    elif fmt == "markdown":
+    elif fmt is Format.MARKDOWN:
         from reconciler.render.markdown import render_markdown
 
         sys.stdout.write(render_markdown(plan, plan_digest=plan_digest).rstrip("\n") + "\n")
-    elif fmt == "human":
+    else:
         from reconciler.render.human import render_human
 
         render_human(plan, console)
-    else:
-        raise ReconcilerError(f"unknown --format {fmt!r}; expected human, json or markdown")
 
 
 # -- commands ------------------------------------------------------------------------------
@@ -191,14 +197,17 @@ def plan(
     out: Annotated[
         Path | None, typer.Option("--out", help="Save the plan to this file for apply.")
     ] = None,
-    fmt: FormatOpt = "human",
+    fmt: FormatOpt = Format.HUMAN,
     detailed_exitcode: Annotated[
         bool,
         typer.Option("--detailed-exitcode", help="Exit 0 for no changes, 1 error, 2 changes."),
     ] = False,
     refresh_only: Annotated[
         bool,
-        typer.Option("--refresh-only", help="Report drift only; exit 0 none, 2 drift."),
+        typer.Option(
+            "--refresh-only",
+            help="Report drift only; exit 0 clean, 2 drift, 3 configuration not applied yet.",
+        ),
     ] = False,
     target: TargetOpt = None,
     exclude: ExcludeOpt = None,
@@ -214,26 +223,38 @@ def plan(
         session = Session(path, url)
         planned = session.run(
             lambda s: make_plan(
-                s.config,
-                s.backend,
-                s.kinds,
-                refresh_only=refresh_only,
-                targets=target or (),
-                excludes=exclude or (),
+                s.config, s.backend, s.kinds, targets=target or (), excludes=exclude or ()
             )
         )
+    # Changes the configuration asks for that are not applied yet (a merged pull request
+    # whose apply was refused or never ran): the refresh-only view reports them apart.
+    pending = [c.address for c in planned.plan.actionable]
+    if refresh_only:
+        planned.plan = planned.plan.model_copy(update={"changes": [], "refresh_only": True})
     digest = None
     if out is not None:
         digest = _save_plan(out, path, planned, session)
     _render(planned.plan, fmt, console, digest)
-    if out is not None and fmt.lower() == "human":
+    if out is not None and fmt is Format.HUMAN:
         console.print(
             f"\nSaved the plan to {escape(str(out))}. "
             f"Apply it with: reconciler apply {escape(str(out))}"
         )
-    if not refresh_only:
-        check_prevent_destroy(planned.plan)
-    if (detailed_exitcode or refresh_only) and planned.plan.has_changes():
+    if refresh_only:
+        if planned.plan.drift:
+            raise typer.Exit(EXIT_CHANGES)
+        if pending:
+            note = (
+                f"Pending: {len(pending)} change{'s' if len(pending) != 1 else ''} in the "
+                f"configuration not applied yet ({', '.join(pending[:5])}"
+                f"{', ...' if len(pending) > 5 else ''}); run plan to see them."
+            )
+            target_console = console if fmt is Format.HUMAN else _err_console()
+            target_console.print(escape(note))
+            raise typer.Exit(EXIT_PENDING)
+        return
+    check_prevent_destroy(planned.plan)
+    if detailed_exitcode and planned.plan.has_changes():
         raise typer.Exit(EXIT_CHANGES)
 
 
@@ -380,7 +401,7 @@ def _confirm(console: Console) -> bool:
 @handle_errors
 def show(
     planfile: Annotated[Path, typer.Argument(help="A plan file written by plan --out.")],
-    fmt: FormatOpt = "human",
+    fmt: FormatOpt = Format.HUMAN,
     no_color: NoColorOpt = False,
 ) -> None:
     """Print a saved plan."""

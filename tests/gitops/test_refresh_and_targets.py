@@ -114,3 +114,28 @@ def test_refresh_only_reports_drift_of_an_address_left_only_in_the_state(
     result = work.run("plan", "infra", "--refresh-only")
     assert result.code == 2, result.show()
     assert "datadog_aws_account.keys" in result.out
+
+
+def test_refresh_only_tells_pending_from_drift_from_clean(applied: tuple[Workdir, Cloud]) -> None:
+    # The scheduled job: 0 clean, 3 configuration merged but not applied, 2 changed outside.
+    work, cloud = applied
+    assert work.run("plan", "infra", "--refresh-only").code == 0
+
+    write_main(work, ROLE.replace('"env:test"', '"env:test", "team:merged"'), KEYS)
+    pending = work.run("plan", "infra", "--refresh-only")
+    assert pending.code == 3, pending.show()
+    assert "Pending: 1 change in the configuration not applied yet" in pending.out
+    assert "datadog_aws_account.role" in pending.out
+    as_json = work.run("plan", "infra", "--refresh-only", "--format", "json")
+    assert as_json.code == 3
+    assert json.loads(as_json.out)["refresh_only"] is True
+
+    cloud.set_tags(KEYS_ID, ["drifted:outside"])
+    assert work.run("plan", "infra", "--refresh-only").code == 2  # drift wins over pending
+
+
+def test_a_bad_format_is_refused_before_anything_is_written(work: Workdir) -> None:
+    write_main(work, ROLE)
+    result = work.run("plan", "infra", "--format", "bogus", "--out", "p.json")
+    assert result.code == 1, result.show()
+    assert not (work.path / "p.json").exists()
