@@ -1,8 +1,11 @@
-"""The applier: carries out a Plan, one address at a time per kind, writing the state after
-every successful remote operation so nothing already applied is ever lost.
+"""The applier: carries out a Plan, up to ``concurrency`` addresses at a time (the kinds
+serialise what their API needs serialised), writing the state after every successful remote
+operation so nothing already applied is ever lost.
 
 Independent changes go on after one fails. A replacement is delete, then create: if the delete
-fails, the create is skipped. Progress goes through callbacks; nothing here prints.
+fails, the create is skipped. Nothing new starts once a stop is requested (a signal) or once a
+state write has failed: a change made remotely but not recorded is reported as such, and the
+next plan adopts it by its natural key. Progress goes through callbacks; nothing here prints.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from enum import StrEnum
 
 from reconciler.desired import Config
 from reconciler.diff import fingerprint
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ReconcilerError, StateError
+from reconciler.interrupts import StopRequest
 from reconciler.kinds.base import DiffRules, Observed, ResourceKind
 from reconciler.model import Action, Plan, ResourceChange
 from reconciler.state.base import ResourceState, State, StateBackend, commit
@@ -37,6 +41,9 @@ class StepResult:
 @dataclass
 class ApplyReport:
     results: list[StepResult] = field(default_factory=list)
+    # Addresses changed remotely whose state write failed: the next plan adopts them.
+    unrecorded: list[str] = field(default_factory=list)
+    interrupted: int | None = None  # the signal that stopped the run, if one did
 
     @property
     def failed(self) -> bool:
@@ -67,6 +74,8 @@ class _StateWriter:
         self.state = state
         self.backend = backend
         self._lock = asyncio.Lock()
+        self.broken: StateError | None = None  # the first write that failed
+        self.unrecorded: list[str] = []
 
     async def record(self, address: str, entry: ResourceState | None) -> None:
         async with self._lock:
@@ -74,7 +83,15 @@ class _StateWriter:
                 self.state.resources.pop(address, None)
             else:
                 self.state.resources[address] = entry
-            await asyncio.to_thread(commit, self.state, self.backend)
+            try:
+                await asyncio.to_thread(commit, self.state, self.backend)
+            except ReconcilerError as err:
+                self.broken = self.broken or StateError(str(err))
+                self.unrecorded.append(address)
+                raise StateError(
+                    f"changed remotely, but the state could not be written ({err}); the "
+                    "next plan finds the object by its natural key and adopts it"
+                ) from None
 
 
 async def apply_plan(
@@ -85,14 +102,33 @@ async def apply_plan(
     kinds: Mapping[str, ResourceKind],
     callbacks: Callbacks | None = None,
     concurrency: int = 4,
+    stop: StopRequest | None = None,
 ) -> ApplyReport:
     cb = callbacks or Callbacks()
     writer = _StateWriter(state, backend)
     report = ApplyReport()
     semaphore = asyncio.Semaphore(concurrency)
+    stop = stop or StopRequest()
+
+    def not_started(change: ResourceChange) -> StepResult | None:
+        if stop.requested:
+            why = f"not started: interrupted by {stop.describe()}"
+        elif writer.broken is not None:
+            why = "not started: the state can no longer be written"
+        else:
+            return None
+        return StepResult(change.address, _describe(change), Outcome.SKIPPED, why)
+
+    slots = {name: asyncio.Semaphore(kind.write_concurrency) for name, kind in kinds.items()}
 
     async def run(change: ResourceChange) -> StepResult:
-        async with semaphore:
+        # The kind's slot first: a change queued behind another write of its kind holds no
+        # global slot, and counts as not started until its own write can begin.
+        async with slots[change.kind], semaphore:
+            skipped = not_started(change)
+            if skipped is not None:
+                cb.finished(skipped)
+                return skipped
             cb.started(change)
             try:
                 message = await _apply_one(change, config, kinds[change.kind], writer, cb)
@@ -116,6 +152,7 @@ async def apply_plan(
     todo = plan.actionable
     report.results = list(await asyncio.gather(*(run(c) for c in todo)))
     report.results.sort(key=lambda r: r.address)
+    report.unrecorded = sorted(writer.unrecorded)
     return report
 
 

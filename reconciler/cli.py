@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from reconciler.errors import PlanError, ReconcilerError, StateError
+from reconciler.interrupts import Interrupted, StopRequest, raising
 from reconciler.session import Session, load, sandbox_env, state_backend
 
 if TYPE_CHECKING:
@@ -76,6 +77,8 @@ TargetOpt = Annotated[
 ExcludeOpt = Annotated[
     list[str] | None, typer.Option("--exclude", help="Leave this address out (repeatable).")
 ]
+
+
 class Format(StrEnum):
     HUMAN = "human"
     JSON = "json"
@@ -122,13 +125,18 @@ def handle_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except Interrupted as err:
+            _err_console().print(
+                f"[bold red]Interrupted[/] ({err.message[len('interrupted by ') :]})."
+            )
+            raise typer.Exit(err.exit_code) from None
         except ReconcilerError as err:
             console = _err_console()
             for message in _messages(err):
                 console.print(f"[bold red]Error:[/] {error_line(message)}")
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
-            _err_console().print("[bold red]Interrupted.[/]")
+            _err_console().print("[bold red]Interrupted[/] (SIGINT).")
             raise typer.Exit(130) from None
         except (typer.Exit, typer.Abort):
             raise
@@ -312,7 +320,9 @@ def apply(
             report = _apply_saved(path, url, console)
         else:
             report = _apply_fresh(path, url, console, auto_approve, target or (), exclude or ())
-    if report is not None and report.failed:
+    if report is not None and report.interrupted is not None:
+        raise Interrupted(report.interrupted)
+    if report is not None and (report.failed or report.unrecorded):
         raise typer.Exit(1)
 
 
@@ -328,7 +338,7 @@ def _apply_fresh(
     from reconciler.planner import check_prevent_destroy
     from reconciler.render.human import render_human
 
-    session = Session(path, url)
+    session = _session(path, url, console)
 
     async def work(s: Session) -> ApplyReport | None:
         with s.backend.lock("apply"):
@@ -339,7 +349,8 @@ def _apply_fresh(
             check_prevent_destroy(planned.plan)
             if not planned.plan.has_changes():
                 return None
-            if not auto_approve and not _confirm(console):
+            _stop_if_asked(s)
+            if not auto_approve and not _confirm(console, s):
                 console.print("Apply cancelled.")
                 return None
             return await _carry_out(planned.plan, planned.state, s, console)
@@ -347,14 +358,31 @@ def _apply_fresh(
     return session.run(work)
 
 
+def _session(path: Path, url: str | None, console: Console) -> Session:
+    session = Session(path, url)
+    session.notice = lambda text: console.print(escape(text))
+    return session
+
+
+def _stop_if_asked(s: Session) -> None:
+    if s.stop.signum is not None:
+        raise Interrupted(s.stop.signum)
+
+
 async def _carry_out(plan: Plan, state: State, s: Session, console: Console) -> ApplyReport:
     """Apply ``plan`` with a progress display, then print the results table."""
+    from reconciler.applier import apply_plan
     from reconciler.apply_view import apply_view, print_report
-    from reconciler.engine import apply as run_apply
 
     with apply_view(console) as callbacks:
-        report = await run_apply(plan, s.config, state, s.backend, s.kinds, callbacks)
+        report = await apply_plan(plan, s.config, state, s.backend, s.kinds, callbacks, stop=s.stop)
     print_report(report, console)
+    for address in report.unrecorded:
+        _err_console().print(
+            f"[bold red]Error:[/] {error_line(address)}: changed remotely, but not recorded in "
+            "the state (it could not be written); the next plan adopts it by its natural key"
+        )
+    report.interrupted = s.stop.signum
     return report
 
 
@@ -368,7 +396,7 @@ def _apply_saved(planfile: Path, url: str | None, console: Console) -> ApplyRepo
     from reconciler.state.base import State
 
     pf = load_plan(planfile)
-    session = Session(Path(pf.config_path), url)
+    session = _session(Path(pf.config_path), url, console)
 
     async def work(s: Session) -> ApplyReport | None:
         with s.backend.lock("apply"):
@@ -381,15 +409,19 @@ def _apply_saved(planfile: Path, url: str | None, console: Console) -> ApplyRepo
             render_human(plan, console)
             if not plan.has_changes():
                 return None
+            _stop_if_asked(s)
             return await _carry_out(plan, planned.state, s, console)
 
     return session.run(work)
 
 
-def _confirm(console: Console) -> bool:
+def _confirm(console: Console, s: Session) -> bool:
     console.print("\nDo you want to perform these actions? Only 'yes' will be accepted to approve.")
     try:
-        answer = input("Enter a value: ")
+        # The event loop cannot react to a signal while input() blocks it: any signal here
+        # ends the prompt with Interrupted, and the lock is released on the way out.
+        with raising(s.stop):
+            answer = input("Enter a value: ")
     except EOFError:
         raise ReconcilerError(
             "apply needs confirmation but standard input is closed; pass --auto-approve"
@@ -597,7 +629,16 @@ def run(argv: Sequence[str] | None = None) -> int:
     _mount_sandbox()
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        result = app(args=args, prog_name="reconciler", standalone_mode=False)
+        # SIGTERM/SIGHUP outside an event loop end the command like Ctrl-C: with blocks (a
+        # held lock) are left on the way out. Inside one, the session's handlers take over.
+        with raising(StopRequest()):
+            result = app(args=args, prog_name="reconciler", standalone_mode=False)
+    except KeyboardInterrupt:
+        _err_console().print("[bold red]Interrupted[/] (SIGINT).")
+        return 130
+    except Interrupted as exc:
+        _err_console().print(f"[bold red]Interrupted[/] ({exc.signal_name}).")
+        return exc.exit_code
     except click.NoArgsIsHelpError as exc:
         # `reconciler` alone prints the help: not an error.
         sys.stdout.write((exc.ctx.get_help() if exc.ctx else "") + "\n")

@@ -7,7 +7,6 @@ import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from reconciler.applier import ApplyReport, Callbacks, apply_plan
 from reconciler.desired import Config
 from reconciler.errors import ConfigError, StateError
 from reconciler.kinds.base import Observed, ResourceKind
@@ -87,14 +86,3 @@ async def make_plan(
         excludes=excludes,
     )
     return Planned(plan, state, exists, observed)
-
-
-async def apply(
-    plan: Plan,
-    config: Config,
-    state: State,
-    backend: StateBackend,
-    kinds: Mapping[str, ResourceKind],
-    callbacks: Callbacks | None = None,
-) -> ApplyReport:
-    return await apply_plan(plan, config, state, backend, kinds, callbacks)

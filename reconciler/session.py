@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+
+from reconciler.interrupts import Interrupted, StopRequest, handled
 
 if TYPE_CHECKING:
     from reconciler.desired import Config
@@ -106,15 +109,23 @@ class Session:
         self.kinds: dict[str, ResourceKind] = open_kinds(config.settings)
         check_natural_keys(config, self.kinds)
         self.backend: StateBackend = state_backend(config, sandbox_url is not None)
+        self.stop = StopRequest()  # set by the first SIGINT/SIGTERM/SIGHUP during run()
+        self.notice: Callable[[str], None] = lambda text: None
 
     def run(self, work: Callable[[Session], Awaitable[T]]) -> T:
-        """Run ``work`` on an event loop, closing the kinds' clients afterwards."""
+        """Run ``work`` on an event loop, closing the kinds' clients afterwards. A second
+        signal cancels it: ``Interrupted`` (its ``with`` blocks, the state lock's among them,
+        have been left by then)."""
         from reconciler.engine import close_kinds
 
         async def main() -> T:
-            try:
-                return await work(self)
-            finally:
-                await close_kinds(self.kinds)
+            with handled(self.stop, self.notice):
+                try:
+                    return await work(self)
+                finally:
+                    await close_kinds(self.kinds)
 
-        return asyncio.run(main())
+        try:
+            return asyncio.run(main())
+        except asyncio.CancelledError:
+            raise Interrupted(self.stop.signum or signal.SIGINT) from None

@@ -130,6 +130,7 @@ class AwsLogsIntegration:
     name: ClassVar[str] = "aws_logs_integration"
     spec: ClassVar[type[ResourceSpec]] = AwsLogsIntegrationSpec
     rules: ClassVar[DiffRules] = RULES
+    write_concurrency: ClassVar[int] = 4  # one integration per account and region, each apart
 
     def __init__(
         self,

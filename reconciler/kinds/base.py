@@ -88,6 +88,9 @@ class ResourceKind(Protocol):
     name: ClassVar[str]  # the TOML table, e.g. "datadog_aws_account"
     spec: ClassVar[type[ResourceSpec]]
     rules: ClassVar[DiffRules]
+    # How many writes (create/update/delete) the applier runs at once for this kind. The
+    # applier checks for a stop request after a slot is free, right before the write starts.
+    write_concurrency: ClassVar[int]
 
     def __init__(self, settings: Settings) -> None: ...
 

@@ -126,6 +126,9 @@ class DatadogAwsAccount:
     name: ClassVar[str] = "datadog_aws_account"
     spec: ClassVar[type[ResourceSpec]] = DatadogAwsAccountSpec
     rules: ClassVar[DiffRules] = RULES
+    # Writes to the AWS integration are serialised: the v1 API failed on concurrent writes
+    # for one org (terraform-provider-datadog #132) and v2 documents nothing.
+    write_concurrency: ClassVar[int] = 1
 
     def __init__(self, settings: Settings, *, client: DatadogClient | None = None) -> None:
         self._settings = settings

@@ -63,6 +63,7 @@ class PipeSpec(ResourceSpec):
 
 class _FakeKind:
     rules: ClassVar[DiffRules] = DiffRules()
+    write_concurrency: ClassVar[int] = 1
 
     def __init__(self, settings: Any) -> None:
         self.settings = settings

@@ -180,7 +180,7 @@ def test_interrupted_apply_keeps_what_it_did(tmp_path: Path, make_cloud: Sandbox
     out, err = proc.communicate(timeout=30)
     stdout = "".join(seen) + out
     assert proc.returncode == 130, f"exit {proc.returncode}\n{stdout}\n{err}"
-    assert "Interrupted." in err
+    assert "Interrupted (SIGINT)." in err
     assert "Traceback" not in stdout + err
 
     created = {a["attributes"]["aws_account_id"] for a in slow.datadog_accounts()}

@@ -42,6 +42,7 @@ class MemoryKind:
         replace_paths=("mode",),
         ignored_paths=("updated",),
     )
+    write_concurrency: ClassVar[int] = 2
     cloud: ClassVar[Cloud] = Cloud()
 
     def __init__(self, settings: Settings) -> None:

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.applier import apply_plan as apply
 from reconciler.approval import approved_changes
 from reconciler.config import load_config
 from reconciler.desired import Config
-from reconciler.engine import apply, make_plan, open_kinds
+from reconciler.engine import make_plan, open_kinds
 from reconciler.errors import PlanError
 from reconciler.model import Action, Plan
 from reconciler.planner import check_prevent_destroy

@@ -1,0 +1,72 @@
+"""The applier starts nothing new once a stop is requested or once a state write failed; a
+remote change whose state write failed is reported as unrecorded (the next plan adopts it)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from reconciler.applier import Outcome, apply_plan
+from reconciler.engine import make_plan, open_kinds
+from reconciler.errors import StateError
+from reconciler.interrupts import StopRequest
+from reconciler.state.base import State
+from reconciler.state.local import LocalBackend
+from tests.engine.memory_kind import Cloud, MemoryKind
+from tests.engine.test_engine import REGISTRY, World
+
+MANY = "".join(f'\n[memory_thing.t{i}]\nkey = "k{i}"\npassword = "${{env:PW}}"\n' for i in range(6))
+
+
+class FailingAfter(LocalBackend):
+    """A local state whose writes fail after the first ``ok`` (a full disk, say)."""
+
+    def __init__(self, path: Path, ok: int) -> None:
+        super().__init__(path, lock_timeout=0.5)
+        self.ok = ok
+
+    def write(self, state: State) -> None:
+        if self.ok <= 0:
+            raise StateError("cannot write state: No space left on device", file=str(self.path))
+        self.ok -= 1
+        super().write(state)
+
+
+def test_a_failed_state_write_stops_new_operations(tmp_path: Path) -> None:
+    w = World(tmp_path)
+    backend = FailingAfter(tmp_path / "state.json", ok=1)
+    config = w.config(MANY)
+    kinds = open_kinds(config.settings, REGISTRY)
+
+    async def go() -> None:
+        planned = await make_plan(config, backend, kinds)
+        report = await apply_plan(planned.plan, config, planned.state, backend, kinds)
+        outcomes = [r.outcome for r in report.results]
+        assert outcomes.count(Outcome.OK) == 1
+        failed = [r for r in report.results if r.outcome is Outcome.FAILED]
+        assert failed and all("state could not be written" in r.message for r in failed)
+        assert report.unrecorded == sorted(r.address for r in failed)
+        skipped = [r for r in report.results if r.outcome is Outcome.SKIPPED]
+        assert skipped and all("state can no longer be written" in r.message for r in skipped)
+        # Only operations already started went remote: nothing was started after the failure.
+        assert len(MemoryKind.cloud.objects) == 1 + len(failed)
+
+    asyncio.run(go())
+
+
+def test_a_stop_request_starts_nothing_new(tmp_path: Path) -> None:
+    MemoryKind.cloud = Cloud()
+    w = World(tmp_path)
+    config = w.config(MANY)
+    kinds = open_kinds(config.settings, REGISTRY)
+    stop = StopRequest()
+    stop.signum = 15
+
+    async def go() -> None:
+        planned = await make_plan(config, w.backend, kinds)
+        report = await apply_plan(planned.plan, config, planned.state, w.backend, kinds, stop=stop)
+        assert {r.outcome for r in report.results} == {Outcome.SKIPPED}
+        assert all(r.message == "not started: interrupted by SIGTERM" for r in report.results)
+        assert not w.cloud.objects
+
+    asyncio.run(go())
