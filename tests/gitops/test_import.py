@@ -93,9 +93,7 @@ def test_import_refuses_what_it_cannot_find(work: Workdir, outside: dict[str, st
     assert not work.state_file.exists()
 
 
-def test_import_skips_a_logs_integration_and_imports_the_rest(
-    work: Workdir, cloud: Cloud
-) -> None:
+def test_import_skips_a_logs_integration_and_imports_the_rest(work: Workdir, cloud: Cloud) -> None:
     # README "Import" and docs/aws_logs_integration.md: a Logs integration's required
     # OpenSearch settings are write-only, so import skips it with a warning naming the field;
     # the Datadog account found alongside is still imported, and the plan after it only lists
