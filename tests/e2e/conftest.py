@@ -1,4 +1,4 @@
-"""End-to-end fixtures: the CLI as a real subprocess, against a sandbox cloud.
+"""End-to-end fixtures: the CLI in-process (``tests.cli_runner``), against a sandbox cloud.
 
 Two ways in: ``--sandbox`` (the CLI starts its own sandbox under ``state/sandbox/``), or a
 ``Sandbox`` started here in the test process, which the CLI reaches through ``[datadog]
@@ -9,12 +9,9 @@ through the official clients and the sandbox's inspection API.
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
-import subprocess
-import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,74 +40,38 @@ from datadog_api_client.v2.model.aws_account_update_request_data import (
 from datadog_api_client.v2.model.aws_auth_config_role import AWSAuthConfigRole
 
 from reconciler.sandbox import Sandbox, SandboxOptions
+from tests.cli_runner import Env, Result, invoke
 
-CLI_TIMEOUT = 60.0
-# Rich wraps printed lines at the terminal width, 80 when output is not a terminal. The tests
-# give a wide one so assertions can match whole lines; test_cli_errors checks the default.
-COLUMNS = "2000"
 DUMMY_DD_KEY = "e2e-dummy-datadog-key"
 REGION = "us-east-1"
-
-# Variables that would let a run reach a real account or change how the CLI behaves.
-_SCRUBBED_PREFIXES = ("DD_", "AWS_", "RECONCILER_")
-
-
-def base_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
-    env["NO_COLOR"] = "1"
-    env["COLUMNS"] = COLUMNS
-    # No shared AWS config files from the machine running the tests.
-    env["AWS_CONFIG_FILE"] = os.devnull
-    env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
-    return env
 
 
 def run(
     args: list[str],
     cwd: Path,
-    env: Mapping[str, str | None] | None = None,
+    env: Env | None = None,
     input: str | None = None,
     *,
     allow_traceback: bool = False,
-) -> subprocess.CompletedProcess[str]:
-    """Run ``reconciler ARGS`` as users do; ``env`` overrides the scrubbed environment
-    (``None`` removes a variable)."""
-    full = base_env()
-    for key, value in (env or {}).items():
-        if value is None:
-            full.pop(key, None)
-        else:
-            full[key] = value
-    result = subprocess.run(
-        [sys.executable, "-m", "reconciler", *args],
-        cwd=cwd,
-        env=full,
-        input=input if input is not None else "",
-        capture_output=True,
-        text=True,
-        timeout=CLI_TIMEOUT,
-    )
-    if not allow_traceback:
-        assert "Traceback" not in result.stdout + result.stderr, describe(result)
-    return result
+) -> Result:
+    """Run ``reconciler ARGS`` in-process as users do; ``env`` overrides the scrubbed
+    environment (``None`` removes a variable)."""
+    return invoke(args, cwd=cwd, env=env, input=input or "", allow_traceback=allow_traceback)
 
 
-def describe(result: subprocess.CompletedProcess[str]) -> str:
-    return (
-        f"exit {result.returncode}\n--- stdout ---\n{result.stdout}\n--- stderr ---\n"
-        f"{result.stderr}"
-    )
+def describe(result: Result) -> str:
+    return result.show()
 
 
-def error_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
-    return [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+def error_lines(result: Result) -> list[str]:
+    return result.error_lines()
 
 
-def assert_one_error(result: subprocess.CompletedProcess[str], *parts: str) -> str:
+def assert_one_error(result: Result, *parts: str) -> str:
     """Exit 1 and exactly one ``Error:`` line on stderr that holds every one of ``parts``."""
-    assert result.returncode == 1, describe(result)
-    lines = error_lines(result)
-    assert len(lines) == 1, describe(result)
+    assert result.code == 1, result.show()
+    lines = result.error_lines()
+    assert len(lines) == 1, result.show()
     for part in parts:
         assert part in lines[0], f"{part!r} not in {lines[0]!r}"
     return lines[0]
@@ -185,16 +146,16 @@ class Workspace:
     def cli(
         self,
         *args: str,
-        env: Mapping[str, str | None] | None = None,
+        env: Env | None = None,
         input: str | None = None,
-    ) -> subprocess.CompletedProcess[str]:
+    ) -> Result:
         merged = {**self.env, **(env or {})}
         return run(list(args), self.root, merged, input)
 
-    def plan(self, *extra: str, env: Mapping[str, str | None] | None = None) -> Any:
+    def plan(self, *extra: str, env: Env | None = None) -> Result:
         return self.cli("plan", "infra", *extra, env=env)
 
-    def apply(self, *extra: str, env: Mapping[str, str | None] | None = None) -> Any:
+    def apply(self, *extra: str, env: Env | None = None) -> Result:
         return self.cli("apply", "infra", "--auto-approve", *extra, env=env)
 
     def read_state(self) -> dict[str, Any]:

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from reconciler.sandbox import Sandbox
+from tests.cli_runner import base_env
 from tests.e2e.conftest import (
     SandboxFactory,
     Workspace,
     assert_one_error,
-    base_env,
     cloud_env,
     dd_accounts,
     describe,

@@ -1,11 +1,14 @@
-"""The README's quick start, and validate without credentials."""
+"""The README's quick start (in-process, and once as the installed command in a real process),
+and validate without credentials."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
+from tests.cli_runner import spawn
 from tests.e2e.conftest import describe, run, summary_line
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -64,3 +67,27 @@ def test_validate_examples_needs_no_credentials(tmp_path: Path) -> None:
     assert result.stdout.strip() == "The configuration is valid: 4 resources."
     assert result.stderr == ""
     assert not (cwd / "state").exists()
+
+
+def test_readme_quick_start_as_the_installed_command(tmp_path: Path) -> None:
+    # The one end-to-end run through a real process: the console script, a real standard
+    # input answering the prompt, exit codes as a shell sees them. Every other CLI test runs
+    # in-process.
+    cwd = copy_examples(tmp_path)
+    program = (str(Path(sys.executable).with_name("reconciler")),)
+    env = {"LEGACY_AWS_SECRET": SECRET}
+
+    valid = spawn(["validate", "examples/"], cwd=cwd, env=env, program=program)
+    assert valid.code == 0, valid.show()
+    applied = spawn(
+        ["apply", "--sandbox", "examples/"], cwd=cwd, env=env, input="yes\n", program=program
+    )
+    assert applied.code == 0, applied.show()
+    assert "Only 'yes' will be accepted to approve." in applied.out
+    assert "Apply complete: 4 succeeded, 0 failed, 0 skipped." in applied.out
+    again = spawn(
+        ["plan", "--sandbox", "--detailed-exitcode", "examples/"], cwd=cwd, env=env, program=program
+    )
+    assert again.code == 0, again.show()
+    for result in (valid, applied, again):
+        assert SECRET not in result.text

@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 from reconciler.sandbox import Sandbox
+from tests.cli_runner import base_env
 from tests.e2e.conftest import (
     SandboxFactory,
     Workspace,
     assert_one_error,
-    base_env,
     cloud_env,
     dd_accounts,
     describe,

@@ -4,10 +4,10 @@ output, the state, its backup or a saved plan, on success or on failure."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 from reconciler.sandbox import Sandbox
+from tests.cli_runner import Result
 from tests.e2e.conftest import (
     SandboxFactory,
     Workspace,
@@ -35,7 +35,7 @@ def assert_secret_free(texts: dict[str, str], *secrets: str) -> None:
             assert secret not in text, f"a secret value appears in {where}"
 
 
-def outputs(*results: subprocess.CompletedProcess[str]) -> dict[str, str]:
+def outputs(*results: Result) -> dict[str, str]:
     return {
         f"run {i} {stream}": getattr(r, stream)
         for i, r in enumerate(results)

@@ -1,5 +1,6 @@
-"""Fixtures for the GitOps end-to-end tests: the CLI as a real subprocess, a sandbox cloud
-the test can also change behind the CLI's back, and small TOML building blocks.
+"""Fixtures for the GitOps end-to-end tests: the CLI in-process (``tests.cli_runner``), the
+workflow's shell steps as real bash processes, a sandbox cloud the test can also change behind
+the CLI's back, and small TOML building blocks.
 
 Two ways to reach a cloud: ``--sandbox`` (the CLI's own embedded sandbox under
 ``state/sandbox/`` of its working directory), or ``Cloud``: a sandbox started in the test
@@ -44,6 +45,8 @@ from datadog_api_client.v2.model.aws_auth_config_keys import AWSAuthConfigKeys
 from datadog_api_client.v2.model.aws_auth_config_role import AWSAuthConfigRole
 
 from reconciler.sandbox import Sandbox, SandboxOptions
+from tests.cli_runner import Result as Result  # re-exported for workflow_steps
+from tests.cli_runner import invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -113,20 +116,6 @@ def cli_env(home: Path) -> dict[str, str]:
 
 
 @dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def text(self) -> str:
-        return self.out + self.err
-
-    def show(self) -> str:
-        return f"exit {self.code}\n--- stdout\n{self.out}\n--- stderr\n{self.err}"
-
-
-@dataclass
 class Workdir:
     """A working directory the CLI runs in; the configuration is under ``infra/``."""
 
@@ -151,17 +140,7 @@ class Workdir:
         return self.state_file.read_bytes() if self.state_file.exists() else None
 
     def run(self, *args: str, env: Mapping[str, str] | None = None) -> Result:
-        merged = {**self.env, **(env or {})}
-        proc = subprocess.run(
-            [sys.executable, "-m", "reconciler", *args],
-            cwd=self.path,
-            env=merged,
-            capture_output=True,
-            text=True,
-            timeout=CLI_TIMEOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        result = Result(proc.returncode, proc.stdout, proc.stderr)
+        result = invoke(args, cwd=self.path, env={**self.env, **(env or {})})
         self._no_secret(result, args)
         return result
 
@@ -178,6 +157,7 @@ class Workdir:
         return result
 
     def bash(self, script: str, env: Mapping[str, str] | None = None) -> Result:
+        """A workflow step: a real bash process (the process boundary is what it tests)."""
         merged = {**self.env, **(env or {})}
         proc = subprocess.run(
             ["bash", "--noprofile", "--norc", "-e", "-c", script],

@@ -6,7 +6,8 @@ import re
 from rich.console import Console
 
 from reconciler.model import Action, DriftChange, FieldChange, Plan, ResourceChange
-from reconciler.render.human import NO_CHANGES, NO_DRIFT, render_human
+from reconciler.render.human import render_human
+from reconciler.render.lines import NO_CHANGES, NO_DRIFT
 from tests.render.plans import DIGESTS
 
 ANSI = re.compile(r"\x1b\[")

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from reconciler.model import Action, FieldChange, Plan, ResourceChange
@@ -52,15 +50,13 @@ def test_deterministic(plan: Plan) -> None:
 
 
 def test_five_thousand_changes_fit_in_one_comment() -> None:
+    # How long this takes is measured by benchmarks/timings.py, not asserted here.
     big = many_changes(5000)
-    started = time.perf_counter()
     text = render_markdown(big, plan_digest=PLAN_DIGEST)
-    elapsed = time.perf_counter() - started
     assert len(text) <= GITHUB_COMMENT_LIMIT
     assert text.startswith(big.summary().line() + "\n")
     assert text.rstrip().endswith(DIGEST_LINE)
     assert "more\n" in text
-    assert elapsed < 10
 
 
 def test_shrinks_in_the_documented_order() -> None:
