@@ -20,8 +20,9 @@ import tracemalloc
 from collections import Counter
 from pathlib import Path
 
+from reconciler.applier import apply_plan as apply
 from reconciler.config import load_config
-from reconciler.engine import apply, close_kinds, make_plan, open_kinds
+from reconciler.engine import close_kinds, make_plan, open_kinds
 from reconciler.registry import KINDS
 from reconciler.sandbox import Sandbox, SandboxOptions
 from reconciler.state.local import LocalBackend

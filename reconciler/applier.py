@@ -63,7 +63,7 @@ def _describe(change: ResourceChange) -> str:
     if change.importing:
         return "import" if change.action is Action.NOOP else f"import+{change.action.value}"
     if change.action is Action.NOOP:
-        return "record settings"
+        return "move" if change.moved_from and not change.settings_changed else "record settings"
     return change.action.value
 
 
@@ -77,8 +77,12 @@ class _StateWriter:
         self.broken: StateError | None = None  # the first write that failed
         self.unrecorded: list[str] = []
 
-    async def record(self, address: str, entry: ResourceState | None) -> None:
+    async def record(
+        self, address: str, entry: ResourceState | None, moved_from: str | None = None
+    ) -> None:
         async with self._lock:
+            if moved_from is not None:  # a [[moved]] rename, recorded with the first write
+                self.state.resources.pop(moved_from, None)
             if entry is None:
                 self.state.resources.pop(address, None)
             else:
@@ -182,13 +186,16 @@ async def _apply_one(
     def progress(message: str) -> None:
         cb.progress(change.address, message)
 
+    async def record(entry: ResourceState | None) -> None:
+        await writer.record(change.address, entry, change.moved_from)
+
     if change.action.destroys and change.prevent_destroy:
         raise _Skipped("refused: lifecycle.prevent_destroy is set")
 
     if change.action is Action.DELETE:
         assert change.remote_id is not None
         await kind.delete(change.natural_key, change.remote_id, change.options, progress)
-        await writer.record(change.address, None)
+        await record(None)
         return "destroyed"
 
     spec = config.resources[change.address].spec
@@ -198,17 +205,22 @@ async def _apply_one(
         values=change.before or {},
     )
     if change.action is Action.NOOP:  # an import that already matches, or settings only
-        prior = writer.state.resources.get(change.address)
+        prior = writer.state.resources.get(change.moved_from or change.address)
         entry = _entry(change, current, kind.rules)
         if prior is not None and not change.importing:
             entry = prior.model_copy(
                 update={"options": change.options, "prevent_destroy": change.prevent_destroy}
             )
-        await writer.record(change.address, entry)
-        return "imported" if change.importing else "recorded " + ", ".join(change.settings_changed)
+        await record(entry)
+        if change.importing:
+            return "imported"
+        done = [f"moved from {change.moved_from}"] if change.moved_from else []
+        if change.settings_changed:
+            done.append("recorded " + ", ".join(change.settings_changed))
+        return "; ".join(done)
     if change.action is Action.UPDATE:
         obj = await kind.update(spec, current, progress)
-        await writer.record(change.address, _entry(change, obj, kind.rules))
+        await record(_entry(change, obj, kind.rules))
         return "imported and updated" if change.importing else "updated"
     if change.action is Action.REPLACE:
         assert change.remote_id is not None
@@ -216,11 +228,11 @@ async def _apply_one(
         progress("destroying")
         old_key = change.before_natural_key or change.natural_key
         await kind.delete(old_key, change.remote_id, change.options, progress)
-        await writer.record(change.address, None)
+        await record(None)
         progress("creating")
         obj = await kind.create(spec, progress)
-        await writer.record(change.address, _entry(change, obj, kind.rules))
+        await record(_entry(change, obj, kind.rules))
         return "replaced"
     obj = await kind.create(spec, progress)
-    await writer.record(change.address, _entry(change, obj, kind.rules))
+    await record(_entry(change, obj, kind.rules))
     return "created"

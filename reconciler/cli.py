@@ -86,6 +86,14 @@ class Format(StrEnum):
 
 
 # An enum: a bad value is a usage error found before anything is read or written.
+ReplaceOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--replace",
+        help="Plan this address as a replacement (delete, then create) even if it matches "
+        "(repeatable).",
+    ),
+]
 FormatOpt = Annotated[
     Format, typer.Option("--format", help="human, json or markdown.", case_sensitive=False)
 ]
@@ -219,6 +227,7 @@ def plan(
     ] = False,
     target: TargetOpt = None,
     exclude: ExcludeOpt = None,
+    replace: ReplaceOpt = None,
     sandbox: SandboxOpt = False,
     no_color: NoColorOpt = False,
 ) -> None:
@@ -231,7 +240,12 @@ def plan(
         session = Session(path, url)
         planned = session.run(
             lambda s: make_plan(
-                s.config, s.backend, s.kinds, targets=target or (), excludes=exclude or ()
+                s.config,
+                s.backend,
+                s.kinds,
+                targets=target or (),
+                excludes=exclude or (),
+                replace=replace or (),
             )
         )
     # Changes the configuration asks for that are not applied yet (a merged pull request
@@ -308,6 +322,7 @@ def apply(
     ] = False,
     target: TargetOpt = None,
     exclude: ExcludeOpt = None,
+    replace: ReplaceOpt = None,
     sandbox: SandboxOpt = False,
     no_color: NoColorOpt = False,
 ) -> None:
@@ -315,11 +330,13 @@ def apply(
     console = _console(no_color)
     with sandbox_env(sandbox) as url:
         if not _is_configuration(path):
-            if target or exclude:
-                raise PlanError("--target/--exclude cannot be used with a saved plan")
+            if target or exclude or replace:
+                raise PlanError("--target/--exclude/--replace cannot be used with a saved plan")
             report = _apply_saved(path, url, console)
         else:
-            report = _apply_fresh(path, url, console, auto_approve, target or (), exclude or ())
+            report = _apply_fresh(
+                path, url, console, auto_approve, target or (), exclude or (), replace or ()
+            )
     if report is not None and report.interrupted is not None:
         raise Interrupted(report.interrupted)
     if report is not None and (report.failed or report.unrecorded):
@@ -333,6 +350,7 @@ def _apply_fresh(
     auto_approve: bool,
     targets: Sequence[str],
     excludes: Sequence[str],
+    replace: Sequence[str],
 ) -> ApplyReport | None:
     from reconciler.engine import make_plan
     from reconciler.planner import check_prevent_destroy
@@ -343,7 +361,7 @@ def _apply_fresh(
     async def work(s: Session) -> ApplyReport | None:
         with s.backend.lock("apply"):
             planned = await make_plan(
-                s.config, s.backend, s.kinds, targets=targets, excludes=excludes
+                s.config, s.backend, s.kinds, targets=targets, excludes=excludes, replace=replace
             )
             render_human(planned.plan, console)
             check_prevent_destroy(planned.plan)
@@ -401,7 +419,13 @@ def _apply_saved(planfile: Path, url: str | None, console: Console) -> ApplyRepo
     async def work(s: Session) -> ApplyReport | None:
         with s.backend.lock("apply"):
             pending = State.new(digest_key=pf.pending_digest_key)
-            planned = await make_plan(s.config, s.backend, s.kinds, new_state=pending)
+            planned = await make_plan(
+                s.config,
+                s.backend,
+                s.kinds,
+                replace=pf.plan.replace_requested,
+                new_state=pending,
+            )
             check_lineage(pf.plan, planned.state.lineage if planned.state_exists else None)
             changes = approved_changes(pf.plan, planned.plan, pf.secrets)
             plan = planned.plan.model_copy(update={"changes": changes, "unmanaged": []})

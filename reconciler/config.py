@@ -18,7 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from reconciler.desired import Config, DesiredResource, SourceLocation
+from reconciler import moves as moves_module
+from reconciler.desired import Config, DesiredResource, Move, SourceLocation
 from reconciler.errors import ConfigError, ConfigErrors
 from reconciler.kinds.base import ResourceKind
 from reconciler.secrets import MissingEnvironment
@@ -76,6 +77,7 @@ def load_config(
 
     settings_tables: dict[str, tuple[_Parsed, dict[str, Any]]] = {}
     resources: dict[str, DesiredResource] = {}
+    moves: list[Move] = []
     for item in parsed:
         for key, value in item.doc.items():
             where: dict[str, Any] = {"file": item.source.display, "line": item.index.line((key,))}
@@ -94,6 +96,17 @@ def load_config(
                     )
                 else:
                     settings_tables[key] = (item, value)
+            elif key == moves_module.TABLE:
+                if settings_only:
+                    continue
+                found, problems = moves_module.parse_moves(
+                    value,
+                    kinds,
+                    item.source.display,
+                    lambda i, item=item: item.index.line((moves_module.TABLE, i)),
+                )
+                moves.extend(found)
+                errors.extend(problems)
             elif key in kinds:
                 if settings_only:
                     continue
@@ -105,11 +118,13 @@ def load_config(
                         item, key, name, table, kinds[key], environment, resources, errors
                     )
             else:
-                valid = [*kinds, *SETTINGS_TABLES]
+                valid = [*kinds, *SETTINGS_TABLES, moves_module.TABLE]
                 what = "table" if isinstance(value, dict) else "top-level key"
                 errors.append(ConfigError(f"unknown {what} {key}{hint(key, valid)}", **where))
 
     settings = _load_settings(settings_tables, errors)
+    if not settings_only:
+        errors.extend(moves_module.check_moves(moves, resources))
     if len(errors) == 1:
         raise errors[0]
     if errors:
@@ -118,6 +133,7 @@ def load_config(
     return Config(
         settings=settings,
         resources=dict(sorted(resources.items())),
+        moves=moves,
         files=[s.display for s in sources],
         digest=_digest(sources),
         missing_env=sorted(lenient.missing) if lenient is not None else [],

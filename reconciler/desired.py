@@ -29,11 +29,22 @@ class DesiredResource(BaseModel):
     source: SourceLocation
 
 
+class Move(BaseModel):
+    """One ``[[moved]]`` block (see reconciler.moves)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str  # "from" in TOML
+    target: str  # "to"
+    location: SourceLocation
+
+
 class Config(BaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     settings: Settings = Settings()
     resources: dict[str, DesiredResource] = Field(default_factory=dict)  # sorted by address
+    moves: list[Move] = Field(default_factory=list)
     files: list[str] = Field(default_factory=list)
     # sha256 over the files' bytes in path order: ties a saved plan to the reviewed config.
     digest: str = ""

@@ -60,6 +60,7 @@ async def make_plan(
     refresh_only: bool = False,
     targets: Iterable[str] = (),
     excludes: Iterable[str] = (),
+    replace: Iterable[str] = (),
     new_state: State | None = None,
 ) -> Planned:
     state = await asyncio.to_thread(backend.read)
@@ -84,5 +85,6 @@ async def make_plan(
         refresh_only=refresh_only,
         targets=targets,
         excludes=excludes,
+        replace=replace,
     )
     return Planned(plan, state, exists, observed)

@@ -68,6 +68,9 @@ class ResourceChange(BaseModel):
     remote_id: str | None = None  # the API's id; None before create
     # Set when a replacement deletes an object under another natural key than it creates.
     before_natural_key: str | None = None
+    # The address the state records this object under, when a [[moved]] block renames it;
+    # apply records it under ``address`` (Terraform's previous_address).
+    moved_from: str | None = None
     # Current values (observed, with write-only fields from the state); None if absent.
     before: dict[str, JSON] | None = None
     after: dict[str, JSON] | None = None  # planned values, None when deleted
@@ -133,6 +136,8 @@ class Plan(BaseModel):
     drift: list[DriftChange] = Field(default_factory=list)
     unmanaged: list[Unmanaged] = Field(default_factory=list)
     refresh_only: bool = False
+    # Addresses the user asked to replace (--replace); a saved plan is re-planned with them.
+    replace_requested: list[str] = Field(default_factory=list)
 
     def summary(self) -> Summary:
         s = Summary()
@@ -155,7 +160,7 @@ class Plan(BaseModel):
         return [
             c
             for c in self.changes
-            if c.action is not Action.NOOP or c.importing or c.settings_changed
+            if c.action is not Action.NOOP or c.importing or c.settings_changed or c.moved_from
         ]
 
     def has_changes(self) -> bool:

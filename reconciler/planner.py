@@ -32,6 +32,7 @@ from reconciler.model import (
     ResourceChange,
     Unmanaged,
 )
+from reconciler.moves import with_moves
 from reconciler.secrets import EnvSecret
 from reconciler.state.base import ResourceState, State
 
@@ -131,13 +132,24 @@ def build_plan(
     refresh_only: bool = False,
     targets: Iterable[str] = (),
     excludes: Iterable[str] = (),
+    replace: Iterable[str] = (),
 ) -> Plan:
-    targets, excludes = list(targets), list(excludes)
+    targets, excludes, replace = list(targets), list(excludes), sorted(set(replace))
+    lineage, serial = state.lineage, state.serial
+    state, moved = with_moves(state, config.moves)
     unknown = [
-        a for a in (*targets, *excludes) if a not in config.resources and a not in state.resources
+        a
+        for a in (*targets, *excludes, *replace)
+        if a not in config.resources and a not in state.resources
     ]
     if unknown:
         raise PlanError(f"no resource {unknown[0]} in the configuration or the state")
+    not_declared = [a for a in replace if a not in config.resources]
+    if not_declared:
+        raise PlanError(
+            f"cannot replace {not_declared[0]}: it is not in the configuration (only declared "
+            "resources can be replaced)"
+        )
     for address, entry in state.resources.items():
         if entry.kind not in kinds:
             raise PlanError(f"the state holds {address} of unknown kind {entry.kind}")
@@ -163,7 +175,11 @@ def build_plan(
             continue
         prior = state.resources.get(address)
         obj = located.get(address) if prior is not None else live.by_key.get(declared_keys[address])
-        change, drifted = _plan_declared(res, kinds[res.kind], prior, obj, key)
+        change, drifted = _plan_declared(
+            res, kinds[res.kind], prior, obj, key, replace=address in replace
+        )
+        if address in moved:
+            change = change.model_copy(update={"moved_from": moved[address]})
         changes.append(change)
         if drifted is not None:
             drift.append(drifted)
@@ -213,8 +229,9 @@ def build_plan(
     if refresh_only:
         changes = []
     return Plan(
-        lineage=state.lineage if state_exists else None,
-        serial=state.serial if state_exists else 0,
+        lineage=lineage if state_exists else None,
+        serial=serial if state_exists else 0,
+        replace_requested=replace,
         config_digest=config.digest,
         changes=sorted(changes, key=lambda c: c.address),
         drift=sorted(drift, key=lambda d: d.address),
@@ -281,6 +298,8 @@ def _plan_declared(
     prior: ResourceState | None,
     obj: Observed | None,
     key: bytes,
+    *,
+    replace: bool = False,
 ) -> tuple[ResourceChange, DriftChange | None]:
     """``obj`` is the object the state recorded (with a prior), else the live object with the
     declared natural key (an import), else None."""
@@ -333,7 +352,9 @@ def _plan_declared(
         fingerprint=diff.fingerprint(obj, rules),
         replace_paths=[c.path for c in changes if c.forces_replacement],
     )
-    if obj.health is not None:
+    if replace:
+        action, reason = Action.REPLACE, "replace_by_request"
+    elif obj.health is not None:
         action, reason = Action.REPLACE, f"replace_because_unhealthy: {obj.health}"
     elif any(c.forces_replacement for c in changes):
         action, reason = Action.REPLACE, "replace_because_cannot_update"

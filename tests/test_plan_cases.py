@@ -74,7 +74,7 @@ def test_plan_case(case_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
         kind_name = item.get("kind", default_kind)
         observed[kind_name].append(kinds[kind_name].normalise(item["raw"], item.get("scope", "")))
 
-    plan = build_plan(config, observed, state, kinds)
+    plan = build_plan(config, observed, state, kinds, replace=case.get("replace", []))
     expect = case["expect"]
 
     by_address = {c.address: c for c in plan.changes}
@@ -85,6 +85,8 @@ def test_plan_case(case_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     for address, wanted in expect.get("forces_replacement", {}).items():
         got = sorted(c.path for c in by_address[address].changes if c.forces_replacement)
         assert got == sorted(wanted), f"{address}: {case['description']}"
+    for address, wanted in expect.get("moved_from", {}).items():
+        assert by_address[address].moved_from == wanted, case["description"]
     for address, wanted in expect.get("reason", {}).items():
         assert wanted in (by_address[address].reason or ""), case["description"]
     drift = {

@@ -92,6 +92,8 @@ def _resource_change(c: ResourceChange, patterns: list[list[Segment]]) -> dict[s
         # reconciler's own settings that apply records in the state without an API call.
         "settings_changed": list(c.settings_changed),
     }
+    if c.moved_from is not None:
+        entry["previous_address"] = clean_text(c.moved_from)  # Terraform's name for it
     if c.reason:
         match = _REASON.match(c.reason)
         entry["action_reason"] = clean_text(match.group(1) if match else c.reason)
@@ -210,15 +212,23 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
 
 
 def settings_notes(view: dict[str, Any]) -> list[str]:
-    """One sentence per resource whose reconciler-only settings apply will record."""
+    """One sentence per resource whose reconciler-only settings (or [[moved]] address) apply
+    will record."""
     if view["refresh_only"]:
         return []
-    return [
-        f"{e['address']}: apply will record {', '.join(e['settings_changed'])} in the state "
-        "(no API call)"
-        for e in view["resource_changes"]
-        if e.get("settings_changed")
-    ]
+    notes: list[str] = []
+    for e in view["resource_changes"]:
+        if e.get("previous_address"):
+            notes.append(
+                f"{e['address']}: moved from {e['previous_address']}; apply records the new "
+                "address in the state (no API call)"
+            )
+        if e.get("settings_changed"):
+            notes.append(
+                f"{e['address']}: apply will record {', '.join(e['settings_changed'])} in the "
+                "state (no API call)"
+            )
+    return notes
 
 
 def render_json(plan: Plan) -> str:

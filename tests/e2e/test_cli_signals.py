@@ -12,13 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import (
-    SandboxFactory,
-    Workspace,
-    base_env,
-    cloud_env,
-    describe,
-)
+from tests.cli_runner import environment
+from tests.e2e.conftest import SandboxFactory, Workspace, cloud_env, describe
 
 ACCOUNTS = "".join(
     f"""
@@ -31,7 +26,7 @@ auth_config = {{ role_name = "DatadogIntegrationRole" }}
 
 
 def _start_apply(ws: Workspace) -> subprocess.Popen[str]:
-    env = base_env() | {k: v for k, v in ws.env.items() if v is not None}
+    env = environment(ws.env)
     return subprocess.Popen(
         [sys.executable, "-m", "reconciler", "apply", "infra", "--auto-approve"],
         cwd=ws.root,

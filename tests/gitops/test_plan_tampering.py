@@ -16,6 +16,7 @@ Edit = Callable[[dict[str, Any]], None]
 
 def _role(doc: dict[str, Any]) -> dict[str, Any]:
     (change,) = [c for c in doc["plan"]["changes"] if c["address"] == "datadog_aws_account.role"]
+    assert isinstance(change, dict)
     return change
 
 

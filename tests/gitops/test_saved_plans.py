@@ -115,5 +115,5 @@ def test_target_or_exclude_with_a_plan_file_is_refused(work: Workdir, cloud: Clo
     work.ok("plan", "infra", "--out", "plan.json")
     for flag in ("--target", "--exclude"):
         result = refused_apply(work, cloud, "plan.json", flag, "datadog_aws_account.role")
-        assert "--target/--exclude cannot be used with a saved plan" in result.err
+        assert "--target/--exclude/--replace cannot be used with a saved plan" in result.err
     assert cloud.account(ROLE_ID) is None

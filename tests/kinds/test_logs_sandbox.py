@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from reconciler.applier import Callbacks, Outcome
+from reconciler.applier import apply_plan as apply
 from reconciler.config import load_config
-from reconciler.engine import apply, close_kinds, make_plan, open_kinds
+from reconciler.engine import close_kinds, make_plan, open_kinds
 from reconciler.kinds.aws_logs_integration import AwsLogsIntegration
 from reconciler.kinds.base import ResourceKind
 from reconciler.model import Plan
