@@ -19,6 +19,7 @@ from rich.markup import escape
 from reconciler.errors import PlanError, ReconcilerError, StateError
 from reconciler.interrupts import Interrupted, StopRequest, raising
 from reconciler.session import Session, load, sandbox_env, state_backend
+from reconciler.suggest import hint
 
 if TYPE_CHECKING:
     from reconciler.applier import ApplyReport
@@ -494,13 +495,26 @@ def schema() -> None:
 def import_(
     path: PathArg = Path("."),
     to: Annotated[
-        Path, typer.Option("--to", help="TOML file to append the imported tables to.")
-    ] = Path("imported.toml"),
+        Path | None,
+        typer.Option(
+            "--to",
+            help="TOML file to append the imported tables to (default: imported.toml in the "
+            "configuration directory, or the configuration file itself).",
+        ),
+    ] = None,
     kind: Annotated[
-        str | None, typer.Option("--kind", help="Import only this object: its kind...")
+        str | None, typer.Option("--kind", help="Import only one object: its kind...")
+    ] = None,
+    key: Annotated[
+        str | None,
+        typer.Option(
+            "--key",
+            help="...and its natural key: the AWS account ID (datadog_aws_account), or "
+            "REGION/NAME (aws_logs_integration).",
+        ),
     ] = None,
     remote_id: Annotated[
-        str | None, typer.Option("--id", help="...and its id (Datadog config UUID or name).")
+        str | None, typer.Option("--id", help="...or its id (Datadog config UUID or name).")
     ] = None,
     sandbox: SandboxOpt = False,
 ) -> None:
@@ -509,25 +523,32 @@ def import_(
     from reconciler.importer import import_objects
     from reconciler.state.base import commit
 
-    if (kind is None) != (remote_id is None):
-        raise ReconcilerError("--kind and --id go together")
-    console = Console(highlight=False)
+    if (kind is None) != (key is None and remote_id is None) or (key and remote_id):
+        raise ReconcilerError("--kind goes with one of --key or --id")
+    target = to if to is not None else (path / "imported.toml" if path.is_dir() else path)
+    console = Console(highlight=False, emoji=False)
     with sandbox_env(sandbox) as url:
         session = Session(path, url)
 
-        async def work(s: Session) -> tuple[list[str], list[str]]:
+        async def work(s: Session) -> tuple[list[str], list[str], bool]:
             with s.backend.lock("import"):
                 planned = await make_plan(s.config, s.backend, s.kinds)
-                wanted = {(u.kind, u.remote_id) for u in planned.plan.unmanaged}
+                unmanaged = planned.plan.unmanaged
                 if kind is not None:
                     if kind not in s.kinds:
-                        raise ReconcilerError(f"unknown kind {kind}")
-                    if (kind, remote_id) not in wanted:
+                        raise ReconcilerError(f"unknown kind {kind}{hint(kind, s.kinds)}")
+                    unmanaged = [
+                        u
+                        for u in unmanaged
+                        if u.kind == kind and (u.natural_key == key or u.remote_id == remote_id)
+                    ]
+                    if not unmanaged:
+                        what = f"natural key {key}" if key else f"id {remote_id}"
                         raise ReconcilerError(
-                            f"no unmanaged {kind} with id {remote_id} (it is already managed "
-                            "or does not exist)"
+                            f"no unmanaged {kind} with {what} (it is already managed or "
+                            "does not exist)"
                         )
-                    wanted = {(kind, remote_id or "")}
+                wanted = {(u.kind, u.remote_id) for u in unmanaged}
                 objects = [
                     (k, o)
                     for k, found in sorted(planned.observed.items())
@@ -535,25 +556,53 @@ def import_(
                     if (k, o.remote_id) in wanted
                 ]
                 if not objects:
-                    return [], []
+                    return [], [], False
                 taken: dict[str, set[str]] = {}
                 for res in s.config.resources.values():
                     taken.setdefault(res.kind, set()).add(res.name)
                 state = planned.state
-                added, skipped = import_objects(objects, s.kinds, state, to, taken)
-                if added:
+                added, skipped = import_objects(objects, s.kinds, state, target, taken)
+                # Recorded only if the next plan will read what was written: otherwise that
+                # plan would see the address in the state only, and destroy the object.
+                included = bool(added) and _declared(path, state, added, s)
+                if included:
                     commit(state, s.backend)
-                return added, skipped
+                return added, skipped, included
 
-        added, skipped = session.run(work)
+        added, skipped, included = session.run(work)
     if not added and not skipped:
         console.print("Nothing to import: every live object is managed.")
     for address in added:
-        console.print(f"Imported {escape(address)} into {escape(str(to))}")
+        console.print(f"Imported {escape(address)} into {escape(str(target))}")
+    if added and not included:
+        console.print(
+            f"Note: {escape(str(target))} is not part of the configuration {escape(str(path))}, "
+            "so nothing was recorded in the state. Move the tables into the configuration; "
+            "the next plan then imports each object by its natural key."
+        )
     for message in skipped:
-        _err_console().print(f"[bold yellow]Warning:[/] {escape(message)}")
+        _err_console().print(f"[bold yellow]Warning:[/] {error_line(message)}")
     if skipped and kind is not None:
         raise typer.Exit(1)
+
+
+def _declared(path: Path, state: State, added: list[str], s: Session) -> bool:
+    """Whether the configuration at ``path``, read again, declares each added address with
+    the natural key the state is about to record for it."""
+    try:
+        config = load(path, secrets_optional=True)
+    except ReconcilerError as err:
+        raise ReconcilerError(
+            f"the imported tables were written, but the configuration no longer loads ({err}); "
+            "nothing was recorded in the state"
+        ) from None
+    for address in added:
+        res = config.resources.get(address)
+        if res is None:
+            return False
+        if s.kinds[res.kind].natural_key(res.spec) != state.resources[address].natural_key:
+            return False
+    return True
 
 
 def _state_backend(path: Path, sandbox: bool) -> StateBackend:

@@ -85,7 +85,7 @@ def test_import_one_then_the_rest_and_the_plan_is_empty(
 
 def test_import_refuses_what_it_cannot_find(work: Workdir, outside: dict[str, str]) -> None:
     alone = work.run("import", "infra", "--kind", "datadog_aws_account")
-    assert alone.code == 1 and "--kind and --id go together" in alone.err
+    assert alone.code == 1 and "--kind goes with one of --key or --id" in alone.err
     missing = work.run("import", "infra", "--kind", "datadog_aws_account", "--id", "no-such-id")
     assert missing.code == 1, missing.show()
     assert "no unmanaged datadog_aws_account with id no-such-id" in missing.err
@@ -120,3 +120,40 @@ def test_import_skips_a_logs_integration_and_imports_the_rest(work: Workdir, clo
     assert f"{REGION}/found: not imported: opensearch.data_source_role_arn" in result.text
     plan = work.run("plan", "infra", "--detailed-exitcode")
     assert plan.code == 0, plan.show()
+
+
+def test_import_by_account_id_into_the_configuration_by_default(
+    work: Workdir, cloud: Cloud, outside: dict[str, str]
+) -> None:
+    # Run from the working directory: the default file is inside infra/, not ./imported.toml.
+    (work.infra / "imported.toml").unlink()
+    one = work.ok("import", "infra", "--kind", "datadog_aws_account", "--key", ROLE_ACCOUNT)
+    assert "into infra/imported.toml" in one.out
+    assert not (work.path / "imported.toml").exists()
+    assert f'aws_account_id = "{ROLE_ACCOUNT}"' in (work.infra / "imported.toml").read_text()
+    after = work.run("plan", "infra", "--target", f"datadog_aws_account.r_{ROLE_ACCOUNT}")
+    assert after.code == 0, after.show()
+    assert "No changes." in after.out
+
+
+def test_import_outside_the_configuration_records_nothing(
+    work: Workdir, cloud: Cloud, outside: dict[str, str]
+) -> None:
+    # A file the next plan does not read: recording the object would make that plan destroy it.
+    before = work.state_bytes()
+    result = work.ok(
+        "import",
+        "infra",
+        "--to",
+        "elsewhere.toml",
+        "--kind",
+        "datadog_aws_account",
+        "--key",
+        ROLE_ACCOUNT,
+    )
+    assert "is not part of the configuration infra, so nothing was recorded" in result.out
+    assert (work.path / "elsewhere.toml").exists()
+    assert work.state_bytes() == before
+    plan = work.run("plan", "infra", "--detailed-exitcode")
+    assert plan.code == 0, plan.show()
+    assert f"datadog_aws_account {ROLE_ACCOUNT}" in plan.out  # still unmanaged, not destroyed
