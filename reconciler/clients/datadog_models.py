@@ -14,9 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from reconciler import printable
+from pydantic import BaseModel, ConfigDict, Field
 
 # One JSON object of the API; its inner shape is checked by the kind's own models.
 Obj = dict[str, Any]
@@ -56,16 +54,3 @@ class AccountResponse(_Model):
 
 class AccountsResponse(_Model):
     data: list[AccountData]
-
-
-def problem(exc: ValidationError) -> str:
-    """The first validation error as ``<path>: <what>``, e.g. ``data[1].attributes: missing``.
-    Only locations and pydantic's own wording: never the (API-sent) value."""
-    first = exc.errors(include_url=False, include_input=False)[0]
-    path = ""
-    for part in first["loc"]:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    message = str(first["msg"])
-    count = exc.error_count()
-    more = f" (and {count - 1} more problems)" if count > 1 else ""
-    return printable.printable(f"{path or 'body'}: {message}{more}")

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ValidationError
 
 from reconciler import paths, printable
+from reconciler.clients import answer
 from reconciler.clients import datadog_models as wire
 from reconciler.errors import ApiError
 from reconciler.kinds.base import DiffRules, Observed, Progress, ResourceSpec
@@ -337,7 +338,7 @@ def _parse(model: type[_M], body: Any, where: str, *, written: bool = False) -> 
     except ValidationError as exc:
         hint = "; the change may have been made: the next plan reads it back" if written else ""
         raise ApiError(
-            f"{where}: unexpected answer: {wire.problem(exc)}{hint}", service="Datadog"
+            f"{where}: unexpected answer: {answer.problem(exc)}{hint}", service="Datadog"
         ) from None
 
 
