@@ -244,7 +244,7 @@ def test_the_api_keys_are_registered_when_the_client_reads_them() -> None:
 
 class LoseReplies:
     """Forwards to ``fake``; the first ``count`` writes are carried out, then their reply is
-    lost (a dropped connection, or a reply that never comes)."""
+    lost (a dropped connection, a reply that never comes, or a 5xx from a proxy)."""
 
     def __init__(self, fake: FakeDatadog, how: str, count: int = 1) -> None:
         self.fake, self.how, self.count = fake, how, count
@@ -256,11 +256,13 @@ class LoseReplies:
         self.count -= 1
         if self.how == "dropped":
             raise httpx.RemoteProtocolError("peer closed connection", request=request)
+        if self.how == "502":
+            return httpx.Response(502, text="Bad Gateway")
         await asyncio.sleep(30)  # cut short by the deadline
         return response
 
 
-@pytest.mark.parametrize("how", ["dropped", "no reply"])
+@pytest.mark.parametrize("how", ["dropped", "no reply", "502"])
 def test_a_create_whose_reply_is_lost_adopts_what_it_made(how: str) -> None:
     fake = FakeDatadog()
     kind, _ = make_kind(LoseReplies(fake, how), timeout=0.2, retries=2)
@@ -271,7 +273,7 @@ def test_a_create_whose_reply_is_lost_adopts_what_it_made(how: str) -> None:
     assert progress[-1] == "AWS account 123456789012 already exists in Datadog; adopting it"
 
 
-@pytest.mark.parametrize("how", ["dropped", "no reply"])
+@pytest.mark.parametrize("how", ["dropped", "no reply", "502"])
 def test_a_delete_whose_reply_is_lost_then_404_is_success(how: str) -> None:
     fake = FakeDatadog()
     config_id = fake.seed(ATTRS)
