@@ -214,7 +214,7 @@ class DatadogAwsAccount:
             if exc.status == 404:
                 return None
             raise
-        return self.normalise(_item(body, f"GET {path}"), "")
+        return self.normalise(_item(body, f"GET {path}", expected_id=remote_id), "")
 
     # -- writes ----------------------------------------------------------------------------
     async def create(self, spec: ResourceSpec, progress: Progress) -> Observed:
@@ -290,7 +290,8 @@ class DatadogAwsAccount:
         body = await self._client.request(
             "PATCH", path, json=_envelope(attributes), redact=secrets, on_retry=progress
         )
-        return self.normalise(_item(body, f"PATCH {path}", written=True), "")
+        item = _item(body, f"PATCH {path}", written=True, expected_id=observed.remote_id)
+        return self.normalise(item, "")
 
 
 def secret_env_name(aws_account_id: str) -> str:
@@ -362,10 +363,18 @@ def _items(body: Any, where: str) -> list[dict[str, Any]]:
     return items
 
 
-def _item(body: Any, where: str, *, written: bool = False) -> dict[str, Any]:
+def _item(
+    body: Any, where: str, *, written: bool = False, expected_id: str | None = None
+) -> dict[str, Any]:
     """The ``data`` of an ``AWSAccountResponse``; without an id it is an error, never an
-    object recorded with an empty id."""
-    _parse(wire.AccountResponse, body, where, written=written)
+    object recorded with an empty id. ``expected_id``: the config the call was about; an
+    answer about another one is an error too."""
+    data = _parse(wire.AccountResponse, body, where, written=written).data
+    if expected_id is not None and data.id.lower() != expected_id.lower():
+        raise ApiError(
+            f"{where}: unexpected answer: it is about config {printable.printable(data.id)}",
+            service="Datadog",
+        )
     item: dict[str, Any] = body["data"]
     return item
 

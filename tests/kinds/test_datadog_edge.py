@@ -160,6 +160,17 @@ def test_an_update_answered_without_an_id_is_an_error() -> None:
     )
 
 
+def test_a_get_answered_about_another_config_is_an_error() -> None:
+    other = {"data": {**ITEM, "attributes": ATTRS}}
+    kind, _ = make_kind(answer(200, body(other)))
+    with pytest.raises(ApiError) as info:
+        run(kind, lambda: kind.get("123456789012", "c0ffee00-0000-4000-8000-000000000002"))
+    assert str(info.value) == (
+        f"Datadog: GET {ACCOUNTS}/c0ffee00-0000-4000-8000-000000000002: unexpected answer: "
+        f"it is about config {ITEM['id']}"
+    )
+
+
 def test_normalise_refuses_an_item_without_its_keys() -> None:
     kind, _ = make_kind(answer(200, b""))
     with pytest.raises(ApiError, match=r"item: unexpected answer: id: Field required"):

@@ -317,6 +317,17 @@ def test_a_dropped_connection_is_one_error(hostile: Hostile) -> None:
     )
 
 
+def test_a_delete_whose_answer_is_lost_then_not_found_is_success(hostile: Hostile) -> None:
+    hostile.integrations[NAME] = "ACTIVE"
+    hostile.script["DeleteIntegration"] = [("drop", True)]
+    progress = Progress()
+    kind = kind_for(hostile, max_attempts=2)
+    run(kind, kind.delete(f"{REGION}/{NAME}", NAME, {}, progress))
+    assert hostile.integrations == {}
+    assert hostile.count("DeleteIntegration") == 2
+    assert progress.lines == [f"{NAME}: already gone from {REGION}"]
+
+
 # -- secrets -----------------------------------------------------------------------------------
 
 
