@@ -74,6 +74,7 @@ class AwsSettings(_Strict):
     endpoint_url: str | None = None  # else AWS_ENDPOINT_URL_CLOUDWATCH_LOGS / AWS_ENDPOINT_URL
     profile: str | None = None
     max_attempts: int = Field(5, ge=1, le=20)
+    timeout_seconds: float = Field(60.0, gt=0)  # one request, whole (not per read)
     wait_timeout_seconds: float = Field(1800.0, gt=0)  # create: wait until ACTIVE
     poll_interval_seconds: float = Field(10.0, gt=0)
 

@@ -1,8 +1,12 @@
 """A small async client for Datadog's HTTP API: where to connect, keys, retries, error messages.
 
-Nothing here knows about AWS accounts; the kind builds paths and bodies. The ``httpx.AsyncClient``
-is created on the first request, so building a client reads no environment and opens nothing.
-Keys travel only in headers and no message built here ever includes a header.
+Nothing here knows about AWS accounts; the kind builds paths and bodies (and checks them
+against ``datadog_models``). The ``httpx.AsyncClient`` is created on the first request, so
+building a client reads no environment and opens nothing. Keys travel only in headers, are
+registered with ``reconciler.redact`` when read, and no message built here includes a header.
+
+Every request has a total deadline (``[datadog] timeout_seconds``): httpx's own timeouts are
+per phase and per read, so a body trickling one byte a second would never trip them.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from reconciler import printable
+from reconciler import redact as redaction
 from reconciler.errors import ApiError, ConfigError
 from reconciler.settings import DATADOG_SITES, DatadogSettings
 
@@ -69,6 +75,7 @@ class DatadogClient:
                 value = env.get(var, "")
                 if not value:
                     raise ConfigError(f"{var} is not set: export it to talk to the Datadog API")
+                redaction.register(value)
                 headers[header] = value
             headers["X-Datadog-Managed-By"] = "iac"
             self._http = httpx.AsyncClient(
@@ -89,21 +96,37 @@ class DatadogClient:
         redact: Iterable[str] = (),
         on_retry: OnRetry | None = None,
     ) -> Any:
-        """Send one request, retrying 429, 5xx and connection failures. Returns the decoded
-        JSON body (None when empty). Any failure is an ``ApiError``; ``redact`` lists values
-        (secrets sent in the body) that must not appear in its message even if echoed back."""
+        """Send one request, retrying 429, 5xx, connection failures and missed deadlines.
+        Returns the decoded JSON body (None when empty). Any failure is an ``ApiError``;
+        ``redact`` lists values (secrets sent in the body) that must not appear in its
+        message even if echoed back.
+
+        A write whose reply is lost is sent again: the kind resolves what that means (a POST
+        answered 409, a DELETE answered 404)."""
         http = self._client()
         where = f"{method} {path}"
         attempts = self._settings.max_retries + 1
+        deadline = self._settings.timeout_seconds
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                response = await http.request(method, path, params=params, json=json)
-            except httpx.TransportError as exc:
-                reason = str(exc) or type(exc).__name__
+                # The whole exchange (connect, send, headers, every byte of the body) must
+                # finish in time; the non-streaming request reads the body before returning.
+                async with asyncio.timeout(deadline):
+                    response = await http.request(method, path, params=params, json=json)
+            except (httpx.TransportError, TimeoutError) as exc:
+                if isinstance(exc, TimeoutError):
+                    reason = (
+                        f"no complete answer from {http.base_url} within {deadline:g}s "
+                        "([datadog] timeout_seconds)"
+                    )
+                else:
+                    reason = f"cannot reach {http.base_url}: " + _excerpt(
+                        str(exc) or type(exc).__name__, redact
+                    )
                 if last:
                     raise ApiError(
-                        f"cannot reach {http.base_url}: {reason} ({where})",
+                        f"{reason} ({where})",
                         service=SERVICE,
                         retryable=True,
                     ) from None
@@ -113,7 +136,7 @@ class DatadogClient:
                 continue
             status = response.status_code
             if status < 400:
-                return _decode(response, where)
+                return _decode(response, where, redact)
             retryable = status == 429 or status >= 500
             if retryable and not last:
                 delay = (
@@ -150,13 +173,21 @@ class DatadogClient:
 
 
 def error_text(response: httpx.Response, redact: Iterable[str] = ()) -> str:
-    """The API's own words, with every value of ``redact`` replaced. Datadog documents
+    """The API's own words, as a bounded excerpt without any secret (registered ones and
+    every value of ``redact``, in any encoding) or control character. Datadog documents
     ``{"errors": ["text"]}`` but sends JSON:API error objects
     (``{"errors": [{"title", "detail", "meta"}]}``); both are read."""
     try:
         body = response.json()
     except ValueError:
         body = None
+    parts = _error_parts(body)
+    if not parts:
+        parts.append(response.reason_phrase or "no error details")
+    return _excerpt("; ".join(parts), redact)
+
+
+def _error_parts(body: Any) -> list[str]:
     parts: list[str] = []
     errors = body.get("errors") if isinstance(body, dict) else None
     for item in errors if isinstance(errors, list) else ():
@@ -171,33 +202,39 @@ def error_text(response: httpx.Response, redact: Iterable[str] = ()) -> str:
                 text += " (" + "; ".join(f"{k}: {v}" for k, v in meta.items()) + ")"
             if text:
                 parts.append(text)
-    if not parts:
-        parts.append(response.reason_phrase or "no error details")
+    return parts
+
+
+def _excerpt(text: str, redact: Iterable[str] = ()) -> str:
     # Redact before cutting: a secret echoed across the cut would otherwise lose its tail,
     # no longer match, and leave its first characters in the message.
-    message = _redact("; ".join(parts), redact)
-    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "..."
+    return printable.printable(redaction.redact(text, redact), MAX_MESSAGE)
 
 
-def _decode(response: httpx.Response, where: str) -> Any:
+def _decode(response: httpx.Response, where: str, redact: Iterable[str]) -> Any:
+    """The JSON of a success. An empty body is None (DELETE answers 204); a body that is not
+    JSON, or a success that carries an error body, is an ``ApiError``: nothing may be
+    planned or recorded from it."""
     if not response.content:
         return None
+    status = response.status_code
     try:
-        return response.json()
+        body = response.json()
     except ValueError:
         raise ApiError(
-            f"{where}: HTTP {response.status_code} with a body that is not JSON "
-            f"({response.headers.get('content-type', 'no content-type')})",
+            f"{where}: HTTP {status} with a body that is not JSON "
+            f"({printable.printable(response.headers.get('content-type', 'no content-type'))})",
             service=SERVICE,
-            status=response.status_code,
+            status=status,
         ) from None
-
-
-def _redact(message: str, values: Iterable[str]) -> str:
-    for value in values:
-        if value:
-            message = message.replace(value, "(sensitive)")
-    return message
+    if isinstance(body, dict) and "errors" in body:
+        detail = "; ".join(_error_parts(body)) or "no error details"
+        raise ApiError(
+            f"{where}: HTTP {status} with an error body: {_excerpt(detail, redact)}",
+            service=SERVICE,
+            status=status,
+        )
+    return body
 
 
 def _note(on_retry: OnRetry | None, message: str) -> None:

@@ -6,6 +6,12 @@ is), from boto3's usual credential chain and ``[aws].profile``. The endpoint is
 ``AWS_ENDPOINT_URL_CLOUDWATCH_LOGS`` and ``AWS_ENDPOINT_URL``; note ``AWS_ENDPOINT_URL_LOGS`` is
 ignored). boto3 is synchronous, so every call runs in a worker thread: listing several regions
 at once runs them side by side. Every failure leaves here as a ``ReconcilerError``.
+
+Requests go through ``logs_transport`` (a total deadline per request, ``[aws].timeout_seconds``,
+and the raw 2xx body checked before botocore parses it); parsed answers are checked again
+against ``logs_models``. AWS credentials are registered with ``reconciler.redact`` when a client
+is built and at every request, and API error text is echoed only as a bounded, redacted
+excerpt.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from reconciler import printable, redact
+from reconciler.clients import logs_models
 from reconciler.errors import ApiError, ConfigError, ReconcilerError
 from reconciler.settings import AwsSettings
 
@@ -23,9 +31,9 @@ if TYPE_CHECKING:
     from mypy_boto3_logs.client import CloudWatchLogsClient
 
 SERVICE = "AWS CloudWatch Logs"
-CONNECT_TIMEOUT_SECONDS = 10.0
-READ_TIMEOUT_SECONDS = 60.0
+CONNECT_TIMEOUT_SECONDS = 10.0  # within [aws].timeout_seconds, the deadline of a request
 MAX_BACKOFF_SECONDS = 20.0
+MAX_MESSAGE = 400  # characters of API error text echoed in one message
 
 # Codes meaning "the request was not processed, try again later".
 THROTTLING_CODES = frozenset(
@@ -36,6 +44,7 @@ T = TypeVar("T")
 
 # (region, total_max_attempts) -> a boto3 "logs" client. Tests pass one wrapping a Stubber.
 ClientFactory = Callable[[str, int], "CloudWatchLogsClient"]
+OnRetry = Callable[[str], None]
 
 
 class LogsApiError(ApiError):
@@ -52,7 +61,25 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def translate(exc: Exception, operation: str, region: str, profile: str | None) -> Exception:
+def excerpt(text: str) -> str:
+    """API text as it may be echoed: secrets removed (before cutting, so a secret across the
+    cut cannot leave its start), one line, control characters escaped, bounded."""
+    return printable.printable(_one_line(redact.redact(text)), MAX_MESSAGE)
+
+
+def bad_answer(operation: str, region: str, status: int, detail: str) -> LogsApiError:
+    """The error for an answer that cannot be trusted (a 2xx that does not parse)."""
+    return LogsApiError(f"{excerpt(detail)} ({operation} in {region})", code=None, status=status)
+
+
+def translate(
+    exc: Exception,
+    operation: str,
+    region: str,
+    profile: str | None,
+    *,
+    deadline: float | None = None,
+) -> Exception:
     """The ``ReconcilerError`` for a boto3/botocore failure; anything else is returned as is
     (a bug here, not a user problem)."""
     from botocore import exceptions as bx
@@ -60,8 +87,8 @@ def translate(exc: Exception, operation: str, region: str, profile: str | None) 
     where = f"({operation} in {region})"
     if isinstance(exc, bx.ClientError):
         error = exc.response.get("Error", {})
-        code = error.get("Code") or "UnknownError"
-        message = _one_line(error.get("Message") or "")
+        code = printable.printable(str(error.get("Code") or "UnknownError"), 100)
+        message = excerpt(str(error.get("Message") or ""))
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         text = f"{code}: {message} {where}" if message else f"{code} {where}"
         if code == "LimitExceededException" and operation == "PutIntegration":
@@ -80,20 +107,20 @@ def translate(exc: Exception, operation: str, region: str, profile: str | None) 
         return ConfigError(
             f"{_one_line(str(exc))} {where}", field="aws.profile" if profile else None
         )
+    url = printable.printable(str(getattr(exc, "kwargs", {}).get("endpoint_url", "the endpoint")))
     if isinstance(exc, bx.ReadTimeoutError):
-        url = exc.kwargs.get("endpoint_url", "the endpoint")
+        within = f" within {deadline:g}s ([aws] timeout_seconds)" if deadline else " in time"
+        return LogsApiError(f"no complete answer from {url}{within} {where}", code=None)
+    if isinstance(exc, bx.ConnectionClosedError):
         return LogsApiError(
-            f"no answer from {url} within {READ_TIMEOUT_SECONDS:g}s {where}", code=None
+            f"the connection to {url} closed before a complete answer {where}", code=None
         )
-    if isinstance(
-        exc, bx.EndpointConnectionError | bx.ConnectTimeoutError | bx.ConnectionClosedError
-    ):
-        url = exc.kwargs.get("endpoint_url", "the endpoint")
+    if isinstance(exc, bx.EndpointConnectionError | bx.ConnectTimeoutError):
         return LogsApiError(f"cannot reach {url} {where}", code=None)
     if isinstance(exc, bx.ParamValidationError):
-        return ConfigError(f"invalid request: {_one_line(str(exc))} {where}")
+        return ConfigError(f"invalid request: {excerpt(str(exc))} {where}")
     if isinstance(exc, bx.BotoCoreError):
-        return LogsApiError(f"{_one_line(str(exc))} {where}", code=None)
+        return LogsApiError(f"{excerpt(str(exc))} {where}", code=None)
     return exc
 
 
@@ -126,19 +153,35 @@ class LogsClient:
         import boto3
         from botocore.config import Config
 
+        from reconciler.clients.logs_transport import DeadlineTransport
+
         if self._session is None:
             self._session = boto3.session.Session(profile_name=self._aws.profile)
+        deadline = self._aws.timeout_seconds
         config = Config(
             retries={"mode": "standard", "total_max_attempts": attempts},
+            connect_timeout=min(CONNECT_TIMEOUT_SECONDS, deadline),
+            read_timeout=deadline,
+        )
+        client = self._session.client(
+            "logs", region_name=region, endpoint_url=self._aws.endpoint_url, config=config
+        )
+        credentials = self._session.get_credentials()
+        if credentials is not None:
+            frozen = credentials.get_frozen_credentials()
+            redact.register(frozen.secret_key)
+            redact.register(frozen.token)
+        DeadlineTransport(
+            deadline=deadline,
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
-            read_timeout=READ_TIMEOUT_SECONDS,
-        )
-        return cast(
-            "CloudWatchLogsClient",
-            self._session.client(
-                "logs", region_name=region, endpoint_url=self._aws.endpoint_url, config=config
+            # [profile] ca_bundle / AWS_CA_BUNDLE, as botocore's own transport would use it.
+            ca_bundle=self._session._session.get_config_variable("ca_bundle"),
+            credentials=credentials,
+            bad_answer=lambda operation, status, detail: bad_answer(
+                operation, region, status, detail
             ),
-        )
+        ).register(client.meta.events)
+        return cast("CloudWatchLogsClient", client)
 
     async def _run(self, operation: str, region: str, call: Callable[[], T]) -> T:
         try:
@@ -146,65 +189,146 @@ class LogsClient:
         except ReconcilerError:
             raise
         except Exception as exc:
-            translated = translate(exc, operation, region, self._aws.profile)
+            translated = translate(
+                exc, operation, region, self._aws.profile, deadline=self._aws.timeout_seconds
+            )
             if translated is exc:
                 raise
             raise translated from None
 
     # -- operations ------------------------------------------------------------------------
     async def list_integrations(self, region: str) -> list[dict[str, Any]]:
+        """The integration summaries, every one checked: none dropped, no name twice."""
+
         # Not paginated: no nextToken in the API, and at most one integration per region.
         def call() -> list[dict[str, Any]]:
             client = self._client(region, self._aws.max_attempts)
-            response = cast(dict[str, Any], client.list_integrations())
-            # A response of {} has no integrationSummaries key at all.
-            return list(response.get("integrationSummaries", []))
+            body = _checked("ListIntegrations", region, client.list_integrations())
+            # A response of {} has no integrationSummaries key at all: "none".
+            summaries: list[dict[str, Any]] = body.get("integrationSummaries", [])
+            return summaries
 
-        return await self._run("ListIntegrations", region, call)
+        summaries = await self._run("ListIntegrations", region, call)
+        seen: set[str] = set()
+        for summary in summaries:
+            name = summary["integrationName"]
+            if name in seen:
+                raise bad_answer(
+                    "ListIntegrations", region, 200, f"integration {name} is listed twice"
+                )
+            seen.add(name)
+        return summaries
 
     async def get_integration(self, region: str, name: str) -> dict[str, Any] | None:
         """The GetIntegration response (without ResponseMetadata), or None if not found."""
 
         def call() -> dict[str, Any]:
             client = self._client(region, self._aws.max_attempts)
-            return _body(client.get_integration(integrationName=name))
+            return _checked("GetIntegration", region, client.get_integration(integrationName=name))
 
         try:
-            return await self._run("GetIntegration", region, call)
+            body = await self._run("GetIntegration", region, call)
         except LogsApiError as exc:
             # ResourceNotFoundException comes as HTTP 400, not 404.
             if exc.code == "ResourceNotFoundException":
                 return None
             raise
+        if body["integrationName"] != name:
+            raise bad_answer(
+                "GetIntegration", region, 200, f"asked for {name}, answered another integration"
+            )
+        return body
 
     async def put_integration(
-        self, region: str, name: str, integration_type: str, resource_config: dict[str, Any]
+        self,
+        region: str,
+        name: str,
+        integration_type: str,
+        resource_config: dict[str, Any],
+        *,
+        on_retry: OnRetry | None = None,
     ) -> dict[str, Any]:
-        # PutIntegration is not idempotent (a second Put for an existing integration fails),
-        # and its LimitExceededException means "quota reached", which botocore's standard
-        # mode wrongly retries as throttling. So Put goes through a client without SDK
-        # retries, and only throttling (request certainly not processed) is retried here.
-        # A 5xx or timeout is not retried: the integration may exist; the next plan shows it.
+        """Create the integration; returns the PutIntegration answer, or the GetIntegration
+        answer of the integration it adopted when the Put's outcome was unknown.
+
+        PutIntegration is not idempotent (a second Put for an existing integration fails),
+        and its LimitExceededException means "quota reached", which botocore's standard mode
+        wrongly retries as throttling. So Put goes through a client without SDK retries and
+        its outcome is resolved here, never guessed:
+        - throttling: the request was not processed; sent again after a backoff;
+        - a 5xx, a missed deadline, a dropped connection or a 2xx that does not parse: the
+          integration may or may not exist. GetIntegration decides: it exists -> adopted
+          (the caller waits until ACTIVE as after any Put); it does not -> sent again;
+        - a Put sent again that is refused after such an unknown outcome: the first one may
+          have been made and not been visible yet, so GetIntegration is asked once more.
+        At most [aws].max_attempts Puts, with exponential backoff and full jitter."""
+
         def call() -> dict[str, Any]:
             client = self._client(region, 1)
-            return _body(
+            return _checked(
+                "PutIntegration",
+                region,
                 client.put_integration(
                     integrationName=name,
                     integrationType=cast(Any, integration_type),
                     resourceConfig=cast(Any, resource_config),
-                )
+                ),
             )
 
+        attempts = self._aws.max_attempts
+        unknown: LogsApiError | None = None  # the last Put whose outcome was unknown
         attempt = 1
         while True:
             try:
                 return await self._run("PutIntegration", region, call)
             except LogsApiError as exc:
-                if exc.code not in THROTTLING_CODES or attempt >= self._aws.max_attempts:
+                if exc.code in THROTTLING_CODES:
+                    reason = exc.code
+                elif outcome_unknown(exc):
+                    unknown = exc
+                    existing = await self._resolve(region, name, exc)
+                    if existing is not None:
+                        _note(
+                            on_retry,
+                            f"{name}: PutIntegration's answer was lost ({exc.detail}); "
+                            "the integration exists: adopting it",
+                        )
+                        return existing
+                    reason = f"{exc.detail}; GetIntegration finds no integration {name}"
+                else:
+                    if unknown is not None:
+                        existing = await self._resolve(region, name, exc)
+                        if existing is not None:
+                            _note(on_retry, f"{name}: made by an earlier attempt; adopting it")
+                            return existing
                     raise
+                if attempt >= attempts:
+                    raise LogsApiError(
+                        f"PutIntegration for {name} failed {attempt} times; last: {reason}",
+                        code=exc.code,
+                        status=exc.status,
+                    ) from None
             delay = min(self._put_backoff * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
-            await asyncio.sleep(random.uniform(0, delay))
+            delay = random.uniform(0, delay)
+            _note(on_retry, f"{name}: PutIntegration: {reason}; sending again in {delay:.1f}s")
+            await asyncio.sleep(delay)
             attempt += 1
+
+    async def _resolve(
+        self, region: str, name: str, put_error: LogsApiError
+    ) -> dict[str, Any] | None:
+        """GetIntegration after a Put whose outcome is unknown; if it cannot tell either,
+        one error saying so (nothing is guessed)."""
+        try:
+            return await self.get_integration(region, name)
+        except ReconcilerError as exc:
+            detail = exc.detail if isinstance(exc, LogsApiError) else str(exc)
+            raise LogsApiError(
+                f"PutIntegration for {name} may or may not have created it ({put_error.detail}), "
+                f"and GetIntegration could not tell ({detail}); run plan again: it shows the "
+                "integration if it exists",
+                code=None,
+            ) from None
 
     async def delete_integration(self, region: str, name: str, *, force: bool) -> bool:
         """True if deleted, False if it was already gone."""
@@ -212,10 +336,11 @@ class LogsClient:
         def call() -> None:
             client = self._client(region, self._aws.max_attempts)
             if force:
-                client.delete_integration(integrationName=name, force=True)
+                response = client.delete_integration(integrationName=name, force=True)
             else:
                 # Without force the key is left out, as the API's default is false.
-                client.delete_integration(integrationName=name)
+                response = client.delete_integration(integrationName=name)
+            _checked("DeleteIntegration", region, response)
 
         try:
             await self._run("DeleteIntegration", region, call)
@@ -233,7 +358,26 @@ class LogsClient:
             client.close()
 
 
-def _body(response: object) -> dict[str, Any]:
-    body = dict(cast(dict[str, Any], response))
+def outcome_unknown(exc: LogsApiError) -> bool:
+    """The request may have been carried out: a 5xx, no (complete) answer, or a 2xx that
+    could not be read."""
+    return exc.status is None or exc.status >= 500 or 200 <= exc.status < 300
+
+
+def _checked(operation: str, region: str, response: object) -> dict[str, Any]:
+    """botocore's parsed answer (without ResponseMetadata), checked against the model.
+    The raw body was checked already by the transport; a Stubber's answer was not."""
+    if not isinstance(response, dict):
+        raise bad_answer(operation, region, 200, "unexpected answer: not an object")
+    body = dict(response)
     body.pop("ResponseMetadata", None)
+    try:
+        logs_models.validate(logs_models.RESPONSES[operation], body)
+    except logs_models.BadAnswer as exc:
+        raise bad_answer(operation, region, 200, str(exc)) from None
     return body
+
+
+def _note(on_retry: OnRetry | None, message: str) -> None:
+    if on_retry is not None:
+        on_retry(message)

@@ -244,8 +244,9 @@ class AwsLogsIntegration:
         return [region] if region else []
 
     async def list(self, scope: str) -> list[Observed]:
+        # The client checked every summary (a name each, no name twice): none is dropped.
         summaries = await self._client.list_integrations(scope)
-        names = [s["integrationName"] for s in summaries if s.get("integrationName")]
+        names = [s["integrationName"] for s in summaries]
         raws = await asyncio.gather(*(self._client.get_integration(scope, n) for n in names))
         # An integration deleted between the list and the get is simply not there.
         return [self.normalise(raw, scope) for raw in raws if raw is not None]
@@ -260,7 +261,10 @@ class AwsLogsIntegration:
         s = _spec(spec)
         region = self.region(s)
         config = {"openSearchResourceConfig": resource_config(s.opensearch)}
-        await self._client.put_integration(region, s.integration_name, s.integration_type, config)
+        # A Put whose outcome is unknown is resolved by the client (adopt or send again).
+        await self._client.put_integration(
+            region, s.integration_name, s.integration_type, config, on_retry=progress
+        )
         progress(f"{s.integration_name}: created in {region}, waiting until ACTIVE")
         return await self._wait_active(region, s.integration_name, progress)
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import quote
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from reconciler import paths
+from reconciler import paths, printable
+from reconciler.clients import answer
+from reconciler.clients import datadog_models as wire
 from reconciler.errors import ApiError
 from reconciler.kinds.base import DiffRules, Observed, Progress, ResourceSpec
 from reconciler.kinds.datadog_spec import AuthConfig, DatadogAwsAccountSpec, OneOf
@@ -169,7 +171,11 @@ class DatadogAwsAccount:
         return {}
 
     def normalise(self, raw: dict[str, Any], scope: str) -> Observed:
-        attributes = raw.get("attributes") or {}
+        # The envelope is checked again here (list and get already did): normalise is also
+        # fed recorded JSON, and an item without id or aws_account_id must never become
+        # an object with an empty key.
+        data = _parse(wire.AccountData, raw, f"{ACCOUNTS} item")
+        attributes = raw["attributes"]
         values = _known(attributes, DatadogAwsAccountSpec)
         values.pop("lifecycle", None)
         auth = values.get("auth_config")
@@ -183,9 +189,7 @@ class DatadogAwsAccount:
             # Some responses leave out an empty log_source_config (Terraform special-cases it).
             forwarder["log_source_config"] = {"tag_filters": []}
         return Observed(
-            natural_key=str(attributes.get("aws_account_id", "")),
-            remote_id=str(raw.get("id", "")),
-            values=values,
+            natural_key=data.attributes.aws_account_id, remote_id=data.id, values=values
         )
 
     def spec_table(self, observed: Observed) -> dict[str, Any]:
@@ -203,16 +207,17 @@ class DatadogAwsAccount:
     # -- reads -----------------------------------------------------------------------------
     async def list(self, scope: str) -> list[Observed]:
         body = await self._client.request("GET", ACCOUNTS)
-        return [self.normalise(item, "") for item in _items(body)]
+        return [self.normalise(item, "") for item in _items(body, f"GET {ACCOUNTS}")]
 
     async def get(self, natural_key: str, remote_id: str) -> Observed | None:
+        path = _account_path(remote_id)
         try:
-            body = await self._client.request("GET", _account_path(remote_id))
+            body = await self._client.request("GET", path)
         except ApiError as exc:
             if exc.status == 404:
                 return None
             raise
-        return self.normalise(_item(body), "")
+        return self.normalise(_item(body, f"GET {path}", expected_id=remote_id), "")
 
     # -- writes ----------------------------------------------------------------------------
     async def create(self, spec: ResourceSpec, progress: Progress) -> Observed:
@@ -223,12 +228,14 @@ class DatadogAwsAccount:
                 body = await self._client.request(
                     "POST", ACCOUNTS, json=_envelope(attributes), redact=secrets, on_retry=progress
                 )
-                return self.normalise(_item(body), "")
             except ApiError as exc:
                 if exc.status != 409:
                     raise
+            else:
+                return self.normalise(_item(body, f"POST {ACCOUNTS}", written=True), "")
             # 409: Datadog already has this account (made elsewhere, or our earlier POST
-            # succeeded but its answer was lost). Adopt it and make it match.
+            # succeeded but its answer was lost and the client sent it again). Adopt it and
+            # make it match.
             progress(f"AWS account {s.aws_account_id} already exists in Datadog; adopting it")
             existing = await self._find(s.aws_account_id)
             if existing is None:
@@ -251,7 +258,9 @@ class DatadogAwsAccount:
             try:
                 await self._client.request("DELETE", _account_path(remote_id), on_retry=progress)
             except ApiError as exc:
-                if exc.status != 404:  # already gone is success
+                # Already gone is success; this also covers a DELETE whose reply was lost
+                # and that the client sent again.
+                if exc.status != 404:
                     raise
 
     async def aclose(self) -> None:
@@ -263,7 +272,7 @@ class DatadogAwsAccount:
         body = await self._client.request(
             "GET", ACCOUNTS, params={"aws_account_id": aws_account_id}
         )
-        for item in _items(body):
+        for item in _items(body, f"GET {ACCOUNTS}?aws_account_id={aws_account_id}"):
             found = self.normalise(item, "")
             if found.natural_key == aws_account_id:
                 return found
@@ -280,14 +289,12 @@ class DatadogAwsAccount:
         live_external_id = observed.values.get("auth_config", {}).get("external_id")
         if "role_name" in auth and "external_id" not in auth and live_external_id:
             auth["external_id"] = live_external_id
+        path = _account_path(observed.remote_id)
         body = await self._client.request(
-            "PATCH",
-            _account_path(observed.remote_id),
-            json=_envelope(attributes),
-            redact=secrets,
-            on_retry=progress,
+            "PATCH", path, json=_envelope(attributes), redact=secrets, on_retry=progress
         )
-        return self.normalise(_item(body), "")
+        item = _item(body, f"PATCH {path}", written=True, expected_id=observed.remote_id)
+        return self.normalise(item, "")
 
 
 def secret_env_name(aws_account_id: str) -> str:
@@ -324,18 +331,55 @@ def _envelope(attributes: dict[str, Any]) -> dict[str, Any]:
     return {"data": {"type": "account", "attributes": attributes}}
 
 
-def _items(body: Any) -> list[dict[str, Any]]:
-    data = body.get("data") if isinstance(body, dict) else None
-    if not isinstance(data, list):
-        raise ApiError(f"GET {ACCOUNTS}: unexpected response (no data list)", service="Datadog")
-    return [item for item in data if isinstance(item, dict)]
+_M = TypeVar("_M", bound=BaseModel)
 
 
-def _item(body: Any) -> dict[str, Any]:
-    data = body.get("data") if isinstance(body, dict) else None
-    if not isinstance(data, dict):
-        raise ApiError(f"{ACCOUNTS}: unexpected response (no data object)", service="Datadog")
-    return data
+def _parse(model: type[_M], body: Any, where: str, *, written: bool = False) -> _M:
+    """``body`` checked against ``model``, or one ``ApiError`` naming the call and the first
+    problem. ``written``: the call changed something, which the message says."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        hint = "; the change may have been made: the next plan reads it back" if written else ""
+        raise ApiError(
+            f"{where}: unexpected answer: {answer.problem(exc)}{hint}", service="Datadog"
+        ) from None
+
+
+def _items(body: Any, where: str) -> list[dict[str, Any]]:
+    """The items of an ``AWSAccountsResponse``, every one checked, none dropped. Two items
+    for one aws_account_id are an error: the tool could not tell which one it manages."""
+    listing = _parse(wire.AccountsResponse, body, where)
+    seen: dict[str, str] = {}
+    for item in listing.data:
+        key = item.attributes.aws_account_id
+        if key in seen:
+            raise ApiError(
+                f"{where}: unexpected answer: AWS account "
+                f"{printable.printable(key)} is integrated twice (configs "
+                f"{printable.printable(seen[key])} and {printable.printable(item.id)}); "
+                "delete one in Datadog",
+                service="Datadog",
+            )
+        seen[key] = item.id
+    items: list[dict[str, Any]] = body["data"]
+    return items
+
+
+def _item(
+    body: Any, where: str, *, written: bool = False, expected_id: str | None = None
+) -> dict[str, Any]:
+    """The ``data`` of an ``AWSAccountResponse``; without an id it is an error, never an
+    object recorded with an empty id. ``expected_id``: the config the call was about; an
+    answer about another one is an error too."""
+    data = _parse(wire.AccountResponse, body, where, written=written).data
+    if expected_id is not None and data.id.lower() != expected_id.lower():
+        raise ApiError(
+            f"{where}: unexpected answer: it is about config {printable.printable(data.id)}",
+            service="Datadog",
+        )
+    item: dict[str, Any] = body["data"]
+    return item
 
 
 @functools.cache
