@@ -138,6 +138,8 @@ class Plan(BaseModel):
     refresh_only: bool = False
     # Addresses the user asked to replace (--replace); a saved plan is re-planned with them.
     replace_requested: list[str] = Field(default_factory=list)
+    # "<address>: <note>" for what the plan reports about live objects without acting on it.
+    notes: list[str] = Field(default_factory=list)
 
     def summary(self) -> Summary:
         s = Summary()

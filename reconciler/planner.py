@@ -170,11 +170,14 @@ def build_plan(
     changes: list[ResourceChange] = []
     drift: list[DriftChange] = []
 
+    notes: list[str] = []
     for address, res in config.resources.items():
         if not _selected(address, targets, excludes):
             continue
         prior = state.resources.get(address)
         obj = located.get(address) if prior is not None else live.by_key.get(declared_keys[address])
+        _check_manageable(address, obj)
+        notes.extend(f"{address}: {note}" for note in (obj.notes if obj else ()))
         change, drifted = _plan_declared(
             res, kinds[res.kind], prior, obj, key, replace=address in replace
         )
@@ -189,6 +192,7 @@ def build_plan(
             continue
         kind = kinds[prior.kind]
         obj = located[address]
+        _check_manageable(address, obj)
         name = address.split(".", 1)[1]
         drifted = _drift(address, prior.kind, name, prior, obj, kind.rules)
         if drifted is not None:
@@ -232,12 +236,22 @@ def build_plan(
         lineage=lineage if state_exists else None,
         serial=serial if state_exists else 0,
         replace_requested=replace,
+        notes=notes,
         config_digest=config.digest,
         changes=sorted(changes, key=lambda c: c.address),
         drift=sorted(drift, key=lambda d: d.address),
         unmanaged=sorted(unmanaged, key=lambda u: (u.kind, u.natural_key)),
         refresh_only=refresh_only,
     )
+
+
+def _check_manageable(address: str, obj: Observed | None) -> None:
+    if obj is not None and obj.unmanageable is not None:
+        raise PlanError(
+            f"the live object uses {obj.unmanageable}, which this version of reconciler does "
+            "not manage; update reconciler, or leave the address out with --exclude",
+            address=address,
+        )
 
 
 def _check_one_address_per_object(

@@ -82,6 +82,13 @@ class Observed(BaseModel):
     # "collection NOT_FOUND"; the planner replaces an unhealthy object.
     # (Its fingerprint is reconciler.diff.fingerprint: it depends on the kind's rules.)
     health: str | None = None
+    # What the plan should say about the object without acting on it, e.g. a sub-resource
+    # status this version does not know (reported, never a reason to replace).
+    notes: tuple[str, ...] = ()
+    # Set when the live object uses something this version does not manage (an unknown
+    # oneOf member, say), naming it: the address cannot be planned, so it is never
+    # overwritten with what this version believes the object to be.
+    unmanageable: str | None = None
 
 
 class ResourceKind(Protocol):

@@ -193,6 +193,10 @@ def human_lines(plan: Plan) -> list[Text]:
         out.extend(_drift(view))
     if view["unmanaged"]:
         out.extend(_unmanaged(view))
+    if view["notes"]:
+        out.append(Text("Notes", style="bold"))
+        out.extend(Text(f"  - {note}") for note in view["notes"])
+        out.append(Text())
     if view["refresh_only"]:
         if not view["resource_drift"]:
             out.append(Text(NO_DRIFT, style="bold green"))

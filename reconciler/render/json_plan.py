@@ -198,6 +198,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "fingerprints": {
             clean_text(c.address): c.fingerprint for c in changes if c.fingerprint is not None
         },
+        "notes": [clean_text(note) for note in plan.notes],
         "prevent_destroy_conflicts": [
             clean_text(c.address) for c in changes if c.prevent_destroy and c.action.destroys
         ],

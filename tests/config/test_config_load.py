@@ -228,8 +228,7 @@ def test_unknown_table_suggests(tmp_path: Path) -> None:
     assert "did you mean datadog?" in load_error(f).message
     f = write(tmp_path / "a.toml", "[zzzzzz]\n")
     assert load_error(f).message == (
-        "unknown table zzzzzz; expected one of: aws, datadog, moved, state, test_account, "
-        "test_pipe"
+        "unknown table zzzzzz; expected one of: aws, datadog, moved, state, test_account, test_pipe"
     )
 
 

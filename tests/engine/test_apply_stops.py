@@ -70,3 +70,31 @@ def test_a_stop_request_starts_nothing_new(tmp_path: Path) -> None:
         assert not w.cloud.objects
 
     asyncio.run(go())
+
+
+def test_unmanageable_live_objects_stop_the_plan_and_notes_are_carried(tmp_path: Path) -> None:
+    from reconciler.errors import PlanError
+    from reconciler.kinds.base import Observed
+    from reconciler.planner import build_plan
+
+    w = World(tmp_path)
+    toml = '\n[memory_thing.a]\nkey = "k-a"\npassword = "${env:PW}"\n'
+    config = w.config(toml)
+    kinds = open_kinds(config.settings, REGISTRY)
+    state = State.new()
+    live = Observed(natural_key="k-a", remote_id="r1", values={"key": "k-a"}, notes=("odd",))
+    plan = build_plan(config, {"memory_thing": [live]}, state, kinds)
+    assert plan.notes == ["memory_thing.a: odd"]
+
+    strange = live.model_copy(update={"unmanageable": "regions.exclude_only"})
+    try:
+        build_plan(config, {"memory_thing": [strange]}, state, kinds)
+    except PlanError as err:
+        assert err.address == "memory_thing.a"
+        assert "regions.exclude_only, which this version of reconciler does not manage" in str(err)
+    else:
+        raise AssertionError("an unmanageable live object was planned")
+    # Left out with --exclude, the rest plans.
+    assert build_plan(
+        config, {"memory_thing": [strange]}, state, kinds, excludes=["memory_thing.a"]
+    )
