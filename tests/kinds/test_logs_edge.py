@@ -19,6 +19,7 @@ from urllib.parse import quote
 import pytest
 
 from reconciler import redact
+from reconciler.clients import logs_models
 from reconciler.clients.logs_boto import LogsApiError
 from reconciler.errors import ApiError
 from reconciler.kinds.aws_logs_integration import AwsLogsIntegration
@@ -516,3 +517,24 @@ def test_https_with_the_ca_bundle_and_a_deadline(
         server.release.set()
         server.server.shutdown()
         server.server.server_close()
+
+
+# -- the spec's own examples parse -------------------------------------------------------------
+
+SHAPES = (
+    Path(__file__).parents[1] / "sandbox" / "specs" / "cloudwatch-logs-integrations.shapes.json"
+)
+
+
+@pytest.mark.parametrize(
+    "operation", ["PutIntegration", "GetIntegration", "ListIntegrations", "DeleteIntegration"]
+)
+def test_the_wire_examples_of_the_spec_pass_the_checks(operation: str) -> None:
+    examples = json.loads(SHAPES.read_text())["wire_examples"][operation]
+    answers = [v for k, v in examples.items() if k.startswith("response_200")]
+    assert answers
+    for example in answers:
+        content = b"" if isinstance(example, str) else json.dumps(example).encode()
+        logs_models.check_body(operation, 200, content)  # raises if refused
+    if operation == "DeleteIntegration":
+        logs_models.check_body(operation, 200, b"{}")
