@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from reconciler.desired import Config
-from reconciler.diff import fingerprint
+from reconciler.diff import compare, fingerprint
 from reconciler.errors import ReconcilerError, StateError
 from reconciler.interrupts import StopRequest
 from reconciler.kinds.base import DiffRules, Observed, ResourceKind
 from reconciler.model import Action, Plan, ResourceChange
+from reconciler.planner import current_values
 from reconciler.state.base import ResourceState, State, StateBackend, commit
 
 
@@ -164,6 +165,26 @@ class _Skipped(Exception):
     pass
 
 
+class NotConverged(ReconcilerError):
+    """A write succeeded, but reading back what it made still differs from the plan."""
+
+
+def _not_converged(change: ResourceChange, obj: Observed, rules: DiffRules) -> list[str]:
+    """Fields where what the API now holds (the object a write returned) still differs from
+    the plan: a perpetual-diff bug, caught the moment it happens. Write-only fields are taken
+    as written (the API never returns them)."""
+    after = change.after or {}
+    written = ResourceState(
+        kind=change.kind,
+        remote_id=obj.remote_id or "-",
+        natural_key=change.natural_key,
+        last_applied=after,
+        fingerprint="-",
+    )
+    current = current_values(obj, after, written, rules)
+    return [c.path for c in compare(current, after, rules)]
+
+
 def _entry(change: ResourceChange, obj: Observed, rules: DiffRules) -> ResourceState:
     return ResourceState(
         kind=change.kind,
@@ -221,6 +242,7 @@ async def _apply_one(
     if change.action is Action.UPDATE:
         obj = await kind.update(spec, current, progress)
         await record(_entry(change, obj, kind.rules))
+        _check_converged(change, obj, kind.rules)
         return "imported and updated" if change.importing else "updated"
     if change.action is Action.REPLACE:
         assert change.remote_id is not None
@@ -232,7 +254,21 @@ async def _apply_one(
         progress("creating")
         obj = await kind.create(spec, progress)
         await record(_entry(change, obj, kind.rules))
+        _check_converged(change, obj, kind.rules)
         return "replaced"
     obj = await kind.create(spec, progress)
     await record(_entry(change, obj, kind.rules))
+    _check_converged(change, obj, kind.rules)
     return "created"
+
+
+def _check_converged(change: ResourceChange, obj: Observed, rules: DiffRules) -> None:
+    fields = _not_converged(change, obj, rules)
+    if fields:
+        raise NotConverged(
+            "applied and recorded, but the API now holds other values at "
+            + ", ".join(fields)
+            + ": these fields do not converge (the next plan would change them again); "
+            "this is a reconciler bug or an API change worth reporting",
+            address=change.address,
+        )

@@ -27,6 +27,8 @@ class Cloud:
     def __init__(self) -> None:
         self.objects: dict[str, dict[str, Any]] = {}
         self.fail_keys: set[str] = set()
+        # Keys whose writes the "server" stores with one more tag: a write that never converges.
+        self.mangle_keys: set[str] = set()
         self.calls: list[str] = []
         self.secrets_seen: list[str] = []
 
@@ -95,7 +97,8 @@ class MemoryKind:
             raise ApiError("injected failure", service="Memory", status=500)
         if spec.password is not None:
             self.cloud.secrets_seen.append(spec.password.value.get_secret_value())
-        raw = {"id": remote_id, "key": spec.key, "tags": list(spec.tags), "mode": spec.mode}
+        tags = list(spec.tags) + (["server-added"] if spec.key in self.cloud.mangle_keys else [])
+        raw = {"id": remote_id, "key": spec.key, "tags": tags, "mode": spec.mode}
         self.cloud.objects[remote_id] = raw
         return self.normalise(raw, "")
 

@@ -98,3 +98,25 @@ def test_unmanageable_live_objects_stop_the_plan_and_notes_are_carried(tmp_path:
     assert build_plan(
         config, {"memory_thing": [strange]}, state, kinds, excludes=["memory_thing.a"]
     )
+
+
+def test_a_write_that_does_not_converge_is_reported_at_once(tmp_path: Path) -> None:
+    w = World(tmp_path)
+    toml = '\n[memory_thing.a]\nkey = "k-a"\ntags = ["x"]\n'
+    w.cloud.mangle_keys.add("k-a")
+    config = w.config(toml)
+    kinds = open_kinds(config.settings, REGISTRY)
+
+    async def go() -> None:
+        planned = await make_plan(config, w.backend, kinds)
+        report = await apply_plan(planned.plan, config, planned.state, w.backend, kinds)
+        (result,) = report.results
+        assert result.outcome is Outcome.FAILED
+        assert "other values at tags" in result.message
+        assert "do not converge" in result.message
+
+    asyncio.run(go())
+    # What was made is recorded all the same: nothing is lost, the next plan shows the field.
+    state = w.backend.read()
+    assert state is not None and list(state.resources) == ["memory_thing.a"]
+    assert [c.path for c in w.plan(toml)[0].changes[0].changes] == ["tags"]
