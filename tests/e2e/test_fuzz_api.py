@@ -1,0 +1,227 @@
+"""Seeded fuzzing of API answers: a proxy in front of the sandbox garbles the answers of the
+read calls (Datadog's account list, CloudWatch Logs' ListIntegrations and GetIntegration) in
+ways no real answer takes. Nothing may be planned from such an answer: every plan and apply
+exits 1 with an error naming the API, no traceback, no "internal error", and neither the state
+nor the cloud moves (the configuration is already applied, so only reads are in play)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import random
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from reconciler.sandbox import Sandbox
+from tests.e2e.conftest import Workspace, cloud_env
+
+SEED = 7_11_2026
+RUNS = 60
+
+CONFIG = """
+[datadog_aws_account.role]
+aws_account_id = "111111111111"
+auth_config = { role_name = "DatadogIntegrationRole" }
+
+[datadog_aws_account.other]
+aws_account_id = "222222222222"
+auth_config = { role_name = "DatadogIntegrationRole" }
+
+[aws_logs_integration.vended]
+integration_name = "vended"
+
+[aws_logs_integration.vended.opensearch]
+data_source_role_arn = "arn:aws:iam::123456789012:role/LogsToOpenSearch"
+dashboard_viewer_principals = ["arn:aws:iam::123456789012:role/Analysts"]
+retention_days = 7
+"""
+
+Garble = Callable[[Any, random.Random], bytes]
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value).encode()
+
+
+def _truncated(doc: Any, rng: random.Random) -> bytes:
+    raw = _json(doc)
+    return raw[: rng.randrange(1, max(2, len(raw) - 1))]
+
+
+def _not_an_object(doc: Any, rng: random.Random) -> bytes:
+    return _json(rng.choice([[], "ok", None, 42, [doc]]))
+
+
+def _datadog_item(doc: Any, rng: random.Random) -> bytes:
+    items = doc["data"]
+    i = rng.randrange(len(items))
+    broken = rng.choice(["no id", "no attributes", "no account", "not object", "twice", "type"])
+    if broken == "no id":
+        del items[i]["id"]
+    elif broken == "no attributes":
+        del items[i]["attributes"]
+    elif broken == "no account":
+        del items[i]["attributes"]["aws_account_id"]
+    elif broken == "not object":
+        items[i] = rng.choice(["x", 1, None, []])
+    elif broken == "twice":
+        items.append(
+            json.loads(json.dumps(items[i])) | {"id": "f" * 8 + "-0000-4000-8000-" + "0" * 12}
+        )
+    else:
+        items[i]["attributes"]["aws_account_id"] = 111111111111
+    return _json(doc)
+
+
+def _datadog_error_body(doc: Any, rng: random.Random) -> bytes:
+    return _json({"errors": [rng.choice(["Forbidden", {"title": "Bad", "detail": "x"}])]})
+
+
+def _logs_error_body(doc: Any, rng: random.Random) -> bytes:
+    return _json({"__type": rng.choice(["AccessDeniedException", "com.amazonaws.logs#Throttling"])})
+
+
+def _logs_summaries(doc: Any, rng: random.Random) -> bytes:
+    summaries = doc.get("integrationSummaries")
+    if not summaries:
+        return _json({"integrationSummaries": rng.choice([{}, "x", [1]])})
+    broken = rng.choice(["not object", "no name", "twice", "type"])
+    if broken == "not object":
+        summaries[0] = rng.choice(["vended", 1, None])
+    elif broken == "no name":
+        del summaries[0]["integrationName"]
+    elif broken == "twice":
+        summaries.append(dict(summaries[0]))
+    else:
+        summaries[0]["integrationName"] = ["vended"]
+    return _json(doc)
+
+
+def _logs_get(doc: Any, rng: random.Random) -> bytes:
+    broken = rng.choice(["other name", "no name", "status type"])
+    if broken == "other name":
+        doc["integrationName"] = "someone-else"
+    elif broken == "no name":
+        doc.pop("integrationName", None)
+    else:
+        doc["integrationStatus"] = {"status": "ACTIVE"}
+    return _json(doc)
+
+
+GARBLES: dict[str, list[Garble]] = {
+    "datadog": [_truncated, _not_an_object, _datadog_item, _datadog_error_body],
+    "ListIntegrations": [_truncated, _not_an_object, _logs_error_body, _logs_summaries],
+    "GetIntegration": [_truncated, _not_an_object, _logs_error_body, _logs_get],
+}
+
+
+class GarblingProxy:
+    """Forwards every request to the sandbox; garbles the answer of the chosen read call."""
+
+    def __init__(self, upstream: str) -> None:
+        self.target: tuple[str, Garble, random.Random] | None = None
+        self.garbled = 0
+        split = urlsplit(upstream)
+        host, port = split.hostname or "127.0.0.1", split.port or 80
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                data = self.rfile.read(length) if length else None
+                conn = http.client.HTTPConnection(host, port, timeout=10)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                conn.request(self.command, self.path, body=data, headers=headers)
+                response = conn.getresponse()
+                content = response.read()
+                status = response.status
+                call = self.headers.get("X-Amz-Target", "").rpartition(".")[2] or (
+                    "datadog" if self.command == "GET" and self.path.endswith("/accounts") else ""
+                )
+                if proxy.target is not None and status == 200 and call == proxy.target[0]:
+                    _, garble, rng = proxy.target
+                    content = garble(json.loads(content), rng)
+                    proxy.garbled += 1
+                self.send_response(status)
+                for name, value in response.getheaders():
+                    if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+                conn.close()
+
+            do_GET = do_POST = do_PATCH = do_DELETE = _forward
+
+            def log_message(self, format: str, *args: object) -> None:
+                return None
+
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                return None  # a client that hangs up (a deadline) is no news here
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def proxied(tmp_path: Any, cloud: Sandbox) -> Iterator[tuple[Workspace, GarblingProxy]]:
+    proxy = GarblingProxy(cloud.url)
+    root = tmp_path / "work"
+    root.mkdir()
+    ws = Workspace(root=root, datadog_url=proxy.url, aws_url=proxy.url, env=cloud_env())
+    ws.datadog["max_retries"] = 0
+    ws.aws["max_attempts"] = 1  # garbled answers are refused, not retried: keep runs short
+    ws.write(CONFIG)
+    applied = ws.apply()
+    assert applied.code == 0, applied.show()
+    yield ws, proxy
+    proxy.close()
+
+
+def test_garbled_answers_plan_nothing(
+    proxied: tuple[Workspace, GarblingProxy], cloud: Sandbox
+) -> None:
+    ws, proxy = proxied
+    rng = random.Random(SEED)
+    state_before = ws.state_path.read_bytes()
+    with cloud.store.view() as doc:
+        cloud_before = json.dumps(doc, sort_keys=True)
+    for run in range(RUNS):
+        call = rng.choice(sorted(GARBLES))
+        garble = rng.choice(GARBLES[call])
+        proxy.target = (call, garble, random.Random(rng.random()))
+        garbled_before = proxy.garbled
+        command = ["plan", "infra"] if run % 2 else ["apply", "infra", "--auto-approve"]
+        result = ws.cli(*command)
+        context = f"run {run}: {call} {garble.__name__} {command}\n{result.show()[:3000]}"
+        assert proxy.garbled > garbled_before, context  # the garbled call was made
+        assert result.code == 1, context
+        assert result.error_lines(), context
+        assert "internal error" not in result.text, context
+        assert "Traceback" not in result.text, context
+        assert "Datadog" in result.err or "CloudWatch Logs" in result.err, context
+    proxy.target = None
+    assert ws.state_path.read_bytes() == state_before
+    with cloud.store.view() as doc:
+        assert json.dumps(doc, sort_keys=True) == cloud_before
+    settled = ws.plan("--detailed-exitcode")
+    assert settled.code == 0, settled.show()
