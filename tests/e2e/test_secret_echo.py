@@ -106,7 +106,7 @@ def echoing(tmp_path: Path, cloud: Sandbox) -> Iterator[Workspace]:
     api = EchoingApi(cloud.url)
     root = tmp_path / "work"
     root.mkdir()
-    ws = Workspace(root=root, datadog_url=api.url, aws_url=cloud.url, env=cloud_env() | ENV)
+    ws = Workspace(root=root, datadog_url=api.url, aws_url=cloud.url, env={**cloud_env(), **ENV})
     ws.datadog["max_retries"] = 0
     yield ws
     api.server.shutdown()
