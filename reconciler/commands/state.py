@@ -1,0 +1,70 @@
+"""``reconciler state ...`` and ``force-unlock``: the state read and edited directly. Only the
+``[state]`` table of the configuration is read, so an emergency needs no secret values."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.markup import escape
+
+from reconciler.console import out_console
+from reconciler.errors import StateError
+from reconciler.session import load, state_backend
+
+if TYPE_CHECKING:
+    from reconciler.state.base import StateBackend
+
+
+def backend(path: Path, sandbox: bool) -> StateBackend:
+    return state_backend(None if sandbox else load(path, settings_only=True), sandbox)
+
+
+def show_list(path: Path, sandbox: bool) -> None:
+    state = backend(path, sandbox).read()
+    for address in sorted(state.resources if state else {}):
+        sys.stdout.write(address + "\n")
+
+
+def show_one(address: str, path: Path, sandbox: bool) -> None:
+    state = backend(path, sandbox).read()
+    if state is None or address not in state.resources:
+        raise StateError(f"no {address} in the state")
+    sys.stdout.write(json.dumps(state.resources[address].model_dump(mode="json"), indent=2) + "\n")
+
+
+def remove(address: str, path: Path, sandbox: bool) -> None:
+    from reconciler.state.base import commit
+
+    store = backend(path, sandbox)
+    with store.lock("state rm"):
+        state = store.read()
+        if state is None or address not in state.resources:
+            raise StateError(f"no {address} in the state")
+        del state.resources[address]
+        commit(state, store)
+    out_console().print(f"Removed {escape(address)} from the state.")
+
+
+def move(source: str, destination: str, path: Path, sandbox: bool) -> None:
+    from reconciler.state.base import commit
+
+    if source.split(".", 1)[0] != destination.split(".", 1)[0] or "." not in destination:
+        raise StateError(f"cannot move {source} to {destination}: the kind must stay the same")
+    store = backend(path, sandbox)
+    with store.lock("state mv"):
+        state = store.read()
+        if state is None or source not in state.resources:
+            raise StateError(f"no {source} in the state")
+        if destination in state.resources:
+            raise StateError(f"{destination} is already in the state")
+        state.resources[destination] = state.resources.pop(source)
+        commit(state, store)
+    out_console().print(f"Moved {escape(source)} to {escape(destination)}.")
+
+
+def force_unlock(lock_id: str, path: Path, sandbox: bool) -> None:
+    backend(path, sandbox).force_unlock(lock_id)
+    out_console().print(f"Lock {escape(lock_id)} removed.")
