@@ -89,6 +89,31 @@ def test_permissions_and_the_artifact_lookup() -> None:
         assert step["if"] == "failure() && steps.apply.outcome == 'failure'"
 
 
+def _stub(wd: Workdir, code: int) -> dict[str, str]:
+    """An environment whose ``reconciler`` prints a line and exits ``code``."""
+    stub = wd.path / "bin"
+    stub.mkdir(exist_ok=True)
+    (stub / "reconciler").write_text(f"#!/bin/sh\necho 'plan output'\nexit {code}\n")
+    (stub / "reconciler").chmod(0o755)
+    return {
+        **_env(wd),
+        "PATH": f"{stub}:{wd.env['PATH']}",
+        "GITHUB_OUTPUT": str(wd.path / "output"),
+        "GITHUB_STEP_SUMMARY": str(wd.path / "summary"),
+    }
+
+
+@pytest.mark.parametrize(("code", "passes"), [(0, True), (2, True), (3, True), (1, False)])
+def test_pull_request_plan_step_fails_only_on_an_error(
+    sandbox_work: Workdir, code: int, passes: bool
+) -> None:
+    # With --detailed-exitcode, changes (3 pending, 2 drift) are what a pull request shows.
+    step = next(s for s in workflow()["jobs"]["plan"]["steps"] if s.get("name") == "Plan")
+    result = sandbox_work.bash("set -o pipefail\n" + step["run"], env=_stub(sandbox_work, code))
+    assert (result.code == 0) is passes, result.show()
+    assert (sandbox_work.path / "plan.md").read_text() == "plan output\n"
+
+
 ANNOTATIONS = {
     "clean": "reconciler: clean",
     "drift": "::error title=reconciler: drift::",
@@ -105,19 +130,9 @@ def test_scheduled_job_reports_each_exit_code_distinctly(
     # The exit codes of `plan --detailed-exitcode` (0 clean, 2 drift, 3 pending) as a stand-in
     # reconciler gives them: the step must keep the code and name the outcome.
     wd = sandbox_work
-    stub = wd.path / "bin"
-    stub.mkdir()
-    (stub / "reconciler").write_text(f"#!/bin/sh\necho 'plan output'\nexit {code}\n")
-    (stub / "reconciler").chmod(0o755)
     step = next(s for s in workflow()["jobs"]["drift"]["steps"] if s.get("id") == "check")
     output, summary = wd.path / "output", wd.path / "summary"
-    env = {
-        **_env(wd),
-        "PATH": f"{stub}:{wd.env['PATH']}",
-        "GITHUB_OUTPUT": str(output),
-        "GITHUB_STEP_SUMMARY": str(summary),
-    }
-    result = wd.bash("set -o pipefail\n" + step["run"], env=env)
+    result = wd.bash("set -o pipefail\n" + step["run"], env=_stub(wd, code))
     assert result.code == code
     assert "plan output" in result.out
     assert output.read_text() == f"outcome={outcome}\n"
