@@ -84,3 +84,31 @@ def test_progress_lines_off_a_terminal_are_never_wrapped() -> None:
         f"{LONG}: Replacing...",
         f"{LONG}: failed {ERROR}",
     ]
+
+
+def test_plan_text_off_a_terminal_is_never_wrapped_or_cut() -> None:
+    from reconciler.model import FieldChange, Plan
+    from reconciler.render.human import render_human
+
+    tags = ["team:payments", "env:prod-ap-southeast-2-payments-platform-vended-logs"]
+    plan = Plan(
+        changes=[
+            ResourceChange(
+                address=LONG,
+                kind="aws_logs_integration",
+                name=LONG.split(".", 1)[1],
+                action=Action.UPDATE,
+                natural_key="ap-southeast-2/vended-logs",
+                remote_id="x",
+                before={"tags": []},
+                after={"tags": tags},
+                changes=[FieldChange(path="tags", before=[], after=tags)],
+            )
+        ]
+    )
+    console = _ci_console(width=30)
+    render_human(plan, console)
+    lines = _text(console).splitlines()
+    assert f"  # {LONG} will be updated in-place" in lines
+    assert f'      ~ tags: [] -> ["{tags[0]}", "{tags[1]}"]' in lines
+    assert "…" not in _text(console)
