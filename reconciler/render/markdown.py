@@ -359,7 +359,35 @@ def _listed(sections: list[Section]) -> str:
     return "".join(_render(s) for s in sections)
 
 
+def _cut(section: Section, shown: int) -> str:
+    text = section.head + "".join(section.items[:shown])
+    if shown < len(section.items):
+        text += f"- ... and {len(section.items) - shown} more\n"
+    return text + section.tail
+
+
 def _truncated(sections: list[Section], budget: int) -> str:
+    """Every heading, and the items shared out fairly: one item of each list in turn while
+    they fit, so a long first list cannot leave a later one (a shared change's addresses)
+    with none."""
+    room = budget - sum(len(s.head) + len(s.tail) + _TRAILER_ROOM for s in sections)
+    if room < 0:
+        return _greedy(sections, budget)
+    shown = [0] * len(sections)
+    progress = True
+    while progress:
+        progress = False
+        for i, section in enumerate(sections):
+            if shown[i] < len(section.items) and len(section.items[shown[i]]) <= room:
+                room -= len(section.items[shown[i]])
+                shown[i] += 1
+                progress = True
+    return "".join(_cut(s, n) for s, n in zip(sections, shown, strict=True))
+
+
+def _greedy(sections: list[Section], budget: int) -> str:
+    """Too many headings for all of them to fit: each in turn while it fits, with room kept
+    for every later one; a heading that cannot fit is left out."""
     out = ""
     for i, section in enumerate(sections):
         # Keep room for every later heading, its "... and N more" line and its tail.
@@ -367,16 +395,14 @@ def _truncated(sections: list[Section], budget: int) -> str:
         own = len(section.head) + len(section.tail) + _TRAILER_ROOM
         if len(out) + own + later > budget:
             continue
-        out += section.head
         shown = 0
+        used = len(out) + own + later
         for item in section.items:
-            if len(out) + len(item) + len(section.tail) + _TRAILER_ROOM + later > budget:
+            if used + len(item) > budget:
                 break
-            out += item
+            used += len(item)
             shown += 1
-        if shown < len(section.items):
-            out += f"- ... and {len(section.items) - shown} more\n"
-        out += section.tail
+        out += _cut(section, shown)
     return out
 
 

@@ -133,3 +133,19 @@ def test_replacements_share_their_change_but_stay_in_the_warning() -> None:
     assert warning.count("must be replaced") == 3
     assert "**3 resources must be replaced**, each with the same change:" in text
     assert "+ opensearch.retention_days: 14  # forces replacement" in text
+
+
+def test_cut_lists_share_the_room_fairly() -> None:
+    # 300 distinct updates listed before the shared change must not take all the room: the
+    # shared change keeps its values and some of its addresses.
+    plan = Plan(changes=[*identical_updates(300), *many_changes(300).changes])
+    text = render_markdown(plan, plan_digest=PLAN_DIGEST, limit=8000)
+    assert len(text) <= 8000
+    assert text.count(CHANGE) == 1
+    shared = text[text.index("**300 resources will be updated in-place**") :]
+    shared = shared[: shared.index("</details>")]
+    singles = text[text.index("**will be updated in-place** (300)") :]
+    singles = singles[: singles.index("... and")]
+    in_shared, in_singles = shared.count("<code>"), singles.count("<code>")
+    assert in_shared > 20 and abs(in_shared - in_singles) <= 1
+    assert text.rstrip().endswith(DIGEST_LINE)
