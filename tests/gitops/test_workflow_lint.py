@@ -33,7 +33,9 @@ def test_actionlint_would_catch_a_wrong_input(tmp_path: Path) -> None:
     assert actionlint
     broken = tmp_path / "workflow.yml"
     broken.write_text(WORKFLOW.read_text().replace("pr: ${{", "pull: ${{"))
-    proc = subprocess.run([actionlint, "-no-color", str(broken)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [actionlint, "-no-color", str(broken)], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 1
     assert 'input "pull" is not defined' in proc.stdout
 
