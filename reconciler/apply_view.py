@@ -8,8 +8,10 @@ from contextlib import contextmanager
 
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from reconciler.applier import ApplyReport, Callbacks, Outcome, StepResult
 from reconciler.model import Action, ResourceChange
@@ -33,33 +35,67 @@ def _result_line(result: StepResult) -> str:
     return f"{escape(result.address)}: [{style}]{result.outcome.value}[/] {escape(result.message)}"
 
 
-def print_report(report: ApplyReport, console: Console) -> None:
-    """The closing table: what succeeded, failed and was skipped."""
+# Wider than any table a report can make: the width a table is measured against off a TTY.
+_UNBOUNDED = 1_000_000
+
+
+def _table(report: ApplyReport, *, fold: bool) -> Table:
     table = Table(title="Apply results", show_lines=False)
-    table.add_column("address")
-    table.add_column("action")
-    table.add_column("result")
-    table.add_column("detail", overflow="fold")
+    table.add_column("address", no_wrap=not fold)
+    table.add_column("action", no_wrap=not fold)
+    table.add_column("result", no_wrap=not fold)
+    table.add_column("detail", overflow="fold", no_wrap=not fold)
     for r in report.results:
         outcome = r.outcome.value
         table.add_row(
             escape(r.address), r.action, f"[{STYLE[outcome]}]{outcome}[/]", escape(r.message)
         )
-    console.print(table)
+    return table
+
+
+def _print_unbounded(table: Table, console: Console) -> None:
+    """Print ``table`` at its natural width, however narrow the console: a CI log has no
+    width, and rich would otherwise cut cells to fit 80 columns ("aws_logs_integration.apse…"),
+    so a failed step could not be named. Each row is one line, never wrapped or cut."""
+    width = Measurement.get(console, console.options.update_width(_UNBOUNDED), table).maximum
+    width = max(width, min(console.width, _UNBOUNDED))
+    options = console.options.update_width(width)
+    for line in console.render_lines(table, options, pad=False, new_lines=False):
+        row = Text()
+        for segment in line:
+            if not segment.control:
+                row.append(segment.text, segment.style)
+        row.rstrip()
+        console.print(row, soft_wrap=True, highlight=False, overflow="ignore", crop=False)
+
+
+def print_report(report: ApplyReport, console: Console) -> None:
+    """The closing table: what succeeded, failed and was skipped. On a terminal it fits the
+    window (long details fold); elsewhere it is printed at its full width, nothing cut."""
+    if console.is_terminal:
+        console.print(_table(report, fold=True))
+    else:
+        _print_unbounded(_table(report, fold=False), console)
     counts = {o.value: sum(1 for r in report.results if r.outcome is o) for o in Outcome}
     console.print(
         f"Apply complete: {counts['succeeded']} succeeded, {counts['failed']} failed, "
-        f"{counts['skipped']} skipped."
+        f"{counts['skipped']} skipped.",
+        soft_wrap=True,
     )
 
 
 @contextmanager
 def apply_view(console: Console) -> Iterator[Callbacks]:
     if not console.is_terminal:
+        # One event a line, never wrapped at the console width (soft_wrap), whatever console
+        # the caller made: a CI log line is searched for by address.
+        def line(text: str) -> None:
+            console.print(text, soft_wrap=True, highlight=False)
+
         yield Callbacks(
-            started=lambda c: console.print(f"{escape(c.address)}: {verb(c)}..."),
-            progress=lambda a, m: console.print(f"{escape(a)}: {escape(m)}"),
-            finished=lambda r: console.print(_result_line(r)),
+            started=lambda c: line(f"{escape(c.address)}: {verb(c)}..."),
+            progress=lambda a, m: line(f"{escape(a)}: {escape(m)}"),
+            finished=lambda r: line(_result_line(r)),
         )
         return
 

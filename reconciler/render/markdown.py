@@ -1,17 +1,25 @@
 """The pull-request view: markdown that always fits in one comment.
 
 Layout: the summary line, the warning block (every address destroyed or replaced), the
-changes, drift, unmanaged objects, then the plan file digest. When the whole does not fit in
-``limit`` characters, the detail shrinks in steps (every field, changed fields, changed paths,
-lists of addresses, lists cut short); the summary, the warning block and the digest line are
-never cut, except that a warning block too long on its own collapses to counts plus the first
-addresses.
+changes, drift, unmanaged objects, then the plan file digest.
+
+Identical changes are shown once: resources whose action and changed values are the same (40
+accounts turning ``metrics_config.collect_custom_metrics`` from false to true) make one
+entry with the change and the list of their addresses. A change seen on one resource only
+gets its own ``<details>`` block.
+
+When the whole does not fit in ``limit`` characters, the detail shrinks in steps: every field,
+changed fields, changed paths, then lists of addresses per action, then those lists cut
+short. A shared change keeps its values at every step (they are written once); only its list
+of addresses is ever cut. The summary, the warning block and the digest line are never cut,
+except that a warning block too long on its own collapses to counts plus the first addresses.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.model import Plan
@@ -210,40 +218,110 @@ def _drift_detail(entry: dict[str, Any], level: int) -> str:
     return _details(summary, notes, resource_lines(entry), level)
 
 
+# -- shared changes ---------------------------------------------------------------------------
+
+# Fewest resources with one identical change for it to be shown once with their addresses.
+SHARED_MIN = 2
+
+
+@dataclass
+class Shared:
+    """Resources whose change reads the same: one heading, one diff, every address."""
+
+    action: str
+    heading: str  # "will be updated in-place", ...
+    notes: list[str]
+    lines: list[Line]
+    addresses: list[str] = field(default_factory=list)
+
+
+def _shared_key(entry: dict[str, Any]) -> tuple[str, ...]:
+    # What the reviewer reads for this resource, less its address and its own import id.
+    notes = [n for n in _change_notes(entry) if not n.startswith("Imported from")]
+    body = [part for line in resource_lines(entry) for part in _diff_lines(line, CHANGED)]
+    return (describe(entry), *notes, "\0", *body)
+
+
+def _split(view: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Shared]]:
+    """The entries shown one by one, and the changes shared by SHARED_MIN or more resources
+    (creates, deletes and changes without field lines are never merged)."""
+    by_key: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for entry in _actionable(view):
+        by_key.setdefault(_shared_key(entry), []).append(entry)
+    singles: list[dict[str, Any]] = []
+    shared: list[Shared] = []
+    for members in by_key.values():
+        first = members[0]
+        action = action_of(first)
+        lines = resource_lines(first)
+        if len(members) < SHARED_MIN or action in ("create", "delete") or not lines:
+            singles.extend(members)
+            continue
+        notes = [n for n in _change_notes(first) if not n.startswith("Imported from")]
+        addresses = [e["address"] for e in members]
+        shared.append(Shared(action, describe(first), notes, lines, addresses))
+    singles.sort(key=lambda e: str(e["address"]))
+    shared.sort(key=lambda g: (ORDER.index(g.action), g.addresses[0]))
+    return singles, shared
+
+
+@dataclass
+class Section:
+    """A heading and its items (addresses, notes); ``tail`` closes what ``head`` opened. Only
+    items are ever cut, so a heading (with a shared change's values) outlives its list."""
+
+    head: str
+    items: list[str]
+    tail: str = ""
+
+
+def _shared_section(group: Shared) -> Section:
+    count = len(group.addresses)
+    head = f"**{count} resources {group.heading}**, each with the same change:\n\n"
+    head += "".join(f"{note}\n\n" for note in group.notes)
+    body = "".join(part for line in group.lines for part in _diff_lines(line, CHANGED))
+    head += _fence(body) + "\n"
+    head += f"<details><summary>The {count} addresses</summary>\n\n"
+    items = [f"- {_code(a)}\n" for a in group.addresses]
+    return Section(head, items, "\n</details>\n\n")
+
+
 # -- sections -------------------------------------------------------------------------------
 
-Group = tuple[str, list[str]]  # a heading and its items, for the list levels
 
-
-def _groups(view: dict[str, Any]) -> list[Group]:
-    groups: list[Group] = []
+def _sections(view: dict[str, Any]) -> list[Section]:
+    sections: list[Section] = []
     if not view["refresh_only"]:
+        singles, shared = _split(view)
         by_action: dict[str, list[str]] = {}
-        for e in _actionable(view):
+        for e in singles:
             by_action.setdefault(action_of(e), []).append(f"- {_code(e['address'])}\n")
         for action in ORDER:
+            first = not sections
             if action in by_action:
                 heading = f"**{_HEADINGS[action]}** ({len(by_action[action])}):\n\n"
-                if not groups:
-                    heading = "### Changes\n\n" + heading
-                groups.append((heading, by_action[action]))
+                sections.append(Section(heading, by_action[action], "\n"))
+            sections.extend(_shared_section(g) for g in shared if g.action == action)
+            if first and sections:
+                sections[0].head = "### Changes\n\n" + sections[0].head
     drift = view["resource_drift"]
     if drift:
         items = [f"- {_code(e['address'])} {describe_drift(e)}\n" for e in drift]
-        groups.append(("\n### Objects changed outside reconciler\n\n", items))
-    groups.extend(_unmanaged_group(view))
-    groups.extend(_settings_group(view))
-    return groups
+        sections.append(Section("\n### Objects changed outside reconciler\n\n", items))
+    sections.extend(_unmanaged_group(view))
+    sections.extend(_settings_group(view))
+    return sections
 
 
-def _settings_group(view: dict[str, Any]) -> list[Group]:
+def _settings_group(view: dict[str, Any]) -> list[Section]:
     notes = settings_notes(view)
     if not notes:
         return []
-    return [("\n### Settings recorded in the state\n\n", [f"- {clean_text(n)}\n" for n in notes])]
+    items = [f"- {clean_text(n)}\n" for n in notes]
+    return [Section("\n### Settings recorded in the state\n\n", items)]
 
 
-def _unmanaged_group(view: dict[str, Any]) -> list[Group]:
+def _unmanaged_group(view: dict[str, Any]) -> list[Section]:
     if not view["unmanaged"]:
         return []
     items = [
@@ -254,43 +332,77 @@ def _unmanaged_group(view: dict[str, Any]) -> list[Group]:
         "\n### Unmanaged\n\nThese exist remotely but are in neither the configuration nor the "
         "state; reconciler never touches them.\n\n"
     )
-    return [(heading, items)]
+    return [Section(heading, items)]
 
 
 def _detailed(view: dict[str, Any], level: int) -> str:
     text = ""
     if not view["refresh_only"]:
-        entries = _actionable(view)
-        if entries:
-            text += "### Changes\n\n" + "".join(_change_detail(e, level) for e in entries)
+        singles, shared = _split(view)
+        if singles or shared:
+            text += "### Changes\n\n"
+            text += "".join(_render(_shared_section(g)) for g in shared)
+            text += "".join(_change_detail(e, level) for e in singles)
     if view["resource_drift"]:
         text += "\n### Objects changed outside reconciler\n\n"
         text += "".join(_drift_detail(e, level) for e in view["resource_drift"])
-    for heading, items in (*_unmanaged_group(view), *_settings_group(view)):
-        text += heading + "".join(items)
+    for section in (*_unmanaged_group(view), *_settings_group(view)):
+        text += _render(section)
     return text
 
 
-def _listed(groups: list[Group]) -> str:
-    return "".join(heading + "".join(items) for heading, items in groups)
+def _render(section: Section) -> str:
+    return section.head + "".join(section.items) + section.tail
 
 
-def _truncated(groups: list[Group], budget: int) -> str:
+def _listed(sections: list[Section]) -> str:
+    return "".join(_render(s) for s in sections)
+
+
+def _cut(section: Section, shown: int) -> str:
+    text = section.head + "".join(section.items[:shown])
+    if shown < len(section.items):
+        text += f"- ... and {len(section.items) - shown} more\n"
+    return text + section.tail
+
+
+def _truncated(sections: list[Section], budget: int) -> str:
+    """Every heading, and the items shared out fairly: one item of each list in turn while
+    they fit, so a long first list cannot leave a later one (a shared change's addresses)
+    with none."""
+    room = budget - sum(len(s.head) + len(s.tail) + _TRAILER_ROOM for s in sections)
+    if room < 0:
+        return _greedy(sections, budget)
+    shown = [0] * len(sections)
+    progress = True
+    while progress:
+        progress = False
+        for i, section in enumerate(sections):
+            if shown[i] < len(section.items) and len(section.items[shown[i]]) <= room:
+                room -= len(section.items[shown[i]])
+                shown[i] += 1
+                progress = True
+    return "".join(_cut(s, n) for s, n in zip(sections, shown, strict=True))
+
+
+def _greedy(sections: list[Section], budget: int) -> str:
+    """Too many headings for all of them to fit: each in turn while it fits, with room kept
+    for every later one; a heading that cannot fit is left out."""
     out = ""
-    for i, (heading, items) in enumerate(groups):
-        # Keep room for every later heading and its "... and N more" line.
-        later = sum(len(h) + _TRAILER_ROOM for h, _ in groups[i + 1 :])
-        if len(out) + len(heading) + _TRAILER_ROOM + later > budget:
+    for i, section in enumerate(sections):
+        # Keep room for every later heading, its "... and N more" line and its tail.
+        later = sum(len(s.head) + len(s.tail) + _TRAILER_ROOM for s in sections[i + 1 :])
+        own = len(section.head) + len(section.tail) + _TRAILER_ROOM
+        if len(out) + own + later > budget:
             continue
-        out += heading
         shown = 0
-        for item in items:
-            if len(out) + len(item) + _TRAILER_ROOM + later > budget:
+        used = len(out) + own + later
+        for item in section.items:
+            if used + len(item) > budget:
                 break
-            out += item
+            used += len(item)
             shown += 1
-        if shown < len(items):
-            out += f"- ... and {len(items) - shown} more\n"
+        out += _cut(section, shown)
     return out
 
 
@@ -299,11 +411,11 @@ def _body(view: dict[str, Any], budget: int) -> str:
         text = _detailed(view, level)
         if len(text) <= budget:
             return text
-    groups = _groups(view)
-    text = _listed(groups)
+    sections = _sections(view)
+    text = _listed(sections)
     if len(text) <= budget:
         return text
-    return _truncated(groups, budget)
+    return _truncated(sections, budget)
 
 
 def render_markdown(

@@ -1,69 +1,208 @@
-"""The merge job of examples/gitops/workflow.yml refuses what was not reviewed: a plan gone
-stale, and a plan file other than the one the comment showed."""
+"""The merge job of examples/gitops/workflow.yml: it finds the reviewed plan of the pull request
+the push came from (merge, squash, rebase), applies only that, and when the apply is refused it
+re-plans and posts the new plan to the merged pull request."""
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Sequence
+
+import pytest
+
 from tests.gitops.conftest import Workdir, embedded_cloud
-from tests.gitops.workflow_steps import all_ok, run_job, step_result
+from tests.gitops.workflow_steps import all_ok, github_repo, step_result
 
 PROD_ACCOUNT = "123456789012"
+PROD_TAGS = 'account_tags = ["env:prod", "team:platform"]'
 
 
-def test_merge_job_refuses_a_plan_gone_stale(sandbox_work: Workdir) -> None:
+def _edit(wd: Workdir, old: str, new: str) -> None:
+    toml = wd.infra / "datadog.toml"
+    text = toml.read_text()
+    assert old in text
+    toml.write_text(text.replace(old, new))
+
+
+def _names(steps: Sequence[tuple[str, object]]) -> list[str]:
+    return [name for name, _ in steps]
+
+
+@pytest.mark.parametrize("how", ["squash", "rebase"])
+def test_squash_and_rebase_merges_apply_the_reviewed_plan(sandbox_work: Workdir, how: str) -> None:
+    wd = sandbox_work
+    with github_repo(wd) as repo:
+        all_ok(repo.open_pr(7))
+        steps = repo.merge(7, how)
+        all_ok(steps)
+        applied = step_result(steps, "Apply the reviewed plan")
+        assert "Apply complete: 4 succeeded, 0 failed, 0 skipped." in applied.out
+        # The pull request was found from the squash / last rebased commit, not its head.
+        assert (
+            f"Pull request #7, head commit {repo.heads[7]}"
+            in step_result(steps, "Find the merged").out
+        )
+
+
+def test_merge_job_refuses_a_plan_gone_stale_and_posts_a_new_plan(sandbox_work: Workdir) -> None:
     wd = sandbox_work
     wd.ok("apply", "infra/", "--sandbox", "--auto-approve")
-    datadog_toml = wd.infra / "datadog.toml"
-    datadog_toml.write_text(
-        datadog_toml.read_text().replace(
-            'account_tags = ["env:prod", "team:platform"]',
-            'account_tags = ["env:prod", "team:platform", "cost:shared"]',
+    _edit(wd, PROD_TAGS, 'account_tags = ["env:prod", "team:platform", "cost:shared"]')
+    with github_repo(wd) as repo:
+        all_ok(repo.open_pr(3))
+        assert (
+            "Plan: 0 to import, 0 to add, 1 to change, 0 to destroy."
+            in (repo.github.comments[3][0]["body"])
         )
-    )
-    all_ok(run_job(wd, "plan"))
-    assert (
-        "Plan: 0 to import, 0 to add, 1 to change, 0 to destroy."
-        in (wd.path / "comment.md").read_text()
-    )
 
-    # Between the review and the merge, someone edits the account in Datadog.
-    with embedded_cloud(wd) as cloud:
-        cloud.set_tags(PROD_ACCOUNT, ["env:prod", "edited:by-hand"])
-    state_before = wd.state_bytes()
-    sandbox_state = wd.path / "state" / "sandbox" / "reconciler.tfstate.json"
-    sandbox_state_before = sandbox_state.read_bytes()
+        # Between the review and the merge, someone edits the account in Datadog.
+        with embedded_cloud(wd) as cloud:
+            cloud.set_tags(PROD_ACCOUNT, ["env:prod", "edited:by-hand"])
+        state_before = wd.state_bytes()
+        sandbox_state = wd.path / "state" / "sandbox" / "reconciler.tfstate.json"
+        sandbox_state_before = sandbox_state.read_bytes()
 
-    steps = run_job(wd, "apply")
-    names = [n for n, _ in steps]
-    assert names[-1].startswith("Apply the reviewed plan"), names
-    applied = steps[-1][1]
-    assert applied.code == 1, applied.show()
-    assert "saved plan is stale: the live object changed since the plan" in applied.err
-    assert "datadog_aws_account.prod" in applied.err
-    assert wd.state_bytes() == state_before
-    assert sandbox_state.read_bytes() == sandbox_state_before
-    with embedded_cloud(wd) as cloud:
-        assert cloud.tags(PROD_ACCOUNT) == ["edited:by-hand", "env:prod"]
+        steps = repo.merge(3)
+        names = _names(steps)
+        assert names[-3].startswith("Apply the reviewed plan"), names
+        applied = steps[-3][1]
+        assert applied.code == 1, applied.show()
+        assert "saved plan is stale" in applied.err
+        assert "datadog_aws_account.prod" in applied.err
+        assert wd.state_bytes() == state_before
+        assert sandbox_state.read_bytes() == sandbox_state_before
+        with embedded_cloud(wd) as cloud:
+            assert cloud.tags(PROD_ACCOUNT) == ["edited:by-hand", "env:prod"]
 
-    # The drift job sees the edit (exit 2 fails the scheduled run).
-    drift = run_job(wd, "drift")
-    assert drift[-1][1].code == 2, drift[-1][1].show()
-    assert "datadog_aws_account.prod" in drift[-1][1].out
+        # Re-planned from the merged configuration and posted to the merged pull request.
+        assert names[-2:] == [
+            "Re-plan after a refused or failed apply",
+            "Post the new plan to the merged pull request",
+        ]
+        posted = repo.github.comments[3][-1]["body"]
+        assert len(repo.github.comments[3]) == 2  # the sticky plan comment, then this one
+        assert posted.startswith("<!-- reconciler-replan -->\n")
+        assert "the reviewed plan of #3 was not applied" in posted
+        assert "saved plan is stale" in posted
+        assert "datadog_aws_account.prod" in posted
+        assert "Plan: 0 to import, 0 to add, 1 to change, 0 to destroy." in posted
+        assert "Plan file digest" not in posted  # nothing to apply from this comment
+
+        # The scheduled check sees the edit: drift, exit 2, failing the run.
+        check = repo.schedule()
+        assert check[-1][1].code == 2, check[-1][1].show()
+        assert "datadog_aws_account.prod" in check[-1][1].out
+        assert "::error title=reconciler: drift::" in check[-1][1].out
+
+
+def test_two_pull_requests_on_the_same_address(sandbox_work: Workdir) -> None:
+    # Both are planned against the same state; the first merged applies, the second is refused
+    # (its address changed since its plan), re-planned on top of the first, and posted.
+    wd = sandbox_work
+    wd.ok("apply", "infra/", "--sandbox", "--auto-approve")
+    base = (wd.infra / "datadog.toml").read_text()
+    with github_repo(wd) as repo:
+        _edit(wd, PROD_TAGS, 'account_tags = ["env:prod", "team:platform", "a:1"]')
+        all_ok(repo.open_pr(1))
+        first = (wd.infra / "datadog.toml").read_text()
+        (wd.infra / "datadog.toml").write_text(base)
+        _edit(wd, "collect_cloudwatch_alarms = true", "collect_cloudwatch_alarms = false")
+        all_ok(repo.open_pr(2))
+
+        (wd.infra / "datadog.toml").write_text(first)  # main after merging #1
+        all_ok(repo.merge(1))
+        _edit(wd, "collect_cloudwatch_alarms = true", "collect_cloudwatch_alarms = false")
+        steps = repo.merge(2)  # main after merging #2: both changes
+        refused = step_result(steps, "Apply the reviewed plan")
+        assert refused.code == 1, refused.show()
+        assert "stale" in refused.err
+        posted = repo.github.comments[2][-1]["body"]
+        assert posted.startswith("<!-- reconciler-replan -->")
+        assert "Plan: 0 to import, 0 to add, 1 to change, 0 to destroy." in posted
+        assert "collect_cloudwatch_alarms" in posted
+        changed = [ln for ln in posted.splitlines() if ln.startswith(("+ ", "- "))]
+        assert changed and not any("account_tags" in ln for ln in changed)  # #1 is applied
 
 
 def test_merge_job_digest_check_rejects_another_plan_file(sandbox_work: Workdir) -> None:
-    # The comment shows the digest of the reviewed plan file; a different plan.json must fail
-    # the "Check the plan file is the one the comment showed" step.
+    # The comment on the pull request shows the digest of the reviewed plan file; an artifact
+    # holding another plan.json must fail the check, and nothing is applied or re-planned.
     wd = sandbox_work
-    all_ok(run_job(wd, "plan"))
-    reviewed = (wd.path / "comment.md").read_text()
-    (wd.infra / "logs.toml").unlink()
-    wd.ok("plan", "infra/", "--sandbox", "--out", "plan.json")
-    assert (wd.path / "comment.md").read_text() == reviewed
+    with github_repo(wd) as repo:
+        all_ok(repo.open_pr(4))
+        (wd.infra / "logs.toml").unlink()
+        wd.ok("plan", "infra/", "--sandbox", "--out", "other.json")
+        artifact = repo.store / f"reconciler-plan-{repo.heads[4]}"
+        shutil.copy(wd.path / "other.json", artifact / "plan.json")
 
-    steps = run_job(wd, "apply")
-    check = step_result(steps, "Check the plan file")
-    digest_line = (wd.path / "digest.txt").read_text()
-    assert check.code != 0, (
-        "the digest check passed for a plan file the comment never showed; "
-        f"digest.txt holds {digest_line!r}"
-    )
+        steps = repo.merge(4)
+        check = step_result(steps, "Check the plan file")
+        assert check.code != 0, "the digest check passed for a plan file the comment never showed"
+        assert _names(steps)[-1].startswith("Check the plan file")
+        assert len(repo.github.comments[4]) == 1
+        assert not (wd.state_file).exists()
+
+
+def test_a_direct_push_has_no_reviewed_plan(sandbox_work: Workdir) -> None:
+    wd = sandbox_work
+    with github_repo(wd) as repo:
+        all_ok(repo.open_pr(5))
+        steps = repo.push_direct()
+        find = step_result(steps, "Find the merged pull request")
+        assert find.code == 1
+        assert f"no pull request was merged into main as commit {repo.main_sha}" in find.err
+        assert _names(steps)[-1].startswith("Find the merged pull request")
+        assert not wd.state_file.exists()
+
+
+def test_two_pull_requests_on_disjoint_addresses_both_apply(sandbox_work: Workdir) -> None:
+    wd = sandbox_work
+    wd.ok("apply", "infra/", "--sandbox", "--auto-approve")
+    base = (wd.infra / "datadog.toml").read_text()
+    logs = wd.infra / "logs.toml"
+    logs_base = logs.read_text()
+    assert "retention_days = 30" in logs_base
+    with github_repo(wd) as repo:
+        _edit(wd, PROD_TAGS, 'account_tags = ["env:prod", "team:platform", "a:1"]')
+        all_ok(repo.open_pr(1))
+        first = (wd.infra / "datadog.toml").read_text()
+        (wd.infra / "datadog.toml").write_text(base)
+        logs.write_text(logs_base.replace("retention_days = 30", "retention_days = 14"))
+        all_ok(repo.open_pr(2))
+
+        logs.write_text(logs_base)
+        (wd.infra / "datadog.toml").write_text(first)  # main after merging #1
+        all_ok(repo.merge(1))
+        logs.write_text(logs_base.replace("retention_days = 30", "retention_days = 14"))
+        steps = repo.merge(2)  # main after #2 too: #2's plan touches only the logs address
+        all_ok(steps)
+        applied = step_result(steps, "Apply the reviewed plan")
+        assert "Apply complete: 1 succeeded, 0 failed, 0 skipped." in applied.out
+        assert len(repo.github.comments[2]) == 1  # nothing re-planned or posted
+        check = repo.schedule()
+        all_ok(check)
+
+
+def test_scheduled_run_reports_a_merged_change_left_pending(sandbox_work: Workdir) -> None:
+    wd = sandbox_work
+    wd.ok("apply", "infra/", "--sandbox", "--auto-approve")
+    base = (wd.infra / "datadog.toml").read_text()
+    with github_repo(wd) as repo:
+        _edit(wd, PROD_TAGS, 'account_tags = ["env:prod", "team:platform", "a:1"]')
+        all_ok(repo.open_pr(1))
+        first = (wd.infra / "datadog.toml").read_text()
+        (wd.infra / "datadog.toml").write_text(base)
+        _edit(wd, PROD_TAGS, 'account_tags = ["env:prod", "team:platform", "b:2"]')
+        all_ok(repo.open_pr(2))
+        second = (wd.infra / "datadog.toml").read_text()
+
+        (wd.infra / "datadog.toml").write_text(first)
+        all_ok(repo.merge(1))
+        (wd.infra / "datadog.toml").write_text(second)  # #2 merged, its apply refused
+        refused = step_result(repo.merge(2), "Apply the reviewed plan")
+        assert refused.code == 1
+
+        check = repo.schedule()
+        result = check[-1][1]
+        assert result.code == 3, result.show()
+        assert "::warning title=reconciler: pending::" in result.out
+        assert "datadog_aws_account.prod" in result.out

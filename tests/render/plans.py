@@ -213,3 +213,31 @@ def many_changes(n: int, *, action: Action = Action.UPDATE, unchanged: int = 4) 
             )
         )
     return Plan(lineage="l", serial=1, changes=changes)
+
+
+def identical_updates(n: int, *, prefix: str = "acct") -> list[ResourceChange]:
+    """``n`` accounts each turning metrics_config.collect_custom_metrics from false to true."""
+
+    def account(i: int, custom: bool) -> dict[str, object]:
+        return {
+            "aws_account_id": f"{i:012d}",
+            "account_tags": ["env:prod"],
+            "metrics_config": {"collect_custom_metrics": custom, "enabled": True},
+        }
+
+    return [
+        ResourceChange(
+            address=f"datadog_aws_account.{prefix}{i:04d}",
+            kind="datadog_aws_account",
+            name=f"{prefix}{i:04d}",
+            action=Action.UPDATE,
+            natural_key=f"{i:012d}",
+            remote_id=f"uuid-{prefix}-{i}",
+            before=account(i, False),
+            after=account(i, True),
+            changes=[
+                FieldChange(path="metrics_config.collect_custom_metrics", before=False, after=True)
+            ],
+        )
+        for i in range(n)
+    ]
