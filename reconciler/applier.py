@@ -21,6 +21,7 @@ from reconciler.errors import ReconcilerError, StateError
 from reconciler.interrupts import StopRequest
 from reconciler.kinds.base import DiffRules, Observed, ResourceKind
 from reconciler.model import Action, Plan, ResourceChange
+from reconciler.outputs import collect
 from reconciler.planner import current_values
 from reconciler.state.base import ResourceState, State, StateBackend, commit
 
@@ -194,6 +195,7 @@ def _entry(change: ResourceChange, obj: Observed, rules: DiffRules) -> ResourceS
         fingerprint=fingerprint(obj, rules),
         options=change.options,
         prevent_destroy=change.prevent_destroy,
+        outputs=collect(change.kind, obj.values),
     )
 
 

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.markup import escape
 from rich.measure import Measurement
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from reconciler.applier import ApplyReport, Callbacks, Outcome, StepResult
+from reconciler.console import error_line as shown  # redacted, escaped, bounded
 from reconciler.model import Action, ResourceChange
 
 STYLE = {"succeeded": "green", "failed": "red", "skipped": "yellow"}
@@ -32,7 +32,7 @@ def verb(change: ResourceChange) -> str:
 
 def _result_line(result: StepResult) -> str:
     style = STYLE[result.outcome.value]
-    return f"{escape(result.address)}: [{style}]{result.outcome.value}[/] {escape(result.message)}"
+    return f"{shown(result.address)}: [{style}]{result.outcome.value}[/] {shown(result.message)}"
 
 
 # Wider than any table a report can make: the width a table is measured against off a TTY.
@@ -48,7 +48,7 @@ def _table(report: ApplyReport, *, fold: bool) -> Table:
     for r in report.results:
         outcome = r.outcome.value
         table.add_row(
-            escape(r.address), r.action, f"[{STYLE[outcome]}]{outcome}[/]", escape(r.message)
+            shown(r.address), r.action, f"[{STYLE[outcome]}]{outcome}[/]", shown(r.message)
         )
     return table
 
@@ -93,8 +93,8 @@ def apply_view(console: Console) -> Iterator[Callbacks]:
             console.print(text, soft_wrap=True, highlight=False)
 
         yield Callbacks(
-            started=lambda c: line(f"{escape(c.address)}: {verb(c)}..."),
-            progress=lambda a, m: line(f"{escape(a)}: {escape(m)}"),
+            started=lambda c: line(f"{shown(c.address)}: {verb(c)}..."),
+            progress=lambda a, m: line(f"{shown(a)}: {shown(m)}"),
             finished=lambda r: line(_result_line(r)),
         )
         return
@@ -110,12 +110,12 @@ def apply_view(console: Console) -> Iterator[Callbacks]:
 
         def started(change: ResourceChange) -> None:
             tasks[change.address] = progress.add_task(
-                f"{escape(change.address)}: {verb(change)}...", total=None
+                f"{shown(change.address)}: {verb(change)}...", total=None
             )
 
         def update(address: str, message: str) -> None:
             if address in tasks:
-                progress.update(tasks[address], description=f"{escape(address)}: {escape(message)}")
+                progress.update(tasks[address], description=f"{shown(address)}: {shown(message)}")
 
         def finished(result: StepResult) -> None:
             if result.address in tasks:

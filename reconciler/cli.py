@@ -240,6 +240,23 @@ def force_unlock(
     state.force_unlock(lock_id, path, sandbox)
 
 
+@app.command("output")
+@handle_errors
+def output(
+    address: Annotated[
+        str | None, typer.Argument(help="kind.name; every address if left out.")
+    ] = None,
+    path: Annotated[Path, typer.Option("--path", help="The configuration.")] = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False,
+    sandbox: SandboxOpt = False,
+) -> None:
+    """Values to copy elsewhere (a role's external_id for its IAM trust policy), from the state."""
+    from reconciler.commands import state
+    from reconciler.outputs import show
+
+    sys.stdout.write(show(state.backend(path, sandbox).read(), address, as_json=as_json))
+
+
 @app.command()
 @handle_errors
 def schema() -> None:

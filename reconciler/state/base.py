@@ -35,6 +35,9 @@ class ResourceState(BaseModel):
     # Fingerprint of the observed object after the last apply (reconciler.diff.fingerprint).
     fingerprint: str
     options: dict[str, Any] = Field(default_factory=dict)  # e.g. {"force_delete": true}
+    # Values a user copies elsewhere, read from the live object after the last write
+    # (reconciler.outputs), e.g. a role-based Datadog account's generated external_id.
+    outputs: dict[str, Any] = Field(default_factory=dict)
     prevent_destroy: bool = False
 
 

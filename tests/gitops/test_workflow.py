@@ -53,5 +53,6 @@ def test_pull_request_merge_and_scheduled_jobs(sandbox_work: Workdir) -> None:
 
         check = repo.schedule()
         all_ok(check)
-        assert "No changes. Your infrastructure still matches the configuration." in check[-1][1].out
+        clean = check[-1][1].out
+        assert "No changes. Your infrastructure still matches the configuration." in clean
         assert "reconciler: clean" in check[-1][1].out
