@@ -15,6 +15,15 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.markup import escape
 
+from reconciler.cli_options import (
+    ExcludeOpt,
+    FormatOpt,
+    NoColorOpt,
+    PathArg,
+    ReplaceOpt,
+    SandboxOpt,
+    TargetOpt,
+)
 from reconciler.console import (
     Format,
     err_console,
@@ -38,33 +47,6 @@ state_app = typer.Typer(no_args_is_help=True, help="Inspect and edit the state."
 app.add_typer(state_app, name="state")
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-PathArg = Annotated[Path, typer.Argument(help="A TOML file or a directory of them.")]
-SandboxOpt = Annotated[
-    bool,
-    typer.Option(
-        "--sandbox", help="Run against the embedded sandbox (state under state/sandbox/)."
-    ),
-]
-NoColorOpt = Annotated[bool, typer.Option("--no-color", help="Plain output without colour.")]
-TargetOpt = Annotated[
-    list[str] | None, typer.Option("--target", help="Only this address (repeatable).")
-]
-ExcludeOpt = Annotated[
-    list[str] | None, typer.Option("--exclude", help="Leave this address out (repeatable).")
-]
-ReplaceOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--replace",
-        help="Plan this address as a replacement (delete, then create) even if it matches "
-        "(repeatable).",
-    ),
-]
-# An enum: a bad value is a usage error found before anything is read or written.
-FormatOpt = Annotated[
-    Format, typer.Option("--format", help="human, json or markdown.", case_sensitive=False)
-]
 
 
 def _print_version(value: bool) -> None:
@@ -398,7 +380,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         if ctx is not None:
             console.print(f"Run '{escape(ctx.command_path)} --help' for usage.")
         return 1
-    except click.Abort:
+    except typer.Abort:
         print_interrupted("SIGINT")
         return 130
     return result if isinstance(result, int) else 0

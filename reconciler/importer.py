@@ -23,7 +23,7 @@ from reconciler.atomic import write_atomic
 from reconciler.diff import fingerprint
 from reconciler.errors import ConfigError
 from reconciler.kinds.base import Observed, ResourceKind
-from reconciler.planner import digest_secrets
+from reconciler.secrets import digest_secrets
 from reconciler.state.base import ResourceState, State
 
 _TOML_POSITION = re.compile(r" at line (\d+) col (\d+)$")

@@ -33,33 +33,8 @@ from reconciler.model import (
     Unmanaged,
 )
 from reconciler.moves import with_moves
-from reconciler.secrets import EnvSecret
+from reconciler.secrets import digest_secrets
 from reconciler.state.base import ResourceState, State
-
-
-def digest_secrets(value: Any, key: bytes) -> Any:
-    """``value`` with every ``EnvSecret`` replaced by its keyed digest."""
-    if isinstance(value, EnvSecret):
-        return value.digest(key)
-    if isinstance(value, dict):
-        return {k: digest_secrets(v, key) for k, v in value.items()}
-    if isinstance(value, list):
-        return [digest_secrets(v, key) for v in value]
-    return value
-
-
-def secret_refs(value: Any, prefix: paths.Path = ()) -> dict[str, str]:
-    """Dotted path -> ``${env:NAME}`` for every secret in ``value``."""
-    out: dict[str, str] = {}
-    if isinstance(value, EnvSecret):
-        out[paths.format_path(prefix)] = value.reference
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            out.update(secret_refs(v, (*prefix, k)))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            out.update(secret_refs(v, (*prefix, i)))
-    return out
 
 
 def entry_digest(prior: ResourceState | None) -> str | None:

@@ -23,6 +23,8 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
+from reconciler.paths import Path, format_path
+
 ENV_REF = re.compile(r"^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$")
 DIGEST_PREFIX = "hmac-sha256:"
 
@@ -147,3 +149,28 @@ Secret = Annotated[EnvSecret, "secret"]
 
 def is_digest(value: object) -> bool:
     return isinstance(value, str) and value.startswith(DIGEST_PREFIX)
+
+
+def digest_secrets(value: Any, key: bytes) -> Any:
+    """``value`` with every ``EnvSecret`` replaced by its keyed digest."""
+    if isinstance(value, EnvSecret):
+        return value.digest(key)
+    if isinstance(value, dict):
+        return {k: digest_secrets(v, key) for k, v in value.items()}
+    if isinstance(value, list):
+        return [digest_secrets(v, key) for v in value]
+    return value
+
+
+def secret_refs(value: Any, prefix: Path = ()) -> dict[str, str]:
+    """Dotted path -> ``${env:NAME}`` for every secret in ``value``."""
+    out: dict[str, str] = {}
+    if isinstance(value, EnvSecret):
+        out[format_path(prefix)] = value.reference
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            out.update(secret_refs(v, (*prefix, k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out.update(secret_refs(v, (*prefix, i)))
+    return out

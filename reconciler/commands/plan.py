@@ -76,7 +76,7 @@ def save(out: Path, path: Path, planned: Planned, session: Session) -> str:
     """Write the plan file; returns its digest."""
     from reconciler import __version__
     from reconciler.planfile import PlanFile, save_plan
-    from reconciler.planner import secret_refs
+    from reconciler.secrets import secret_refs
 
     secrets: dict[str, dict[str, str]] = {}
     for address, res in session.config.resources.items():
