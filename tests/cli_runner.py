@@ -10,7 +10,8 @@ In-process runs share this process with every other test, so ``invoke`` puts bac
 command may change for the whole process: the environment, the working directory, the standard
 streams, ``reconciler.redact``'s registry of secrets, the root logger and the SIGINT/SIGTERM
 handlers. A command's event loop (``asyncio.run``), boto3 sessions and rich consoles are made
-per command by the CLI itself and are not shared.
+per command by the CLI itself and are not shared. Only what the command's own thread prints is
+its output: a sandbox serving the test from another thread keeps writing where it did.
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ import io
 import logging
 import os
 import signal
+import ssl
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from reconciler import redact
 from reconciler.cli import run
@@ -88,8 +92,14 @@ def base_env() -> dict[str, str]:
             "AWS_CONFIG_FILE": os.devnull,
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
             "AWS_EC2_METADATA_DISABLED": "true",
+            # TLS trust from OpenSSL's hashed certificate directory, read only when a
+            # certificate is checked (never: the sandbox speaks plain HTTP). A bundle file
+            # (SSL_CERT_FILE, or certifi's without it) is parsed by every httpx client: about
+            # 0.05 s of CPU per command, paid once per process by users, per command here.
+            "SSL_CERT_DIR": ssl.get_default_verify_paths().openssl_capath,
         }
     )
+    env.pop("SSL_CERT_FILE", None)
     return env
 
 
@@ -104,10 +114,26 @@ def environment(overrides: Env | None = None) -> dict[str, str]:
     return env
 
 
+class _ThreadOutput(io.StringIO):
+    """A standard stream for one command: what its thread writes is kept; what other threads
+    write (a sandbox in the test process failing to answer a client that went away) goes on to
+    ``elsewhere``, as it would if the command ran in its own process."""
+
+    def __init__(self, elsewhere: TextIO) -> None:
+        super().__init__()
+        self._owner = threading.get_ident()
+        self._elsewhere = elsewhere
+
+    def write(self, text: str) -> int:
+        if threading.get_ident() == self._owner:
+            return super().write(text)
+        return self._elsewhere.write(text)
+
+
 @contextlib.contextmanager
 def _process_state(
     env: Mapping[str, str], cwd: Path, stdin: str
-) -> Iterator[tuple[io.StringIO, io.StringIO]]:
+) -> Iterator[tuple[_ThreadOutput, _ThreadOutput]]:
     """Give one command ``env``, ``cwd`` and ``stdin``; put back everything afterwards."""
     saved_env = dict(os.environ)
     saved_cwd = os.getcwd()
@@ -115,7 +141,7 @@ def _process_state(
     root = logging.getLogger()
     saved_logging = (root.level, list(root.handlers))
     saved_signals = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    out, err = io.StringIO(), io.StringIO()
+    out, err = _ThreadOutput(sys.stdout), _ThreadOutput(sys.stderr)
     # A fresh process knows no secret: nothing registered by earlier tests may redact output.
     redact.forget_all()
     os.environ.clear()

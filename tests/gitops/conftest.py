@@ -46,7 +46,7 @@ from datadog_api_client.v2.model.aws_auth_config_role import AWSAuthConfigRole
 
 from reconciler.sandbox import Sandbox, SandboxOptions
 from tests.cli_runner import Result as Result  # re-exported for workflow_steps
-from tests.cli_runner import invoke
+from tests.cli_runner import base_env, invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -88,26 +88,20 @@ retention_days = 30
 
 
 def cli_env(home: Path) -> dict[str, str]:
-    """A clean environment: dummy keys, no AWS config from the machine, plain wide output."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DD_", "AWS_", "RECONCILER_")) and k != SECRET_ENV
-    }
+    """The harness's clean environment (``base_env``) with dummy keys, the test secrets, this
+    venv's ``reconciler`` first on PATH (for the workflow's bash steps) and a home of its own."""
+    env = base_env()
+    env.pop(SECRET_ENV, None)
     env.update(
         {
             "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
             "HOME": str(home),
-            "NO_COLOR": "1",
             # Rich wraps at 80 columns without a terminal; wide keeps messages on one line.
             "COLUMNS": "250",
             "DD_API_KEY": "gitops-dummy-api-key",
             "DD_APP_KEY": "gitops-dummy-app-key",
             "AWS_ACCESS_KEY_ID": "sandbox",
             "AWS_SECRET_ACCESS_KEY": "sandbox",
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "AWS_EC2_METADATA_DISABLED": "true",
             SECRET_ENV: SECRET_VALUE,
             "LEGACY_AWS_SECRET": LEGACY_SECRET,
         }
