@@ -2,16 +2,8 @@
 
 A kind is one module holding a TOML model (``spec``), its diff rules (data), and a class that
 satisfies ``ResourceKind``. The engine (refresh, planner, applier) talks to kinds only through
-this protocol and never imports Datadog or AWS code.
-
-Contract, after Crossplane's ExternalClient:
-- ``list`` and ``get`` never change anything remotely.
-- ``create``/``update`` return what now exists (ids included), normalised.
-- ``delete`` of something already gone is success.
-- ``normalise`` and ``desired_values`` are pure, and produce values of the same shape, so the
-  planner can compare them field by field.
-- Client construction is lazy: building a kind reads no credentials and opens no connection,
-  so ``validate`` and ``plan --help`` never touch an API library.
+this protocol and never imports Datadog or AWS code. The contract (after Crossplane's
+ExternalClient) is written on ``ResourceKind`` and on each of its members.
 """
 
 from __future__ import annotations
@@ -92,17 +84,42 @@ class Observed(BaseModel):
 
 
 class ResourceKind(Protocol):
+    """One kind of remote object. The engine calls nothing else of a kind.
+
+    Three groups of members, each with its own promises:
+
+    - pure (``natural_key`` .. ``spec_table``): no I/O, no clock, no environment beyond what
+      the settings say; the same input gives the same output.
+    - reads (``default_scopes``, ``list``, ``get``): never change anything remotely; fail
+      closed (an answer that cannot be read raises ``ApiError``, never "nothing there").
+    - writes (``create``, ``update``, ``delete``): each may be retried after any failure and
+      must then converge on the same outcome (idempotent in effect); each returns or raises
+      only once the outcome is known (a write whose answer was lost is resolved by reading,
+      not guessed).
+
+    "Gone" means the API says the object does not exist (Datadog 404, Logs
+    ResourceNotFoundException); any other failure to read it is an error, not "gone".
+    """
+
     name: ClassVar[str]  # the TOML table, e.g. "datadog_aws_account"
-    spec: ClassVar[type[ResourceSpec]]
-    rules: ClassVar[DiffRules]
+    spec: ClassVar[type[ResourceSpec]]  # the TOML model; unknown keys are errors
+    rules: ClassVar[DiffRules]  # how values compare (data, not code)
     # How many writes (create/update/delete) the applier runs at once for this kind. The
     # applier checks for a stop request after a slot is free, right before the write starts.
     write_concurrency: ClassVar[int]
 
-    def __init__(self, settings: Settings) -> None: ...
+    def __init__(self, settings: Settings) -> None:
+        """Reads no credentials and opens no connection (clients are built on first use), so
+        ``validate`` and ``--help`` never load an API library. Test doubles may take more
+        keyword arguments (their fake cloud, say)."""
+        ...
 
     # -- pure ---------------------------------------------------------------------------
-    def natural_key(self, spec: ResourceSpec) -> str: ...
+    def natural_key(self, spec: ResourceSpec) -> str:
+        """What identifies the object remotely whatever its id: the AWS account ID for
+        Datadog; ``<region>/<integration_name>`` for Logs. May raise ``ConfigError`` (e.g. no
+        region), which the engine reports with the resource's file, line and address."""
+        ...
 
     def scope(self, natural_key: str) -> str:
         """The listing scope an object lives in ("" for global APIs, the region for AWS)."""
@@ -110,7 +127,8 @@ class ResourceKind(Protocol):
 
     def desired_values(self, spec: ResourceSpec) -> dict[str, Any]:
         """The comparable form of the spec with every server default filled in. Secret
-        fields hold the ``EnvSecret`` itself; the planner turns it into a digest."""
+        fields hold the ``EnvSecret`` itself; the planner turns it into a digest. Same shape
+        as ``normalise(...).values``."""
         ...
 
     def options(self, spec: ResourceSpec) -> dict[str, Any]:
@@ -118,12 +136,18 @@ class ResourceKind(Protocol):
         ...
 
     def normalise(self, raw: dict[str, Any], scope: str) -> Observed:
-        """Parse one raw API object (as the list/get call returns it)."""
+        """Parse one raw API object (as the list/get call returns it) into ``Observed``:
+        values in the shape of ``desired_values``, ``health`` when only a replacement can
+        repair it, ``notes`` for what the plan should report, ``unmanageable`` when it uses
+        something this version does not manage. Raises ``ApiError`` for an object it cannot
+        read (no id, no natural key): never an ``Observed`` with empty keys."""
         ...
 
     def spec_table(self, observed: Observed) -> dict[str, Any]:
-        """A TOML table (plain data) that declares ``observed``, for ``import``. Secrets and
-        write-only values it cannot know are left out or written as ``${env:...}`` refs."""
+        """A TOML table (plain data) that declares ``observed``, for ``import``; planning it
+        against ``observed`` must give no change. Secrets and write-only values it cannot know
+        are left out (the table then fails validation, and import says so) or written as
+        ``${env:...}`` references."""
         ...
 
     # -- reads -----------------------------------------------------------------------------
@@ -131,21 +155,34 @@ class ResourceKind(Protocol):
         """Scopes listed even when nothing is declared there (to find unmanaged objects)."""
         ...
 
-    async def list(self, scope: str) -> list[Observed]: ...
+    async def list(self, scope: str) -> list[Observed]:
+        """Every object in ``scope``, with as few calls as the API allows (one, ideally).
+        Complete or an error: an item it cannot read, or two items with one natural key, is
+        an ``ApiError``; nothing is ever dropped."""
+        ...
 
     async def get(self, natural_key: str, remote_id: str) -> Observed | None:
-        """One object by id, or None if gone. Used to re-check saved plans and by waits."""
+        """One object by id, or None if gone. Used by waits and to resolve lost answers."""
         ...
 
     # -- writes ----------------------------------------------------------------------------
-    async def create(self, spec: ResourceSpec, progress: Progress) -> Observed: ...
+    async def create(self, spec: ResourceSpec, progress: Progress) -> Observed:
+        """Make the object and return it as it now exists (ids included), after any wait the
+        API needs (e.g. until ACTIVE). If it already exists (made elsewhere, or an earlier
+        answer was lost), adopt it and make it match, or raise; never make a second one."""
+        ...
 
-    async def update(
-        self, spec: ResourceSpec, observed: Observed, progress: Progress
-    ) -> Observed: ...
+    async def update(self, spec: ResourceSpec, observed: Observed, progress: Progress) -> Observed:
+        """Make ``observed`` match ``spec`` in place and return what now exists. Only called
+        for changes ``rules.replace_paths`` does not mark; a kind that cannot update raises."""
+        ...
 
     async def delete(
         self, natural_key: str, remote_id: str, options: dict[str, Any], progress: Progress
-    ) -> None: ...
+    ) -> None:
+        """Delete and wait until gone. Already gone is success."""
+        ...
 
-    async def aclose(self) -> None: ...
+    async def aclose(self) -> None:
+        """Close the clients it built. Safe to call when none was built."""
+        ...

@@ -3,11 +3,14 @@ plan, apply, plan empty, change a field, plan shows it, apply, plan empty, remov
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
+from reconciler.registry import KINDS
 from reconciler.sandbox import Sandbox
 from tests.e2e.conftest import (
     Workspace,
@@ -16,6 +19,7 @@ from tests.e2e.conftest import (
     logs_client,
     summary_line,
 )
+from tests.e2e.file_kind import CLOUD_ENV, FileNote
 
 DD_ACCOUNT = "111122223333"
 DD_TAGS = ["env:e2e", "team:platform", "cost:shared", "owner:ops"]
@@ -110,8 +114,52 @@ def assert_no_changes(ws: Workspace) -> None:
     assert "No changes" in result.stdout
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.address.split(".")[0] for c in CASES])
-def test_kind_lifecycle_settles(case: Case, ws: Workspace, cloud: Sandbox) -> None:
+def note_toml(labels: list[str]) -> str:
+    quoted = ", ".join(f'"{label}"' for label in labels)
+    return f'\n[file_note.contract]\ntitle = "contract"\nlabels = [{quoted}]\n'
+
+
+def notes_live(cloud: Sandbox) -> list[str]:
+    path = FileNote.path()
+    notes = json.loads(path.read_text()) if path.exists() else {}
+    return [note["title"] for note in notes.values()]
+
+
+# A kind registered at runtime (tests/e2e/file_kind.py), run through the same contract.
+NEW_KIND = Case(
+    address="file_note.contract",
+    first=note_toml(["b", "a", "c"]),
+    changed=note_toml(["b", "a", "c", "d"]),
+    change_heading="file_note.contract will be updated in-place",
+    change_marks=("labels",),
+    change_summary="Plan: 0 to import, 0 to add, 1 to change, 0 to destroy.",
+    live=notes_live,
+    live_key="contract",
+)
+
+
+def test_every_registered_kind_has_a_contract_case() -> None:
+    # A new kind without a case here fails loudly instead of being skipped.
+    assert {c.address.split(".")[0] for c in CASES} == set(KINDS)
+
+
+@pytest.fixture
+def new_kind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setitem(KINDS, FileNote.name, FileNote)
+    monkeypatch.setenv(CLOUD_ENV, str(tmp_path / "notes.json"))
+    yield
+
+
+@pytest.mark.parametrize(
+    "case",
+    [*CASES, NEW_KIND],
+    ids=[*(c.address.split(".")[0] for c in CASES), "registered_at_runtime"],
+)
+def test_kind_lifecycle_settles(
+    case: Case, ws: Workspace, cloud: Sandbox, request: pytest.FixtureRequest
+) -> None:
+    if case is NEW_KIND:
+        request.getfixturevalue("new_kind")
     ws.write(case.first)
 
     planned = ws.plan("--detailed-exitcode")

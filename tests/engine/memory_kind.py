@@ -45,10 +45,10 @@ class MemoryKind:
         ignored_paths=("updated",),
     )
     write_concurrency: ClassVar[int] = 2
-    cloud: ClassVar[Cloud] = Cloud()
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, cloud: Cloud | None = None) -> None:
         self.settings = settings
+        self.cloud = cloud if cloud is not None else Cloud()  # injected: no class state
 
     def natural_key(self, spec: ResourceSpec) -> str:
         assert isinstance(spec, MemorySpec)

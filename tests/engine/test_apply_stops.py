@@ -7,13 +7,12 @@ import asyncio
 from pathlib import Path
 
 from reconciler.applier import Outcome, apply_plan
-from reconciler.engine import make_plan, open_kinds
+from reconciler.engine import make_plan
 from reconciler.errors import StateError
 from reconciler.interrupts import StopRequest
 from reconciler.state.base import State
 from reconciler.state.local import LocalBackend
-from tests.engine.memory_kind import Cloud, MemoryKind
-from tests.engine.test_engine import REGISTRY, World
+from tests.engine.test_engine import World
 
 MANY = "".join(f'\n[memory_thing.t{i}]\nkey = "k{i}"\npassword = "${{env:PW}}"\n' for i in range(6))
 
@@ -36,7 +35,7 @@ def test_a_failed_state_write_stops_new_operations(tmp_path: Path) -> None:
     w = World(tmp_path)
     backend = FailingAfter(tmp_path / "state.json", ok=1)
     config = w.config(MANY)
-    kinds = open_kinds(config.settings, REGISTRY)
+    kinds = w.kinds(config)
 
     async def go() -> None:
         planned = await make_plan(config, backend, kinds)
@@ -49,16 +48,15 @@ def test_a_failed_state_write_stops_new_operations(tmp_path: Path) -> None:
         skipped = [r for r in report.results if r.outcome is Outcome.SKIPPED]
         assert skipped and all("state can no longer be written" in r.message for r in skipped)
         # Only operations already started went remote: nothing was started after the failure.
-        assert len(MemoryKind.cloud.objects) == 1 + len(failed)
+        assert len(w.cloud.objects) == 1 + len(failed)
 
     asyncio.run(go())
 
 
 def test_a_stop_request_starts_nothing_new(tmp_path: Path) -> None:
-    MemoryKind.cloud = Cloud()
     w = World(tmp_path)
     config = w.config(MANY)
-    kinds = open_kinds(config.settings, REGISTRY)
+    kinds = w.kinds(config)
     stop = StopRequest()
     stop.signum = 15
 
@@ -80,7 +78,7 @@ def test_unmanageable_live_objects_stop_the_plan_and_notes_are_carried(tmp_path:
     w = World(tmp_path)
     toml = '\n[memory_thing.a]\nkey = "k-a"\npassword = "${env:PW}"\n'
     config = w.config(toml)
-    kinds = open_kinds(config.settings, REGISTRY)
+    kinds = w.kinds(config)
     state = State.new()
     live = Observed(natural_key="k-a", remote_id="r1", values={"key": "k-a"}, notes=("odd",))
     plan = build_plan(config, {"memory_thing": [live]}, state, kinds)
@@ -105,7 +103,7 @@ def test_a_write_that_does_not_converge_is_reported_at_once(tmp_path: Path) -> N
     toml = '\n[memory_thing.a]\nkey = "k-a"\ntags = ["x"]\n'
     w.cloud.mangle_keys.add("k-a")
     config = w.config(toml)
-    kinds = open_kinds(config.settings, REGISTRY)
+    kinds = w.kinds(config)
 
     async def go() -> None:
         planned = await make_plan(config, w.backend, kinds)

@@ -11,8 +11,9 @@ from reconciler.applier import apply_plan as apply
 from reconciler.approval import approved_changes
 from reconciler.config import load_config
 from reconciler.desired import Config
-from reconciler.engine import make_plan, open_kinds
+from reconciler.engine import make_plan
 from reconciler.errors import PlanError
+from reconciler.kinds.base import ResourceKind
 from reconciler.model import Action, Plan
 from reconciler.planner import check_prevent_destroy
 from reconciler.state.base import State
@@ -24,11 +25,14 @@ REGISTRY = {MemoryKind.name: MemoryKind}
 
 class World:
     def __init__(self, tmp: Path) -> None:
-        MemoryKind.cloud = Cloud()
-        self.cloud = MemoryKind.cloud
+        self.cloud = Cloud()
         self.tmp = tmp
         self.backend = LocalBackend(tmp / "state.json", lock_timeout=0.5)
         self.env: dict[str, str] = {"PW": "first-password-value"}
+
+    def kinds(self, config: Config) -> dict[str, ResourceKind]:
+        """The kinds of this world, on its own fake cloud (injected, no class state)."""
+        return {MemoryKind.name: MemoryKind(config.settings, cloud=self.cloud)}
 
     def config(self, toml: str) -> Config:
         path = self.tmp / "main.toml"
@@ -37,13 +41,13 @@ class World:
 
     def plan(self, toml: str, new_state: State | None = None) -> tuple[Plan, Config]:
         config = self.config(toml)
-        kinds = open_kinds(config.settings, REGISTRY)
+        kinds = self.kinds(config)
         planned = asyncio.run(make_plan(config, self.backend, kinds, new_state=new_state))
         return planned.plan, config
 
     def apply(self, toml: str) -> Plan:
         config = self.config(toml)
-        kinds = open_kinds(config.settings, REGISTRY)
+        kinds = self.kinds(config)
 
         async def go() -> Plan:
             planned = await make_plan(config, self.backend, kinds)
@@ -163,7 +167,7 @@ def test_failure_does_not_stop_independent_changes_and_state_keeps_successes(
     two = ONE + '\n[memory_thing.b]\nkey = "k-b"\n'
     w.cloud.fail_keys.add("k-a")
     config = w.config(two)
-    kinds = open_kinds(config.settings, REGISTRY)
+    kinds = w.kinds(config)
 
     async def go() -> None:
         planned = await make_plan(config, w.backend, kinds)
