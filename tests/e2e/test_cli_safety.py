@@ -5,18 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-import signal
-import subprocess
-import sys
-from pathlib import Path
 
 from reconciler.sandbox import Sandbox
-from tests.cli_runner import base_env
 from tests.e2e.conftest import (
-    SandboxFactory,
     Workspace,
     assert_one_error,
-    cloud_env,
     dd_accounts,
     describe,
     logs_client,
@@ -144,59 +137,6 @@ def test_apply_asks_and_only_yes_approves(ws: Workspace, cloud: Sandbox) -> None
     assert approved.returncode == 0, describe(approved)
     assert "Apply complete: 1 succeeded, 0 failed, 0 skipped." in approved.stdout
     assert len(dd_accounts(cloud.url)) == 1
-
-
-SLOW = "".join(
-    f"""
-[datadog_aws_account.n{i}]
-aws_account_id = "20000000000{i}"
-auth_config = {{ role_name = "DatadogIntegrationRole" }}
-"""
-    for i in range(1, 6)
-)
-
-
-def test_interrupted_apply_keeps_what_it_did(tmp_path: Path, make_cloud: SandboxFactory) -> None:
-    slow = make_cloud(latency_ms=400, data_dir=tmp_path / "slow")
-    ws = Workspace(root=tmp_path, datadog_url=slow.url, aws_url=slow.url, env=cloud_env())
-    ws.write(SLOW)
-    env = base_env() | {k: v for k, v in ws.env.items() if v is not None}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "apply", "infra", "--auto-approve"],
-        cwd=ws.root,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    seen = []
-    for line in proc.stdout:  # Datadog writes are serialised: one create at a time
-        seen.append(line)
-        if ": succeeded created" in line:
-            proc.send_signal(signal.SIGINT)  # Ctrl-C
-            break
-    out, err = proc.communicate(timeout=30)
-    stdout = "".join(seen) + out
-    assert proc.returncode == 130, f"exit {proc.returncode}\n{stdout}\n{err}"
-    assert "Interrupted (SIGINT)." in err
-    assert "Traceback" not in stdout + err
-
-    created = {a["attributes"]["aws_account_id"] for a in slow.datadog_accounts()}
-    assert 1 <= len(created) < 5
-    recorded = ws.read_state()["resources"]  # valid JSON: the write was atomic
-    # What finished is recorded. A create in flight at the interrupt may still have been
-    # carried out by the API without being recorded; the next run adopts it by its key.
-    assert {r["natural_key"] for r in recorded.values()} <= created
-    assert len(recorded) >= 1
-    assert not ws.state_path.with_name(ws.state_path.name + ".lock").exists()
-
-    rest = ws.apply()
-    assert rest.returncode == 0, describe(rest)
-    assert len(slow.datadog_accounts()) == 5
-    assert len(ws.read_state()["resources"]) == 5
-    assert ws.plan("--detailed-exitcode").returncode == 0
 
 
 def test_target_and_exclude_limit_plan_and_apply(ws: Workspace, cloud: Sandbox) -> None:

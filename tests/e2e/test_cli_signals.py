@@ -58,6 +58,7 @@ def _interrupt_after_first_success(
     [
         ([signal.SIGTERM], 143, "SIGTERM"),
         ([signal.SIGHUP], 129, "SIGHUP"),
+        ([signal.SIGINT], 130, "SIGINT"),
         ([signal.SIGINT, signal.SIGINT], 130, "SIGINT"),
     ],
 )
