@@ -62,6 +62,7 @@ async def make_plan(
     excludes: Iterable[str] = (),
     replace: Iterable[str] = (),
     new_state: State | None = None,
+    every_kind: bool = False,
 ) -> Planned:
     state = await asyncio.to_thread(backend.read)
     exists = state is not None
@@ -75,7 +76,7 @@ async def make_plan(
             )
     if state is None:
         state = new_state or State.new()
-    observed = await refresh(config, state, kinds)
+    observed = await refresh(config, state, kinds, every_kind=every_kind)
     plan = build_plan(
         config,
         observed,

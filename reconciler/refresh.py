@@ -12,9 +12,18 @@ from reconciler.state.base import State
 
 
 def scopes_to_read(
-    config: Config, state: State, kinds: Mapping[str, ResourceKind]
+    config: Config, state: State, kinds: Mapping[str, ResourceKind], *, every_kind: bool = False
 ) -> dict[str, set[str]]:
-    wanted: dict[str, set[str]] = {name: set(kind.default_scopes()) for name, kind in kinds.items()}
+    """Per kind, the scopes to list. Only kinds in use (declared, or in the state) are read,
+    unless ``every_kind`` (import, looking for anything to adopt): a Logs-only configuration
+    needs no Datadog keys and lists no Datadog accounts."""
+    in_use = {r.kind for r in config.resources.values()} | {
+        p.kind for p in state.resources.values()
+    }
+    wanted: dict[str, set[str]] = {
+        name: set(kind.default_scopes()) if every_kind or name in in_use else set()
+        for name, kind in kinds.items()
+    }
     for res in config.resources.values():
         kind = kinds[res.kind]
         wanted[res.kind].add(kind.scope(kind.natural_key(res.spec)))
@@ -25,11 +34,13 @@ def scopes_to_read(
 
 
 async def refresh(
-    config: Config, state: State, kinds: Mapping[str, ResourceKind]
+    config: Config, state: State, kinds: Mapping[str, ResourceKind], *, every_kind: bool = False
 ) -> dict[str, list[Observed]]:
     jobs = [
         (name, scope)
-        for name, scopes in sorted(scopes_to_read(config, state, kinds).items())
+        for name, scopes in sorted(
+            scopes_to_read(config, state, kinds, every_kind=every_kind).items()
+        )
         for scope in sorted(scopes)
     ]
     results = await asyncio.gather(*(kinds[name].list(scope) for name, scope in jobs))

@@ -39,7 +39,7 @@ def run_import(
 
         async def work(s: Session) -> tuple[list[str], list[str], bool]:
             with s.backend.lock("import"):
-                planned = await make_plan(s.config, s.backend, s.kinds)
+                planned = await make_plan(s.config, s.backend, s.kinds, every_kind=True)
                 unmanaged = planned.plan.unmanaged
                 if kind is not None:
                     if kind not in s.kinds:

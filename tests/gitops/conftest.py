@@ -133,7 +133,8 @@ class Workdir:
     def state_bytes(self) -> bytes | None:
         return self.state_file.read_bytes() if self.state_file.exists() else None
 
-    def run(self, *args: str, env: Mapping[str, str] | None = None) -> Result:
+    def run(self, *args: str, env: Mapping[str, str | None] | None = None) -> Result:
+        """``env`` overrides the work directory's; a None value removes a variable."""
         result = invoke(args, cwd=self.path, env={**self.env, **(env or {})})
         self._no_secret(result, args)
         return result
@@ -144,7 +145,10 @@ class Workdir:
         assert "Traceback" not in result.text, result.show()
 
     def ok(
-        self, *args: str, env: Mapping[str, str] | None = None, codes: tuple[int, ...] = (0,)
+        self,
+        *args: str,
+        env: Mapping[str, str | None] | None = None,
+        codes: tuple[int, ...] = (0,),
     ) -> Result:
         result = self.run(*args, env=env)
         assert result.code in codes, result.show()
