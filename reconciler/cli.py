@@ -108,13 +108,28 @@ def handle_errors(fn: F) -> F:
 
 @app.command()
 @handle_errors
-def validate(path: PathArg = Path(".")) -> None:
+def validate(
+    path: PathArg = Path("."),
+    explain: Annotated[
+        str | None,
+        typer.Option(
+            "--explain",
+            help="Print this address's values as resolved (defaults and templates merged in), "
+            "each with the file and line it came from.",
+        ),
+    ] = None,
+) -> None:
     """Check the configuration without contacting any API."""
+    from reconciler.errors import ConfigError
     from reconciler.session import Session
 
-    config = Session(path, None, secrets_optional=True).config
+    config = Session(path, None, secrets_optional=True, explain=explain).config
+    if explain is not None and explain not in config.resources:
+        raise ConfigError(f"no resource {explain} in the configuration")
     n = len(config.resources)
     console = out_console()
+    for entry in config.explanation:
+        console.print(error_line(entry))
     for name in config.missing_env:
         # A note, not an error: pre-commit on a laptop and pull requests from forks have no
         # secret values. plan and apply refuse a missing variable.

@@ -19,10 +19,12 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from reconciler import moves as moves_module
+from reconciler import templates
 from reconciler.desired import Config, DesiredResource, Move, SourceLocation
 from reconciler.errors import ConfigError, ConfigErrors
 from reconciler.kinds.base import ResourceKind
-from reconciler.secrets import MissingEnvironment
+from reconciler.paths import format_path
+from reconciler.secrets import MissingEnvironment, secret_paths
 from reconciler.settings import AwsSettings, DatadogSettings, Settings, StateSettings
 from reconciler.suggest import hint
 from reconciler.toml_source import LineIndex
@@ -58,11 +60,13 @@ def load_config(
     *,
     settings_only: bool = False,
     secrets_optional: bool = False,
+    explain: str | None = None,
 ) -> Config:
     """Load the configuration at ``path``. With ``settings_only``, resource tables are not
     validated (no secret needs to be set): for commands that only need the state backend.
     With ``secrets_optional`` (validate), an unset ``${env:NAME}`` is listed in
-    ``Config.missing_env`` instead of being an error."""
+    ``Config.missing_env`` instead of being an error. With ``explain`` (an address),
+    ``Config.explanation`` says where each of its values came from."""
     environment: Mapping[str, str] = os.environ if env is None else env
     lenient = MissingEnvironment(environment) if secrets_optional else None
     if lenient is not None:
@@ -78,6 +82,9 @@ def load_config(
     settings_tables: dict[str, tuple[_Parsed, dict[str, Any]]] = {}
     resources: dict[str, DesiredResource] = {}
     moves: list[Move] = []
+    layers = templates.Layers()
+    declared: list[tuple[_Parsed, str, str, Any]] = []
+    explanation: list[str] = []
     for item in parsed:
         for key, value in item.doc.items():
             where: dict[str, Any] = {"file": item.source.display, "line": item.index.line((key,))}
@@ -107,21 +114,33 @@ def load_config(
                 )
                 moves.extend(found)
                 errors.extend(problems)
+            elif key in (templates.DEFAULTS, templates.TEMPLATES):
+                templates.gather(key, value, item.source.display, item.index, kinds, layers, errors)
             elif key in kinds:
                 if settings_only:
                     continue
                 if not isinstance(value, dict):
                     errors.append(ConfigError(f"[{key}] must hold tables [{key}.<name>]", **where))
                     continue
-                for name, table in value.items():
-                    _load_resource(
-                        item, key, name, table, kinds[key], environment, resources, errors
-                    )
+                declared.extend((item, key, name, table) for name, table in value.items())
             else:
-                valid = [*kinds, *SETTINGS_TABLES, moves_module.TABLE]
+                valid = [
+                    *kinds,
+                    *SETTINGS_TABLES,
+                    moves_module.TABLE,
+                    templates.DEFAULTS,
+                    templates.TEMPLATES,
+                ]
                 what = "table" if isinstance(value, dict) else "top-level key"
                 errors.append(ConfigError(f"unknown {what} {key}{hint(key, valid)}", **where))
 
+    # Resources last: defaults and templates may be written in any file, in any order.
+    for item, key, name, table in declared:
+        explained = _load_resource(
+            item, key, name, table, kinds[key], environment, resources, errors, layers, explain
+        )
+        if explained is not None:
+            explanation = explained
     settings = _load_settings(settings_tables, errors)
     if not settings_only:
         errors.extend(moves_module.check_moves(moves, resources))
@@ -137,6 +156,7 @@ def load_config(
         files=[s.display for s in sources],
         digest=_digest(sources),
         missing_env=sorted(lenient.missing) if lenient is not None else [],
+        explanation=explanation,
     )
 
 
@@ -218,7 +238,11 @@ def _load_resource(
     env: Mapping[str, str],
     resources: dict[str, DesiredResource],
     errors: list[ConfigError],
-) -> None:
+    layers: templates.Layers,
+    explain: str | None = None,
+) -> list[str] | None:
+    """Validate one resource table (defaults and templates merged in) into ``resources``.
+    Returns the explanation of its values when ``explain`` names it."""
     address = f"{kind}.{name}"
     line = item.index.line((kind, name))
     where: dict[str, Any] = {"file": item.source.display, "line": line, "address": address}
@@ -230,10 +254,10 @@ def _load_resource(
                 **where,
             )
         )
-        return
+        return None
     if not isinstance(table, dict):
         errors.append(ConfigError(f"must be a table [{address}]", **where))
-        return
+        return None
     if address in resources:
         first = resources[address].source
         errors.append(
@@ -242,21 +266,27 @@ def _load_resource(
                 **where,
             )
         )
-        return
+        return None
+    own = templates.Origin(item.source.display, item.index, (kind, name), "")
     try:
-        spec = kind_class.spec.model_validate(table, context={"env": env})
+        resolved = templates.resolve(kind, table, own, layers)
+    except ConfigError as err:
+        errors.append(ConfigError(err.message, **where))
+        return None
+    errors.extend(_env_outside_secrets(resolved, kind_class, own, address))
+    try:
+        spec = kind_class.spec.model_validate(resolved.table, context={"env": env})
     except ValidationError as exc:
-        errors.extend(
-            convert_errors(
-                exc,
-                kind_class.spec,
-                file=item.source.display,
-                index=item.index,
-                base=(kind, name),
-                address=address,
-            )
+        found = convert_errors(
+            exc,
+            kind_class.spec,
+            file=item.source.display,
+            index=item.index,
+            base=(kind, name),
+            address=address,
         )
-        return
+        errors.extend(templates.locate(e, resolved) for e in found)
+        return None
     resources[address] = DesiredResource(
         address=address,
         kind=kind,
@@ -264,6 +294,46 @@ def _load_resource(
         spec=spec,
         source=SourceLocation(file=item.source.display, line=line),
     )
+    return templates.explain(resolved, own) if explain == address else None
+
+
+def _env_outside_secrets(
+    resolved: templates.Resolved,
+    kind_class: type[ResourceKind],
+    own: templates.Origin,
+    address: str,
+) -> list[ConfigError]:
+    """``${env:NAME}`` is how secrets are written; anywhere else it would be taken as the
+    literal text and sent to the API. Refused, naming the field."""
+    found: list[ConfigError] = []
+    secret_fields = secret_paths(kind_class.spec)
+
+    def walk(node: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, (*path, key))
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, (*path, i))
+        elif isinstance(node, str) and "${env:" in node:
+            generic = tuple(p for p in path if isinstance(p, str))
+            if generic in secret_fields:
+                return
+            origin = resolved.origin(path) or own
+            found.append(
+                ConfigError(
+                    "${env:...} is only read in secret fields; here it would be sent as the "
+                    "literal text. Write the value itself"
+                    + (f" (from {origin.label})" if origin.label else ""),
+                    file=origin.file,
+                    line=origin.line(path),
+                    address=address,
+                    field=format_path(path),
+                )
+            )
+
+    walk(resolved.table, ())
+    return found
 
 
 def _load_settings(

@@ -50,3 +50,5 @@ class Config(BaseModel):
     digest: str = ""
     # validate only: ${env:NAME} variables that are not set (plan and apply refuse those).
     missing_env: list[str] = Field(default_factory=list)
+    # validate --explain ADDRESS: "path = value  # file:line (source)" per value.
+    explanation: list[str] = Field(default_factory=list)

@@ -7,8 +7,8 @@ import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from reconciler.desired import Config
-from reconciler.errors import ConfigError, StateError
+from reconciler.desired import Config, DesiredResource
+from reconciler.errors import ConfigError, ConfigErrors, StateError
 from reconciler.kinds.base import Observed, ResourceKind
 from reconciler.model import Plan
 from reconciler.planner import build_plan
@@ -29,15 +29,39 @@ def open_kinds(
 
 def check_natural_keys(config: Config, kinds: Mapping[str, ResourceKind]) -> None:
     """Resolve every resource's natural key now (it may need settings or the environment,
-    e.g. a region), so a problem is reported with the resource's file, line and address."""
+    e.g. a region), so a problem is reported with the resource's file, line and address; and
+    refuse two declarations in one scope of a kind the API allows once per scope (before any
+    API call: apply would otherwise race, the winner decided by timing)."""
+    errors: list[ConfigError] = []
+    first_in_scope: dict[tuple[str, str], DesiredResource] = {}
     for res in config.resources.values():
+        kind = kinds[res.kind]
         try:
-            kinds[res.kind].natural_key(res.spec)
+            key = kind.natural_key(res.spec)
         except ConfigError as err:
             err.file = err.file or res.source.file
             err.line = err.line or res.source.line
             err.address = err.address or res.address
-            raise
+            errors.append(err)
+            continue
+        if not kind.one_per_scope:
+            continue
+        scope = kind.scope(key)
+        other = first_in_scope.setdefault((res.kind, scope), res)
+        if other is not res:
+            errors.append(
+                ConfigError(
+                    f"{other.address} ({other.source}) is in the same place ({scope}); the API "
+                    f"allows one {res.kind} there: keep one of the two",
+                    file=res.source.file,
+                    line=res.source.line,
+                    address=res.address,
+                )
+            )
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ConfigErrors(errors)
 
 
 async def close_kinds(kinds: Mapping[str, ResourceKind]) -> None:

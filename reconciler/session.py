@@ -87,20 +87,37 @@ def state_backend(config: Config | None, sandbox: bool) -> StateBackend:
     return backend_for(config.settings.state, DEFAULT_STATE_PATH)
 
 
-def load(path: Path, *, settings_only: bool = False, secrets_optional: bool = False) -> Config:
+def load(
+    path: Path,
+    *,
+    settings_only: bool = False,
+    secrets_optional: bool = False,
+    explain: str | None = None,
+) -> Config:
     from reconciler.config import load_config
     from reconciler.registry import KINDS
 
-    return load_config(path, KINDS, settings_only=settings_only, secrets_optional=secrets_optional)
+    return load_config(
+        path,
+        KINDS,
+        settings_only=settings_only,
+        secrets_optional=secrets_optional,
+        explain=explain,
+    )
 
 
 class Session:
     def __init__(
-        self, path: Path, sandbox_url: str | None, *, secrets_optional: bool = False
+        self,
+        path: Path,
+        sandbox_url: str | None,
+        *,
+        secrets_optional: bool = False,
+        explain: str | None = None,
     ) -> None:
         from reconciler.engine import check_natural_keys, open_kinds
 
-        config = load(path, secrets_optional=secrets_optional)
+        config = load(path, secrets_optional=secrets_optional, explain=explain)
         if sandbox_url is not None:
             config = config.model_copy(
                 update={"settings": sandbox_settings(config.settings, sandbox_url)}

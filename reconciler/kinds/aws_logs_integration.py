@@ -131,6 +131,7 @@ class AwsLogsIntegration:
     spec: ClassVar[type[ResourceSpec]] = AwsLogsIntegrationSpec
     rules: ClassVar[DiffRules] = RULES
     write_concurrency: ClassVar[int] = 4  # one integration per account and region, each apart
+    one_per_scope: ClassVar[bool] = True
 
     def __init__(
         self,

@@ -107,6 +107,9 @@ class ResourceKind(Protocol):
     # How many writes (create/update/delete) the applier runs at once for this kind. The
     # applier checks for a stop request after a slot is free, right before the write starts.
     write_concurrency: ClassVar[int]
+    # The API allows at most one object per scope (CloudWatch Logs: one integration per
+    # account and region): two declarations in one scope are refused before any API call.
+    one_per_scope: ClassVar[bool]
 
     def __init__(self, settings: Settings) -> None:
         """Reads no credentials and opens no connection (clients are built on first use), so

@@ -131,6 +131,7 @@ class DatadogAwsAccount:
     # Writes to the AWS integration are serialised: the v1 API failed on concurrent writes
     # for one org (terraform-provider-datadog #132) and v2 documents nothing.
     write_concurrency: ClassVar[int] = 1
+    one_per_scope: ClassVar[bool] = False
 
     def __init__(self, settings: Settings, *, client: DatadogClient | None = None) -> None:
         self._settings = settings

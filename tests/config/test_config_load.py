@@ -64,6 +64,7 @@ class PipeSpec(ResourceSpec):
 class _FakeKind:
     rules: ClassVar[DiffRules] = DiffRules()
     write_concurrency: ClassVar[int] = 1
+    one_per_scope: ClassVar[bool] = False
 
     def __init__(self, settings: Any) -> None:
         self.settings = settings
@@ -228,7 +229,8 @@ def test_unknown_table_suggests(tmp_path: Path) -> None:
     assert "did you mean datadog?" in load_error(f).message
     f = write(tmp_path / "a.toml", "[zzzzzz]\n")
     assert load_error(f).message == (
-        "unknown table zzzzzz; expected one of: aws, datadog, moved, state, test_account, test_pipe"
+        "unknown table zzzzzz; expected one of: aws, datadog, defaults, moved, state, "
+        "templates, test_account, test_pipe"
     )
 
 

@@ -30,6 +30,7 @@ class FileNote:
     spec: ClassVar[type[ResourceSpec]] = NoteSpec
     rules: ClassVar[DiffRules] = DiffRules(set_paths=("labels",), replace_paths=("title",))
     write_concurrency: ClassVar[int] = 1
+    one_per_scope: ClassVar[bool] = False
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

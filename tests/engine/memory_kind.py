@@ -45,6 +45,7 @@ class MemoryKind:
         ignored_paths=("updated",),
     )
     write_concurrency: ClassVar[int] = 2
+    one_per_scope: ClassVar[bool] = False
 
     def __init__(self, settings: Settings, *, cloud: Cloud | None = None) -> None:
         self.settings = settings

@@ -1,0 +1,124 @@
+"""Shared settings: [defaults.<kind>] and [templates.<name>], merged deeply (the resource
+wins, lists replace), with every error pointed at the file and line that wrote the value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.config import load_config
+from reconciler.errors import ConfigError, ConfigErrors
+from reconciler.registry import KINDS
+
+SHARED = """
+[defaults.datadog_aws_account]
+auth_config = { role_name = "DatadogIntegrationRole" }
+account_tags = ["managed-by:reconciler"]
+
+[templates.prod]
+metrics_config = { collect_custom_metrics = true, enabled = true }
+
+[templates.eu]
+template = "prod"
+aws_regions = { include_only = ["eu-west-1"] }
+"""
+
+
+def _load(tmp_path: Path, text: str, *, explain: str | None = None) -> object:
+    (tmp_path / "main.toml").write_text(text)
+    return load_config(tmp_path, KINDS, env={}, explain=explain)
+
+
+def _errors(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises((ConfigError, ConfigErrors)) as info:
+        _load(tmp_path, text)
+    err = info.value
+    return [str(e) for e in err.errors] if isinstance(err, ConfigErrors) else [str(err)]
+
+
+def test_layers_merge_deeply_and_the_resource_wins(tmp_path: Path) -> None:
+    config = _load(
+        tmp_path,
+        SHARED
+        + """
+[datadog_aws_account.payments]
+template = "eu"
+aws_account_id = "222222222222"
+account_tags = ["team:payments"]
+metrics_config = { enabled = false }
+""",
+    )
+    spec = config.resources["datadog_aws_account.payments"].spec  # type: ignore[attr-defined]
+    assert spec.auth_config.role_name == "DatadogIntegrationRole"  # defaults
+    assert spec.account_tags == ["team:payments"]  # a list replaces, never concatenates
+    assert spec.metrics_config.collect_custom_metrics is True  # template prod, through eu
+    assert spec.metrics_config.enabled is False  # the resource wins inside a merged table
+    assert spec.aws_regions.include_only == ["eu-west-1"]
+
+
+def test_explain_names_where_each_value_came_from(tmp_path: Path) -> None:
+    config = _load(
+        tmp_path,
+        SHARED + '\n[datadog_aws_account.p]\ntemplate = "eu"\naws_account_id = "222222222222"\n',
+        explain="datadog_aws_account.p",
+    )
+    lines = config.explanation  # type: ignore[attr-defined]
+    main = tmp_path / "main.toml"
+    assert f'auth_config.role_name = "DatadogIntegrationRole"  # {main}:3 ([defaults.' in "\n".join(
+        lines
+    )
+    assert any("collect_custom_metrics = true" in ln and "(template prod)" in ln for ln in lines)
+    assert any(ln.startswith('aws_account_id = "222222222222"  # ') for ln in lines)
+
+
+def test_an_error_in_a_template_names_it_once_per_resource_it_breaks(tmp_path: Path) -> None:
+    text = "[templates.bad]\nmetrics_config = { colect_custom_metrics = true }\n" + "".join(
+        f'\n[datadog_aws_account.a{i}]\ntemplate = "bad"\naws_account_id = "11111111111{i}"\n'
+        'auth_config = { role_name = "R" }\n'
+        for i in range(2)
+    )
+    errors = _errors(tmp_path, text)
+    assert len(errors) == 2
+    for i, error in enumerate(errors):
+        assert error.startswith(f"{tmp_path / 'main.toml'}:2: datadog_aws_account.a{i}: ")
+        assert "did you mean collect_custom_metrics?" in error
+        assert "(from template bad)" in error
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[datadog_aws_account.a]\ntemplate = "nope"\n', "unknown template 'nope'"),
+        (
+            '[templates.a]\ntemplate = "b"\n[templates.b]\ntemplate = "a"\n'
+            '[datadog_aws_account.x]\ntemplate = "a"\n',
+            "templates form a cycle: a -> b -> a",
+        ),
+        ("[defaults.datadog_acount]\nx = 1\n", "did you mean datadog_aws_account?"),
+        ("[templates]\nt = 1\n", "[templates.t] must be a table"),
+        (
+            '[datadog_aws_account.a]\naws_account_id = "111111111111"\n'
+            'auth_config = { role_name = "${env:ROLE}" }\n',
+            "${env:...} is only read in secret fields",
+        ),
+    ],
+)
+def test_shared_settings_errors(tmp_path: Path, text: str, message: str) -> None:
+    errors = _errors(tmp_path, text)
+    assert any(message in e for e in errors), errors
+    assert all(str(tmp_path / "main.toml") in e for e in errors), errors
+
+
+def test_env_references_outside_secret_fields_are_refused_also_in_templates(
+    tmp_path: Path,
+) -> None:
+    errors = _errors(
+        tmp_path,
+        '[templates.t]\naccount_tags = ["owner:${env:OWNER}"]\n'
+        '[datadog_aws_account.a]\ntemplate = "t"\naws_account_id = "111111111111"\n'
+        'auth_config = { role_name = "R" }\n',
+    )
+    (error,) = errors
+    assert error.startswith(f"{tmp_path / 'main.toml'}:2: datadog_aws_account.a: account_tags[0]:")
+    assert "(from template t)" in error
