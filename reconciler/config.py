@@ -153,6 +153,7 @@ def load_config(
         settings=settings,
         resources=dict(sorted(resources.items())),
         moves=moves,
+        defaults={kind: table for kind, (table, _) in layers.defaults.items()},
         files=[s.display for s in sources],
         digest=_digest(sources),
         missing_env=sorted(lenient.missing) if lenient is not None else [],
@@ -269,7 +270,9 @@ def _load_resource(
         return None
     own = templates.Origin(item.source.display, item.index, (kind, name), "")
     try:
-        resolved = templates.resolve(kind, table, own, layers)
+        resolved = templates.resolve(
+            kind, table, own, layers, templates.whole_tables(kind_class.spec)
+        )
     except ConfigError as err:
         errors.append(ConfigError(err.message, **where))
         return None

@@ -3,6 +3,8 @@ written (so every later error can name the file and line)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.kinds.base import ResourceSpec
@@ -45,6 +47,8 @@ class Config(BaseModel):
     settings: Settings = Settings()
     resources: dict[str, DesiredResource] = Field(default_factory=dict)  # sorted by address
     moves: list[Move] = Field(default_factory=list)
+    # [defaults.<kind>] as written (import leaves out what they already give).
+    defaults: dict[str, dict[str, Any]] = Field(default_factory=dict)
     files: list[str] = Field(default_factory=list)
     # sha256 over the files' bytes in path order: ties a saved plan to the reviewed config.
     digest: str = ""

@@ -25,6 +25,7 @@ from reconciler.errors import ConfigError
 from reconciler.kinds.base import Observed, ResourceKind
 from reconciler.secrets import digest_secrets
 from reconciler.state.base import ResourceState, State
+from reconciler.templates import strip, whole_tables
 
 _TOML_POSITION = re.compile(r" at line (\d+) col (\d+)$")
 
@@ -46,10 +47,12 @@ def import_objects(
     target: Path,
     taken: Mapping[str, set[str]],
     env: Mapping[str, str] | None = None,
+    defaults: Mapping[str, dict[str, Any]] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Write TOML for ``objects`` (kind, observed) into ``target`` and record them in
     ``state`` (not yet saved). Returns the new addresses, and one message per object that
-    could not be imported (its required settings cannot be read from the API)."""
+    could not be imported (its required settings cannot be read from the API). A table
+    leaves out what the configuration's ``[defaults.<kind>]`` already gives."""
     doc = _read_target(target)
     added: list[str] = []
     skipped: list[str] = []
@@ -76,7 +79,10 @@ def import_objects(
         if kind_name not in doc:
             doc.add(kind_name, tomlkit.table(is_super_table=True))
         parent: Any = doc[kind_name]
-        parent.add(name, _to_toml(table))
+        # What the defaults give is left out; the configuration, read again before anything
+        # is recorded, must still resolve to this object (see commands/importing.py).
+        written = strip(table, (defaults or {}).get(kind_name, {}), whole_tables(kind.spec))
+        parent.add(name, _to_toml(written))
         entries[address] = ResourceState(
             kind=kind_name,
             remote_id=obj.remote_id,

@@ -75,17 +75,51 @@ class Resolved:
         return None
 
 
+def whole_tables(model: type[Any]) -> frozenset[Path]:
+    """Paths of tables whose members are alternatives (a model with ``one_of``, the API's
+    oneOf): merged whole, never key by key (include_all from a template and include_only from
+    the resource would otherwise both be set)."""
+    import types
+    from typing import Annotated, Union, get_args, get_origin
+
+    from pydantic import BaseModel
+
+    found: set[Path] = set()
+
+    def members(annotation: Any) -> list[Any]:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            return members(get_args(annotation)[0])
+        if origin in (Union, types.UnionType):
+            return [m for arg in get_args(annotation) for m in members(arg)]
+        return [annotation]
+
+    def walk(current: type[BaseModel], prefix: Path) -> None:
+        for name, info in current.model_fields.items():
+            for member in members(info.annotation):
+                if isinstance(member, type) and issubclass(member, BaseModel):
+                    path = (*prefix, info.alias or name)
+                    if getattr(member, "one_of", None):
+                        found.add(path)
+                    else:
+                        walk(member, path)
+
+    walk(model, ())
+    return frozenset(found)
+
+
 def _merge(
     dst: dict[str, Any],
     src: Mapping[str, Any],
     origin: Origin | None,
     origins: dict[Path, Origin],
+    whole: frozenset[Path],
     prefix: Path = (),
 ) -> None:
     for key, value in src.items():
         path = (*prefix, key)
-        if isinstance(value, dict) and isinstance(dst.get(key), dict):
-            _merge(dst[key], value, origin, origins, path)
+        if isinstance(value, dict) and isinstance(dst.get(key), dict) and path not in whole:
+            _merge(dst[key], value, origin, origins, whole, path)
             continue
         dst[key] = copy_json(value)
         # The value is now this layer's, whole: forget what earlier layers said inside it.
@@ -103,14 +137,20 @@ def _names(value: Any, where: str) -> list[str]:
     raise ConfigError(f"{TEMPLATE_KEY} must be a template name or a list of them, at {where}")
 
 
-def resolve(kind: str, table: dict[str, Any], own: Origin, layers: Layers) -> Resolved:
+def resolve(
+    kind: str,
+    table: dict[str, Any],
+    own: Origin,
+    layers: Layers,
+    whole: frozenset[Path] = frozenset(),
+) -> Resolved:
     """The resource's table with its kind's defaults and its templates merged in. Raises
     ``ConfigError`` for an unknown template or a cycle (the caller adds file and address)."""
     merged: dict[str, Any] = {}
     origins: dict[Path, Origin] = {}
     if kind in layers.defaults:
         defaults, origin = layers.defaults[kind]
-        _merge(merged, defaults, origin, origins)
+        _merge(merged, defaults, origin, origins, whole)
     own_table = dict(table)
     names = (
         _names(own_table.pop(TEMPLATE_KEY), own.where((TEMPLATE_KEY,)))
@@ -118,8 +158,8 @@ def resolve(kind: str, table: dict[str, Any], own: Origin, layers: Layers) -> Re
         else []
     )
     for name in names:
-        _apply_template(name, layers, merged, origins, chain=())
-    _merge(merged, own_table, None, origins)
+        _apply_template(name, layers, merged, origins, whole, chain=())
+    _merge(merged, own_table, None, origins, whole)
     return Resolved(merged, origins)
 
 
@@ -128,6 +168,7 @@ def _apply_template(
     layers: Layers,
     merged: dict[str, Any],
     origins: dict[Path, Origin],
+    whole: frozenset[Path],
     chain: tuple[str, ...],
 ) -> None:
     if name in chain:
@@ -139,8 +180,8 @@ def _apply_template(
     body = dict(table)
     if TEMPLATE_KEY in body:
         for parent in _names(body.pop(TEMPLATE_KEY), origin.where((TEMPLATE_KEY,))):
-            _apply_template(parent, layers, merged, origins, (*chain, name))
-    _merge(merged, body, origin, origins)
+            _apply_template(parent, layers, merged, origins, whole, (*chain, name))
+    _merge(merged, body, origin, origins, whole)
 
 
 def gather(
@@ -217,3 +258,26 @@ def explain(resolved: Resolved, own: Origin) -> list[str]:
 
     walk(resolved.table, ())
     return lines
+
+
+def strip(
+    table: dict[str, Any],
+    base: Mapping[str, Any],
+    whole: frozenset[Path] = frozenset(),
+    prefix: Path = (),
+) -> dict[str, Any]:
+    """``table`` without what merging it over ``base`` would not change: a key whose value
+    ``base`` already gives is left out (nested tables key by key, ``whole`` ones as one
+    value). For import, so a new table relies on the defaults already written instead of
+    repeating them."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        given = base.get(key)
+        path = (*prefix, key)
+        if isinstance(value, dict) and isinstance(given, dict) and path not in whole:
+            rest = strip(value, given, whole, path)
+            if rest:
+                out[key] = rest
+        elif value != given:
+            out[key] = value
+    return out

@@ -68,7 +68,9 @@ def run_import(
                 for res in s.config.resources.values():
                     taken.setdefault(res.kind, set()).add(res.name)
                 state = planned.state
-                added, skipped = import_objects(objects, s.kinds, state, target, taken)
+                added, skipped = import_objects(
+                    objects, s.kinds, state, target, taken, defaults=s.config.defaults
+                )
                 # Recorded only if the next plan will read what was written: otherwise that
                 # plan would see the address in the state only, and destroy the object.
                 included = bool(added) and _declared(path, state, added, s)

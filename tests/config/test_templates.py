@@ -122,3 +122,17 @@ def test_env_references_outside_secret_fields_are_refused_also_in_templates(
     (error,) = errors
     assert error.startswith(f"{tmp_path / 'main.toml'}:2: datadog_aws_account.a: account_tags[0]:")
     assert "(from template t)" in error
+
+
+def test_one_of_tables_are_replaced_whole(tmp_path: Path) -> None:
+    # include_all from a template and include_only from the resource: the resource's wins
+    # whole (merged key by key, both would be set and the table refused).
+    config = _load(
+        tmp_path,
+        "[templates.all]\naws_regions = { include_all = true }\n"
+        '[datadog_aws_account.a]\ntemplate = "all"\naws_account_id = "111111111111"\n'
+        'auth_config = { role_name = "R" }\naws_regions = { include_only = ["us-east-1"] }\n',
+    )
+    spec = config.resources["datadog_aws_account.a"].spec  # type: ignore[attr-defined]
+    assert spec.aws_regions.include_only == ["us-east-1"]
+    assert spec.aws_regions.include_all is None

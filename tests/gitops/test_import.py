@@ -36,9 +36,10 @@ def outside(work: Workdir, cloud: Cloud) -> dict[str, str]:
 def test_import_one_then_the_rest_and_the_plan_is_empty(
     work: Workdir, cloud: Cloud, outside: dict[str, str]
 ) -> None:
+    # A configuration that declares no Datadog account does not read Datadog: plan lists
+    # nothing, while import looks through every kind.
     before = work.ok("plan", "infra")
-    assert f"datadog_aws_account {ROLE_ACCOUNT}" in before.out
-    assert f"datadog_aws_account {KEYS_ACCOUNT}" in before.out
+    assert ROLE_ACCOUNT not in before.out
 
     # One object by kind and id.
     one = work.ok(
@@ -156,4 +157,22 @@ def test_import_outside_the_configuration_records_nothing(
     assert work.state_bytes() == before
     plan = work.run("plan", "infra", "--detailed-exitcode")
     assert plan.code == 0, plan.show()
-    assert f"datadog_aws_account {ROLE_ACCOUNT}" in plan.out  # still unmanaged, not destroyed
+    assert "to destroy" not in plan.out  # not in the state: nothing planned against it
+    assert ROLE_ACCOUNT in {
+        a["attributes"]["aws_account_id"] for a in cloud.sandbox.datadog_accounts()
+    }
+
+
+def test_import_relies_on_the_defaults_already_written(
+    work: Workdir, cloud: Cloud, outside: dict[str, str]
+) -> None:
+    (work.infra / "shared.toml").write_text(
+        '[defaults.datadog_aws_account]\nauth_config = { role_name = "ImportedRole" }\n'
+    )
+    (work.infra / "imported.toml").unlink()
+    work.ok("import", "infra", "--kind", "datadog_aws_account", "--key", ROLE_ACCOUNT)
+    written = (work.infra / "imported.toml").read_text()
+    assert f'aws_account_id = "{ROLE_ACCOUNT}"' in written
+    assert "ImportedRole" not in written  # given by [defaults.datadog_aws_account]
+    after = work.run("plan", "infra", "--target", f"datadog_aws_account.r_{ROLE_ACCOUNT}")
+    assert after.code == 0 and "No changes." in after.out, after.show()
