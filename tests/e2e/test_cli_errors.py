@@ -168,12 +168,13 @@ def test_api_down(tmp_path: Path, cloud: Sandbox, down: str) -> None:
         datadog={"max_retries": 0, "timeout_seconds": 2},
         aws={"max_attempts": 1},
     )
-    ws.write(ACCOUNT_TOML)
+    # Both kinds declared: only the kinds a configuration uses are read.
+    ws.write(ACCOUNT_TOML + LOGS_HEAD + f"{ROLE_ARN}\n{VIEWERS}\nretention_days = 7\n")
     result = ws.plan()
     if down == "datadog":
         assert_one_error(result, "Datadog", "cannot reach", closed)
     else:
-        assert_one_error(result, "CloudWatch Logs", "us-east-1")
+        assert_one_error(result, "CloudWatch Logs", "eu-west-1")
     assert not ws.state_path.exists()
 
 

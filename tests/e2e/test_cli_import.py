@@ -50,7 +50,8 @@ def test_import_command_writes_toml_that_plans_empty(ws: Workspace, cloud: Sandb
     planned = ws.plan("--detailed-exitcode")
     assert planned.returncode == 0, describe(planned)
     assert "No changes" in planned.stdout
-    assert "aws_logs_integration us-east-1/found-live" in planned.stdout  # still unmanaged
+    # Not listed: the configuration declares no Logs integration, so Logs is not read.
+    assert "found-live" not in planned.stdout
     assert [a["id"] for a in dd_accounts(cloud.url)] == [config_id]
 
 
