@@ -13,6 +13,7 @@ from urllib.parse import unquote
 from reconciler.sandbox import datadog_model as model
 from reconciler.sandbox import datadog_validation as checks
 from reconciler.sandbox.datadog_catalog import (
+    IAM_PERMISSIONS,
     IAM_PERMISSIONS_RESOURCE_COLLECTION,
     IAM_PERMISSIONS_STANDARD,
     LOGS_SERVICES,
@@ -26,7 +27,7 @@ from reconciler.sandbox.wire import Reply, Request, json_reply
 PREFIX = "/api/v2/integration/aws"
 CONTENT_TYPE = "application/vnd.api+json"
 PERMISSIONS = {
-    "/iam_permissions": IAM_PERMISSIONS_STANDARD + IAM_PERMISSIONS_RESOURCE_COLLECTION,
+    "/iam_permissions": IAM_PERMISSIONS,
     "/iam_permissions/standard": IAM_PERMISSIONS_STANDARD,
     "/iam_permissions/resource_collection": IAM_PERMISSIONS_RESOURCE_COLLECTION,
 }
@@ -40,8 +41,16 @@ def _reply(status: int, payload: Any) -> Reply:
     return json_reply(status, payload, CONTENT_TYPE)
 
 
-def _singleton(kind: str, key: str, values: Any) -> Reply:
-    return _reply(200, {"data": {"id": kind, "type": kind, "attributes": {key: values}}})
+def _singleton(kind: str, key: str, values: Any, *, id_: str | None = None) -> Reply:
+    data = {"id": id_ or kind, "type": kind, "attributes": {key: values}}
+    return _reply(200, {"data": data})
+
+
+def _new_external_id() -> Reply:
+    # Recorded 2025-08-06 and 2025-03-03: data.id is the external ID itself (in 2024-10 it
+    # was the word "external_id"; the newest recording wins).
+    external_id = model.new_external_id()
+    return _singleton("external_id", "external_id", external_id, id_=external_id)
 
 
 class DatadogApi:
@@ -85,9 +94,7 @@ class DatadogApi:
         elif rest == "/available_namespaces":
             methods = {"GET": lambda: _singleton("namespaces", "namespaces", list(NAMESPACES))}
         elif rest == "/generate_new_external_id":
-            methods = {
-                "POST": lambda: _singleton("external_id", "external_id", model.new_external_id())
-            }
+            methods = {"POST": _new_external_id}
         elif rest == "/logs/services":
             methods = {
                 "GET": lambda: _singleton("logs_services", "logs_services", list(LOGS_SERVICES))
@@ -140,7 +147,7 @@ class DatadogApi:
                 "modified_ns": now,
             }
             accounts[record["id"]] = record
-        return _reply(200, {"data": model.render(record, nanoseconds=True)})
+        return _reply(200, {"data": model.render(record, nanoseconds=True, created=True)})
 
     def _get(self, config_id: str) -> Reply:
         with self._store.view() as doc:
