@@ -20,6 +20,7 @@ from reconciler.clients import answer
 from reconciler.clients import datadog_models as wire
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.kinds.base import DiffRules, Observed, Progress, ResourceSpec
+from reconciler.kinds.datadog_catalogue import Catalogue
 from reconciler.kinds.datadog_spec import AuthConfig, DatadogAwsAccountSpec, OneOf
 from reconciler.secrets import EnvSecret
 from reconciler.settings import Settings
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from reconciler.clients.datadog_http import DatadogClient
 
 ACCOUNTS = "/api/v2/integration/aws/accounts"
+NAMESPACES_PATH = "/api/v2/integration/aws/available_namespaces"
+LOG_SERVICES_PATH = "/api/v2/integration/aws/logs/services"
 AUTH_METHOD = "method"  # derived key inside auth_config; see the module docstring
 
 _LF = "logs_config.lambda_forwarder"
@@ -255,6 +258,20 @@ class DatadogAwsAccount:
             raise
         return self.normalise(_item(body, f"GET {path}", expected_id=remote_id), "")
 
+    async def catalogue(self) -> Catalogue:
+        """The names the live Datadog accepts (namespaces, log sources): two reads, meant to
+        be made once per plan and checked with ``catalogue_check.catalogue_problems``. An
+        answer that is not a list of names is an error, never an empty catalogue."""
+        namespaces, sources = await asyncio.gather(
+            self._client.request("GET", NAMESPACES_PATH),
+            self._client.request("GET", LOG_SERVICES_PATH),
+        )
+        return Catalogue(
+            namespaces=_names(namespaces, "namespaces", f"GET {NAMESPACES_PATH}"),
+            log_sources=_names(sources, "logs_services", f"GET {LOG_SERVICES_PATH}"),
+            source=f"Datadog's live lists (GET {NAMESPACES_PATH}, GET {LOG_SERVICES_PATH})",
+        )
+
     # -- writes ----------------------------------------------------------------------------
     async def create(self, spec: ResourceSpec, progress: Progress) -> Observed:
         s = _spec(spec)
@@ -331,6 +348,18 @@ class DatadogAwsAccount:
         )
         item = _item(body, f"PATCH {path}", written=True, expected_id=observed.remote_id)
         return self.normalise(item, "")
+
+
+def _names(body: Any, key: str, where: str) -> frozenset[str]:
+    data = body.get("data") if isinstance(body, dict) else None
+    attributes = data.get("attributes") if isinstance(data, dict) else None
+    names = attributes.get(key) if isinstance(attributes, dict) else None
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise ApiError(
+            f"{where}: unexpected answer: expected data.attributes.{key} as a list of names",
+            service="Datadog",
+        )
+    return frozenset(names)
 
 
 def secret_env_name(aws_account_id: str) -> str:

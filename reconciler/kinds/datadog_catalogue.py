@@ -82,7 +82,10 @@ class Catalogue:
 SHIPPED = Catalogue(
     namespaces=frozenset(NAMESPACES),
     log_sources=frozenset(LOG_SOURCES),
-    source=f"the catalogue shipped with reconciler (recorded {NAMESPACES_RECORDED_AT})",
+    source=(
+        "docs/datadog_aws_account.md (Datadog's own lists as recorded: namespaces "
+        f"{NAMESPACES_RECORDED_AT}, log sources {LOG_SOURCES_RECORDED_AT})"
+    ),
 )
 # Key of ``ValidationInfo.context`` under which a loader may pass another ``Catalogue`` (the
 # live one read once per plan); without it the shipped one is used.

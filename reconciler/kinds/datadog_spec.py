@@ -12,6 +12,7 @@ message alone, without pydantic's "Value error," prefix.
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Annotated, Any, ClassVar
 
@@ -38,7 +39,6 @@ from reconciler.kinds.base import ResourceSpec
 from reconciler.kinds.datadog_catalogue import CONTEXT_KEY, SHIPPED, Catalogue
 from reconciler.printable import printable
 from reconciler.secrets import Secret
-from reconciler.suggest import closest
 
 # What Datadog fills in when a create leaves namespace_filters out. Its documentation (and
 # Terraform) say AWS/SQS, AWS/ElasticMapReduce and AWS/Usage; every recorded real create
@@ -80,9 +80,24 @@ def catalogue_in(info: ValidationInfo) -> Catalogue:
     return SHIPPED
 
 
+def _bare(name: str) -> str:
+    lowered = name.lower()
+    return lowered[4:] if lowered.startswith("aws/") else lowered
+
+
+def suggestion(value: str, known: frozenset[str]) -> str | None:
+    """The closest known name, compared without case and without the AWS/ prefix most names
+    share (with it, any AWS/... looks close to every other one)."""
+    by_bare: dict[str, str] = {}
+    for name in sorted(known):
+        by_bare.setdefault(_bare(name), name)
+    match = difflib.get_close_matches(_bare(value), list(by_bare), n=1, cutoff=0.75)
+    return by_bare[match[0]] if match else None
+
+
 def unknown_name(what: str, value: str, known: frozenset[str], catalogue: Catalogue) -> str:
     """The refusal of a name Datadog would reject: did-you-mean, or where the list is."""
-    best = closest(value, known)
+    best = suggestion(value, known)
     hint = (
         f"did you mean {best}?"
         if best is not None
