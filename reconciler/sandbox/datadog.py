@@ -92,7 +92,7 @@ class DatadogApi:
                 "DELETE": lambda: self._delete(_config_id(segment)),
             }
         elif rest == "/available_namespaces":
-            methods = {"GET": lambda: _singleton("namespaces", "namespaces", list(NAMESPACES))}
+            methods = {"GET": self._namespaces}
         elif rest == "/generate_new_external_id":
             methods = {"POST": _new_external_id}
         elif rest == "/logs/services":
@@ -110,6 +110,22 @@ class DatadogApi:
             return _error(405, "Method Not Allowed", f"{req.method} is not allowed on {req.path}")
         return handler()
 
+    def _namespaces(self) -> Reply:
+        with self._store.view() as doc:
+            retired = set(retired_namespaces(doc))
+        names = [n for n in NAMESPACES if n not in retired]
+        return _singleton("namespaces", "namespaces", names)
+
+    def _refuse_retired(self, attrs: dict[str, Any]) -> None:
+        filters = attrs.get("metrics_config", {}).get("namespace_filters", {})
+        with self._store.view() as doc:
+            retired = set(retired_namespaces(doc))
+        for member, names in filters.items():
+            gone = [n for n in names or () if n in retired]
+            if gone:
+                path = f"metrics_config.namespace_filters.{member}"
+                raise checks.invalid(path, f"invalid namespaces: [{' '.join(gone)}]")
+
     def _list(self, req: Request) -> Reply:
         wanted = req.query.get("aws_account_id", [None])[0]
         with self._store.view() as doc:
@@ -124,6 +140,7 @@ class DatadogApi:
     def _create(self, req: Request) -> Reply:
         data = _data(req)
         attrs = checks.clean_attributes(data.get("attributes"), creating=True)
+        self._refuse_retired(attrs)
         if self._shuffle:
             model.shuffle(attrs)
         full = model.merge(model.defaults(), attrs)
@@ -161,6 +178,7 @@ class DatadogApi:
         if data.get("id") not in (None, config_id):
             raise checks.generic("data.id does not match the config ID in the path")
         attrs = checks.clean_attributes(data.get("attributes"), creating=False)
+        self._refuse_retired(attrs)
         if self._shuffle:
             model.shuffle(attrs)
         with self._store.update() as doc:
@@ -182,6 +200,12 @@ class DatadogApi:
             if doc["datadog"]["accounts"].pop(config_id, None) is None:
                 return _not_found()
         return Reply(204)
+
+
+def retired_namespaces(doc: dict[str, Any]) -> list[str]:
+    """Names a sandbox control took out of the catalogue (``Sandbox.retire_namespaces``)."""
+    retired = doc["datadog"].get("retired_namespaces", [])
+    return [n for n in retired if isinstance(n, str)] if isinstance(retired, list) else []
 
 
 def _not_found() -> Reply:

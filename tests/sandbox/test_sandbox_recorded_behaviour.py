@@ -55,3 +55,31 @@ def test_lists_come_back_in_the_order_sent_unless_the_fault_is_on(sandbox: Sandb
     assert created["data"]["attributes"]["metrics_config"]["namespace_filters"] == {
         "include_only": names
     }
+
+
+def test_a_retired_namespace_is_unlisted_and_refused_until_restored(sandbox: Sandbox) -> None:
+    assert sandbox.retire_namespaces(["AWS/Usage"]) == ["AWS/Usage"]
+    listed = httpx.get(f"{sandbox.url}{API}/available_namespaces", headers=KEYS).json()
+    assert "AWS/Usage" not in listed["data"]["attributes"]["namespaces"]
+    refused = _create(sandbox, "123456789012", ["AWS/EC2", "AWS/Usage"])
+    assert refused.status_code == 400
+    meta = refused.json()["errors"][0]["meta"]
+    assert meta == {
+        "metrics_config.namespace_filters.include_only": "invalid namespaces: [AWS/Usage]"
+    }
+
+    control = httpx.post(
+        f"{sandbox.url}/_sandbox/datadog/retire_namespaces", json={"namespaces": []}
+    )
+    assert control.json() == {"retired_namespaces": []}
+    assert _create(sandbox, "123456789012", ["AWS/Usage"]).status_code == 200
+
+
+def test_only_catalogue_names_can_be_retired(sandbox: Sandbox) -> None:
+    bad = httpx.post(
+        f"{sandbox.url}/_sandbox/datadog/retire_namespaces", json={"namespaces": ["AWS/Nope"]}
+    )
+    assert bad.status_code == 400
+    assert "not in the namespace catalogue" in bad.json()["error"]
+    garbled = httpx.post(f"{sandbox.url}/_sandbox/datadog/retire_namespaces", json=["x"])
+    assert garbled.status_code == 400
