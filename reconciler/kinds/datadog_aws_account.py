@@ -275,7 +275,7 @@ class DatadogAwsAccount:
     # -- writes ----------------------------------------------------------------------------
     async def create(self, spec: ResourceSpec, progress: Progress) -> Observed:
         s = _spec(spec)
-        attributes, secrets = _request_attributes(self.desired_values(s))
+        attributes, secrets = _request_attributes(creation_values(self.desired_values(s)))
         async with self._write_lock:
             try:
                 body = await self._client.request(
@@ -348,6 +348,22 @@ class DatadogAwsAccount:
         )
         item = _item(body, f"PATCH {path}", written=True, expected_id=observed.remote_id)
         return self.normalise(item, "")
+
+
+# Settings left to Datadog when the TOML does not write them (not compared), but sent with
+# their documented default on create: no recording shows what a create that leaves them out
+# gets (in 2024-08 such an account had no extended_collection at all).
+CREATION_DEFAULTS: dict[tuple[str, str], Any] = {
+    ("resources_config", "extended_collection"): True,
+}
+
+
+def creation_values(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` (desired) with the ``CREATION_DEFAULTS`` the TOML left out filled in."""
+    out: dict[str, Any] = paths.copy_json(values)
+    for (block, key), default in CREATION_DEFAULTS.items():
+        out.setdefault(block, {}).setdefault(key, default)
+    return out
 
 
 def _names(body: Any, key: str, where: str) -> frozenset[str]:
