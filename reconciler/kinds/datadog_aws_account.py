@@ -211,6 +211,15 @@ class DatadogAwsAccount:
         if isinstance(forwarder, dict) and not forwarder.get("log_source_config"):
             # Some responses leave out an empty log_source_config (Terraform special-cases it).
             forwarder["log_source_config"] = {"tag_filters": []}
+        traces = attributes.get("traces_config")
+        if (
+            isinstance(traces, dict)
+            and "xray_services" in traces
+            and traces["xray_services"] is None
+        ):
+            # The spec makes the include_only member nullable ("Defaults to []"): null is
+            # "no services", not an absent setting the plan would then fill in.
+            values.setdefault("traces_config", {})["xray_services"] = {"include_only": []}
         return Observed(
             natural_key=data.attributes.aws_account_id,
             remote_id=data.id,

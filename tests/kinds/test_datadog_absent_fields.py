@@ -90,3 +90,14 @@ def test_a_new_account_is_sent_the_documented_default_unless_written() -> None:
     written = _spec(resources_config={"extended_collection": False})
     sent = _created_body(written)["data"]["attributes"]["resources_config"]
     assert sent["extended_collection"] is False
+
+
+def test_null_xray_services_is_no_services_not_an_absent_setting() -> None:
+    raw: dict[str, Any] = {
+        **OLD_ACCOUNT,
+        "attributes": {**OLD_ACCOUNT["attributes"], "traces_config": {"xray_services": None}},
+    }
+    values = KIND.normalise(raw, "").values
+    assert values["traces_config"] == {"xray_services": {"include_only": []}}
+    changes = diff.compare(values, KIND.desired_values(_spec()), KIND.rules)
+    assert [c.path for c in changes if c.path.startswith("traces_config")] == []
