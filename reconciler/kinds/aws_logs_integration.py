@@ -26,6 +26,7 @@ from reconciler.errors import ApiError, ConfigError, ReconcilerError
 from reconciler.kinds.aws_names import REGION
 from reconciler.kinds.base import DiffRules, Observed, Progress, ResourceSpec
 from reconciler.kinds.logs_spec import AwsLogsIntegrationSpec, OpenSearchConfig
+from reconciler.printable import printable
 from reconciler.settings import Settings
 
 _T = TypeVar("_T")
@@ -79,14 +80,20 @@ def _details(raw: Mapping[str, Any]) -> dict[str, Any] | None:
     return opensearch if isinstance(opensearch, dict) else None
 
 
-def component_problems(details: Mapping[str, Any] | None) -> list[str]:
-    """ "<component> NOT_FOUND" / "<component> ERROR: <message>" for every sub-resource that
-    is not ACTIVE."""
+# The statuses this version knows (API model enums). A status the API adds later is reported
+# in the plan's notes, never a reason to replace: unknown is not broken.
+KNOWN_INTEGRATION_STATUSES = frozenset({"PROVISIONING", "ACTIVE", "FAILED"})
+KNOWN_COMPONENT_STATUSES = frozenset({"ACTIVE", "NOT_FOUND", "ERROR"})
+
+
+def _components(details: Mapping[str, Any] | None) -> list[tuple[str, str, str]]:
+    """(component, status, message) of every sub-resource that reports a status other than
+    ACTIVE, in the API model's order, then new members by name."""
     if not details:
         return []
     names = [c for c in COMPONENTS if c in details]
     names += sorted(k for k in details if k not in COMPONENTS)
-    problems: list[str] = []
+    found: list[tuple[str, str, str]] = []
     for name in names:
         member = details[name]
         status = member.get("status") if isinstance(member, dict) else None
@@ -96,8 +103,40 @@ def component_problems(details: Mapping[str, Any] | None) -> list[str]:
         if code in (None, "ACTIVE"):
             continue
         message = " ".join(str(status.get("statusMessage") or "").split())
-        problems.append(f"{name} {code}: {message}" if message else f"{name} {code}")
-    return problems
+        found.append((name, printable(str(code), 40), printable(message, 200)))
+    return found
+
+
+def _describe(name: str, code: str, message: str) -> str:
+    return f"{name} {code}: {message}" if message else f"{name} {code}"
+
+
+def component_problems(details: Mapping[str, Any] | None) -> list[str]:
+    """ "<component> NOT_FOUND" / "<component> ERROR: <message>" for every sub-resource whose
+    status says it is broken (statuses this version does not know are not problems)."""
+    return [
+        _describe(name, code, message)
+        for name, code, message in _components(details)
+        if code in KNOWN_COMPONENT_STATUSES
+    ]
+
+
+def notes(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """What the plan reports without acting on it: statuses this version does not know."""
+    found: list[str] = []
+    status = raw.get("integrationStatus")
+    if status is not None and status not in KNOWN_INTEGRATION_STATUSES:
+        found.append(
+            f"integration status {printable(str(status), 40)} is not one this version of "
+            "reconciler knows; it is left as it is"
+        )
+    for name, code, message in _components(_details(raw)):
+        if code not in KNOWN_COMPONENT_STATUSES:
+            found.append(
+                f"{_describe(name, code, message)}: a status this version of reconciler does "
+                "not know; the integration is left as it is"
+            )
+    return tuple(found)
 
 
 def health(raw: Mapping[str, Any]) -> str | None:
@@ -105,9 +144,9 @@ def health(raw: Mapping[str, Any]) -> str | None:
     if status == "FAILED":
         return "FAILED"
     if status != "ACTIVE":
-        # PROVISIONING (and any status added to the API later) counts as healthy but
-        # pending: components show up one by one while provisioning, and replacing an
-        # integration that is still being built would only start the wait over.
+        # PROVISIONING (and any status added to the API later, reported in notes) counts as
+        # healthy but pending: components show up one by one while provisioning, and
+        # replacing an integration that is still being built would only start the wait over.
         return None
     return "; ".join(component_problems(_details(raw))) or None
 
@@ -215,7 +254,11 @@ class AwsLogsIntegration:
             "opensearch": {"application_arn": app_arn},
         }
         return Observed(
-            natural_key=f"{scope}/{name}", remote_id=name, values=values, health=health(raw)
+            natural_key=f"{scope}/{name}",
+            remote_id=name,
+            values=values,
+            health=health(raw),
+            notes=notes(raw),
         )
 
     def spec_table(self, observed: Observed) -> dict[str, Any]:

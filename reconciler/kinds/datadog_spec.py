@@ -12,6 +12,7 @@ message alone, without pydantic's "Value error," prefix.
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Annotated, Any, ClassVar
 
@@ -35,16 +36,26 @@ from reconciler.kinds.aws_names import (
     partition_of,
 )
 from reconciler.kinds.base import ResourceSpec
+from reconciler.kinds.datadog_catalogue import CONTEXT_KEY, SHIPPED, Catalogue
 from reconciler.printable import printable
 from reconciler.secrets import Secret
 
-DEFAULT_EXCLUDED_NAMESPACES = ("AWS/SQS", "AWS/ElasticMapReduce", "AWS/Usage")
+# What Datadog fills in when a create leaves namespace_filters out. Its documentation (and
+# Terraform) say AWS/SQS, AWS/ElasticMapReduce and AWS/Usage; every recorded real create
+# (2024-10-28, 2025-08-06) answered with these two, so the evidence wins
+# (docs/datadog_aws_account.md, "Defaults follow the evidence").
+DEFAULT_EXCLUDED_NAMESPACES = ("AWS/SQS", "AWS/ElasticMapReduce")
 
-# Checked with fullmatch.
+# Checked with fullmatch. AWS issues 12-digit account numbers, but the real API accepted (and
+# hands back) a forwarder ARN with 10 digits (recorded 2024-10-28): an account holding one
+# must stay importable and declarable.
 _LAMBDA_ARN = re.compile(
-    rf"arn:(?P<partition>{'|'.join(PARTITIONS)}):lambda:(?P<region>[a-z0-9-]+):[0-9]{{12}}:"
+    rf"arn:(?P<partition>{'|'.join(PARTITIONS)}):lambda:(?P<region>[a-z0-9-]+):[0-9]{{10,12}}:"
     r"function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?"
 )
+
+
+_EXAMPLE_REGION = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
 
 
 def _lambda_arn(value: str) -> str:
@@ -59,13 +70,57 @@ def _lambda_arn(value: str) -> str:
     return value
 
 
-def _namespace(value: str) -> str:
-    if not value.startswith("AWS/") or len(value) <= len("AWS/"):
-        raise PydanticCustomError(
-            "namespace",
-            "'{value}' is not a CloudWatch namespace; names start with AWS/ (like AWS/EC2)",
-            {"value": printable(value, 120)},
-        )
+def catalogue_in(info: ValidationInfo) -> Catalogue:
+    """The catalogue a loader passed in the validation context, else the shipped one."""
+    context = info.context
+    if isinstance(context, dict):
+        found = context.get(CONTEXT_KEY)
+        if isinstance(found, Catalogue):
+            return found
+    return SHIPPED
+
+
+def _bare(name: str) -> str:
+    lowered = name.lower()
+    return lowered[4:] if lowered.startswith("aws/") else lowered
+
+
+def suggestion(value: str, known: frozenset[str]) -> str | None:
+    """The closest known name, compared without case and without the AWS/ prefix most names
+    share (with it, any AWS/... looks close to every other one)."""
+    by_bare: dict[str, str] = {}
+    for name in sorted(known):
+        by_bare.setdefault(_bare(name), name)
+    match = difflib.get_close_matches(_bare(value), list(by_bare), n=1, cutoff=0.75)
+    return by_bare[match[0]] if match else None
+
+
+def unknown_name(what: str, value: str, known: frozenset[str], catalogue: Catalogue) -> str:
+    """The refusal of a name Datadog would reject: did-you-mean, or where the list is."""
+    best = suggestion(value, known)
+    hint = (
+        f"did you mean {best}?"
+        if best is not None
+        else f"the accepted names are listed in {catalogue.source}"
+    )
+    return f"'{printable(value, 120)}' is not {what} Datadog accepts; {hint}"
+
+
+def _namespace(value: str, info: ValidationInfo) -> str:
+    # The API checks names against its own list (GET .../available_namespaces), not a
+    # pattern: Glue, WAF and /aws/sagemaker/... are real, AWS/Bedrock/Guardrails was refused.
+    catalogue = catalogue_in(info)
+    if value not in catalogue.namespaces:
+        message = unknown_name("a namespace", value, catalogue.namespaces, catalogue)
+        raise PydanticCustomError("namespace_unknown", "{message}", {"message": message})
+    return value
+
+
+def _log_source(value: str, info: ValidationInfo) -> str:
+    catalogue = catalogue_in(info)
+    if value not in catalogue.log_sources:
+        message = unknown_name("a log source", value, catalogue.log_sources, catalogue)
+        raise PydanticCustomError("log_source_unknown", "{message}", {"message": message})
     return value
 
 
@@ -78,6 +133,7 @@ def _non_empty(value: str) -> str:
 Region = Annotated[str, AfterValidator(check_region)]
 LambdaArn = Annotated[str, AfterValidator(_lambda_arn)]
 Namespace = Annotated[str, AfterValidator(_namespace)]
+LogSource = Annotated[str, AfterValidator(_log_source)]
 NonEmpty = Annotated[str, AfterValidator(_non_empty)]
 
 
@@ -156,9 +212,23 @@ class AwsRegions(OneOf):
     def _all_true(cls, v: bool | None) -> bool | None:
         return _include_all_true(v, "use include_only to list regions")
 
+    @field_validator("include_only")
+    @classmethod
+    def _no_duplicates(cls, v: list[str] | None) -> list[str] | None:
+        seen: set[str] = set()
+        for region in v or ():
+            if region in seen:
+                raise PydanticCustomError(
+                    "region_duplicate",
+                    "{region} is listed twice; list each region once",
+                    {"region": printable(region, 80)},
+                )
+            seen.add(region)
+        return v
+
 
 class LogSourceTagFilter(Block):
-    source: NonEmpty = Field(description="Log source (a service ID such as s3) the tags apply to.")
+    source: LogSource = Field(description="Log source (a service ID such as s3) the tags apply to.")
     tags: list[str] = Field([], description="AWS resource tags (key:value) to filter logs on.")
 
 
@@ -170,8 +240,10 @@ class LogSourceConfig(Block):
 
 class LambdaForwarder(Block):
     lambdas: list[LambdaArn] = Field([], description="ARNs of Datadog Forwarder Lambda functions.")
-    sources: list[NonEmpty] = Field(
-        [], description="Service IDs (such as s3, elbv2) whose logs are subscribed automatically."
+    sources: list[LogSource] = Field(
+        [],
+        description="Log sources (service IDs such as s3, elbv2, from Datadog's logs/services "
+        "list) whose logs are subscribed automatically.",
     )
     log_source_config: LogSourceConfig = Field(
         LogSourceConfig(), description="Tag filters per log source."
@@ -233,13 +305,20 @@ class ResourcesConfig(Block):
     cloud_security_posture_management_collection: bool = Field(
         False, description="Scan resources with Cloud Security (needs extended_collection)."
     )
-    extended_collection: bool = Field(
-        True, description="Collect extended resource attributes and configuration."
+    # Optional, unlike the other settings: real accounts created before 2024-10 have no
+    # extended_collection at all (recorded 2024-10-28), and filling in Datadog's default (true)
+    # would turn it on in the plan right after import. Left out, it is left to Datadog: not
+    # sent, not compared (RULES.computed_paths), and a new account gets Datadog's default.
+    extended_collection: bool | None = Field(
+        None,
+        description="Collect extended resource attributes and configuration; left out: "
+        "Datadog's default (true) on create, and an existing account keeps its value.",
     )
 
     @model_validator(mode="after")
     def _cspm_needs_extended(self) -> ResourcesConfig:
-        if self.cloud_security_posture_management_collection and not self.extended_collection:
+        cspm = self.cloud_security_posture_management_collection
+        if cspm and self.extended_collection is False:
             raise PydanticCustomError(
                 "cspm",
                 "cloud_security_posture_management_collection requires extended_collection = true",
@@ -312,8 +391,13 @@ class DatadogAwsAccountSpec(ResourceSpec):
             if partition and partition_of(region) != partition:
                 raise PydanticCustomError(
                     "region_partition",
-                    "region {region} is not in partition {partition}",
-                    {"region": printable(region, 80), "partition": partition},
+                    "region {region} is not in partition {partition}; set aws_partition, "
+                    "or use a region of {partition} (such as {example})",
+                    {
+                        "region": printable(region, 80),
+                        "partition": partition,
+                        "example": _EXAMPLE_REGION.get(partition, "?"),
+                    },
                 )
         return v
 

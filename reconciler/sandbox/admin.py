@@ -3,6 +3,11 @@
 - ``POST /_sandbox/logs/fault`` with ``{"integrationName", "region", "accountId"?, "failed"?,
   "notFound"?, "dashboards"?}``: make an integration end FAILED, have sub-resources report
   NOT_FOUND, or give it vended dashboards (so a delete needs ``force``).
+- ``POST /_sandbox/datadog/retire_namespaces`` with ``{"namespaces": [str]}``: take names out of
+  the namespace catalogue (``available_namespaces`` stops listing them and writes naming them
+  get Datadog's 400), as when Datadog drops a namespace after a reconciler release: the
+  configuration still validates against the shipped catalogue, and the apply is refused.
+  ``[]`` restores the real catalogue.
 - ``GET /_sandbox/state``: the whole stored cloud (it never holds a secret).
 - ``GET /_sandbox/health``.
 
@@ -17,6 +22,7 @@ from typing import Any
 
 from reconciler.errors import ReconcilerError
 from reconciler.sandbox.aws_identity import DEFAULT_ACCOUNT_ID
+from reconciler.sandbox.datadog_catalog import NAMESPACES
 from reconciler.sandbox.logs import key
 from reconciler.sandbox.logs_model import SUB_RESOURCES
 from reconciler.sandbox.store import Store
@@ -67,6 +73,18 @@ def set_logs_fault(
         }
 
 
+def retire_namespaces(store: Store, namespaces: Iterable[str]) -> list[str]:
+    names = sorted(set(namespaces))
+    unknown = [n for n in names if n not in NAMESPACES]
+    if unknown:
+        raise SandboxControlError(
+            f"{unknown[0]!r} is not in the namespace catalogue", field="namespaces"
+        )
+    with store.update() as doc:
+        doc["datadog"]["retired_namespaces"] = names
+    return names
+
+
 def handle(store: Store, req: Request) -> Reply:
     route = (req.method, req.path.removeprefix(PREFIX))
     if route == ("GET", "/health"):
@@ -76,9 +94,26 @@ def handle(store: Store, req: Request) -> Reply:
             return json_reply(200, doc, CONTENT_TYPE)
     if route == ("POST", "/logs/fault"):
         return _logs_fault(store, req)
+    if route == ("POST", "/datadog/retire_namespaces"):
+        return _retire(store, req)
     return json_reply(
         404, {"error": f"no such sandbox control: {req.method} {req.path}"}, CONTENT_TYPE
     )
+
+
+def _retire(store: Store, req: Request) -> Reply:
+    try:
+        body = json.loads(req.body or b"null")
+        names = body.get("namespaces") if isinstance(body, dict) else None
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ValueError
+    except (ValueError, UnicodeDecodeError):
+        return json_reply(400, {"error": 'expected {"namespaces": [str]}'}, CONTENT_TYPE)
+    try:
+        retired = retire_namespaces(store, names)
+    except SandboxControlError as exc:
+        return json_reply(400, {"error": exc.message}, CONTENT_TYPE)
+    return json_reply(200, {"retired_namespaces": retired}, CONTENT_TYPE)
 
 
 def _logs_fault(store: Store, req: Request) -> Reply:

@@ -54,8 +54,11 @@ def serve(
         float, typer.Option(help="How long a new Logs integration stays PROVISIONING.")
     ] = 0.0,
     seed: Annotated[int, typer.Option(help="Seed of the fault pattern.")] = 0,
-    no_shuffle: Annotated[
-        bool, typer.Option("--no-shuffle", help="Return Datadog lists in the order sent.")
+    shuffle_lists: Annotated[
+        bool,
+        typer.Option(
+            "--shuffle-lists", help="Fault: return some Datadog lists in an order of their own."
+        ),
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each request.")] = False,
 ) -> None:
@@ -73,7 +76,7 @@ def serve(
             rate_period=rate_period,
             provisioning_seconds=provisioning_seconds,
             seed=seed,
-            shuffle_lists=not no_shuffle,
+            shuffle_lists=shuffle_lists,
         )
         sandbox = Sandbox(options).start()
     except ReconcilerError as exc:

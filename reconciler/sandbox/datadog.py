@@ -13,6 +13,7 @@ from urllib.parse import unquote
 from reconciler.sandbox import datadog_model as model
 from reconciler.sandbox import datadog_validation as checks
 from reconciler.sandbox.datadog_catalog import (
+    IAM_PERMISSIONS,
     IAM_PERMISSIONS_RESOURCE_COLLECTION,
     IAM_PERMISSIONS_STANDARD,
     LOGS_SERVICES,
@@ -26,7 +27,7 @@ from reconciler.sandbox.wire import Reply, Request, json_reply
 PREFIX = "/api/v2/integration/aws"
 CONTENT_TYPE = "application/vnd.api+json"
 PERMISSIONS = {
-    "/iam_permissions": IAM_PERMISSIONS_STANDARD + IAM_PERMISSIONS_RESOURCE_COLLECTION,
+    "/iam_permissions": IAM_PERMISSIONS,
     "/iam_permissions/standard": IAM_PERMISSIONS_STANDARD,
     "/iam_permissions/resource_collection": IAM_PERMISSIONS_RESOURCE_COLLECTION,
 }
@@ -40,8 +41,16 @@ def _reply(status: int, payload: Any) -> Reply:
     return json_reply(status, payload, CONTENT_TYPE)
 
 
-def _singleton(kind: str, key: str, values: Any) -> Reply:
-    return _reply(200, {"data": {"id": kind, "type": kind, "attributes": {key: values}}})
+def _singleton(kind: str, key: str, values: Any, *, id_: str | None = None) -> Reply:
+    data = {"id": id_ or kind, "type": kind, "attributes": {key: values}}
+    return _reply(200, {"data": data})
+
+
+def _new_external_id() -> Reply:
+    # Recorded 2025-08-06 and 2025-03-03: data.id is the external ID itself (in 2024-10 it
+    # was the word "external_id"; the newest recording wins).
+    external_id = model.new_external_id()
+    return _singleton("external_id", "external_id", external_id, id_=external_id)
 
 
 class DatadogApi:
@@ -83,11 +92,9 @@ class DatadogApi:
                 "DELETE": lambda: self._delete(_config_id(segment)),
             }
         elif rest == "/available_namespaces":
-            methods = {"GET": lambda: _singleton("namespaces", "namespaces", list(NAMESPACES))}
+            methods = {"GET": self._namespaces}
         elif rest == "/generate_new_external_id":
-            methods = {
-                "POST": lambda: _singleton("external_id", "external_id", model.new_external_id())
-            }
+            methods = {"POST": _new_external_id}
         elif rest == "/logs/services":
             methods = {
                 "GET": lambda: _singleton("logs_services", "logs_services", list(LOGS_SERVICES))
@@ -103,6 +110,22 @@ class DatadogApi:
             return _error(405, "Method Not Allowed", f"{req.method} is not allowed on {req.path}")
         return handler()
 
+    def _namespaces(self) -> Reply:
+        with self._store.view() as doc:
+            retired = set(retired_namespaces(doc))
+        names = [n for n in NAMESPACES if n not in retired]
+        return _singleton("namespaces", "namespaces", names)
+
+    def _refuse_retired(self, attrs: dict[str, Any]) -> None:
+        filters = attrs.get("metrics_config", {}).get("namespace_filters", {})
+        with self._store.view() as doc:
+            retired = set(retired_namespaces(doc))
+        for member, names in filters.items():
+            gone = [n for n in names or () if n in retired]
+            if gone:
+                path = f"metrics_config.namespace_filters.{member}"
+                raise checks.invalid(path, f"invalid namespaces: [{' '.join(gone)}]")
+
     def _list(self, req: Request) -> Reply:
         wanted = req.query.get("aws_account_id", [None])[0]
         with self._store.view() as doc:
@@ -117,6 +140,7 @@ class DatadogApi:
     def _create(self, req: Request) -> Reply:
         data = _data(req)
         attrs = checks.clean_attributes(data.get("attributes"), creating=True)
+        self._refuse_retired(attrs)
         if self._shuffle:
             model.shuffle(attrs)
         full = model.merge(model.defaults(), attrs)
@@ -140,7 +164,7 @@ class DatadogApi:
                 "modified_ns": now,
             }
             accounts[record["id"]] = record
-        return _reply(200, {"data": model.render(record, nanoseconds=True)})
+        return _reply(200, {"data": model.render(record, nanoseconds=True, created=True)})
 
     def _get(self, config_id: str) -> Reply:
         with self._store.view() as doc:
@@ -154,6 +178,7 @@ class DatadogApi:
         if data.get("id") not in (None, config_id):
             raise checks.generic("data.id does not match the config ID in the path")
         attrs = checks.clean_attributes(data.get("attributes"), creating=False)
+        self._refuse_retired(attrs)
         if self._shuffle:
             model.shuffle(attrs)
         with self._store.update() as doc:
@@ -175,6 +200,12 @@ class DatadogApi:
             if doc["datadog"]["accounts"].pop(config_id, None) is None:
                 return _not_found()
         return Reply(204)
+
+
+def retired_namespaces(doc: dict[str, Any]) -> list[str]:
+    """Names a sandbox control took out of the catalogue (``Sandbox.retire_namespaces``)."""
+    retired = doc["datadog"].get("retired_namespaces", [])
+    return [n for n in retired if isinstance(n, str)] if isinstance(retired, list) else []
 
 
 def _not_found() -> Reply:

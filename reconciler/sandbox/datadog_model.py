@@ -10,7 +10,9 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-DEFAULT_EXCLUDED_NAMESPACES = ["AWS/SQS", "AWS/ElasticMapReduce", "AWS/Usage"]
+# What every recorded real create (2024-10-28, 2025-08-06) filled in when the request left
+# namespace_filters out; Datadog's documentation also names AWS/Usage.
+DEFAULT_EXCLUDED_NAMESPACES = ["AWS/SQS", "AWS/ElasticMapReduce"]
 
 # oneOf blocks: a PATCH that sends one replaces it whole instead of merging into it.
 ONE_OF_PATHS = frozenset(
@@ -101,15 +103,21 @@ def new_external_id() -> str:
 
 
 def timestamp(ns: int, *, nanoseconds: bool) -> str:
-    """Create/PATCH responses carry nanoseconds, GET and list microseconds (notes section 3)."""
+    """Create/PATCH responses carry nanoseconds, GET and list microseconds (notes section 3),
+    with trailing zeros trimmed as Go's RFC 3339 formatting does: recorded answers hold
+    ``...40.24818Z`` (five digits) and a whole second would have no fraction at all."""
     seconds, frac = divmod(ns, 1_000_000_000)
     base = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    digits = f"{frac:09d}" if nanoseconds else f"{frac // 1000:06d}"
-    return f"{base}.{digits}Z"
+    digits = (f"{frac:09d}" if nanoseconds else f"{frac // 1000:06d}").rstrip("0")
+    return f"{base}.{digits}Z" if digits else f"{base}Z"
 
 
-def render(record: dict[str, Any], *, nanoseconds: bool) -> dict[str, Any]:
+def render(record: dict[str, Any], *, nanoseconds: bool, created: bool = False) -> dict[str, Any]:
+    """The API's view of a record. ``created``: the answer to the POST that made it, which
+    echoes an empty account_tags as null (recorded 2026-02-02 and 2026-05-21; GETs say [])."""
     attrs = copy.deepcopy(record["attributes"])
+    if created and attrs.get("account_tags") == []:
+        attrs["account_tags"] = None
     attrs["created_at"] = timestamp(record["created_ns"], nanoseconds=nanoseconds)
     attrs["modified_at"] = timestamp(record["modified_ns"], nanoseconds=nanoseconds)
     return {"id": record["id"], "type": "account", "attributes": attrs}

@@ -23,7 +23,10 @@ class SandboxOptions:
     rate_period: int = 10  # seconds, calendar-aligned like Datadog's
     provisioning_seconds: float = 0.0  # Logs integrations stay PROVISIONING this long
     seed: int = 0  # same seed + same request sequence = same faults
-    shuffle_lists: bool = True  # Datadog hands some lists back in its own order
+    # Fault option: hand some Datadog lists back in an order of their own, as users report
+    # the real API has done (terraform-provider-datadog #2903, #2912). No recording shows
+    # it, so it is off unless a test (or `sandbox serve --shuffle-lists`) turns it on.
+    shuffle_lists: bool = False
 
     def __post_init__(self) -> None:
         for name in ("error_rate", "throttle_rate", "drop_rate"):

@@ -100,6 +100,10 @@ class Sandbox:
             records = doc["logs"]["integrations"]
             return copy.deepcopy([records[k] for k in sorted(records)])
 
+    def retire_namespaces(self, namespaces: Iterable[str]) -> list[str]:
+        """Take names out of the Datadog namespace catalogue (see ``admin``); [] restores it."""
+        return admin.retire_namespaces(self.store, namespaces)
+
     def set_logs_fault(
         self,
         integration_name: str,

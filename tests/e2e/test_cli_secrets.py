@@ -104,13 +104,15 @@ def test_no_secret_in_anything_an_apply_prints(ws: Workspace) -> None:
 
 
 def test_no_secret_when_the_api_refuses_or_fails(
-    tmp_path: Path, ws: Workspace, make_cloud: SandboxFactory
+    tmp_path: Path, ws: Workspace, cloud: Sandbox, make_cloud: SandboxFactory
 ) -> None:
     # Failing requests take other paths (error messages built from the answer, retries):
-    # none may echo the secret. A namespace the API rejects makes the create itself fail.
+    # none may echo the secret. A namespace the API rejects (one the sandbox's Datadog has
+    # retired since reconciler's catalogue was shipped) makes the create itself fail.
+    cloud.retire_namespaces(["AWS/Usage"])
     ws.write(
         TOML + "\n[datadog_aws_account.keyed.metrics_config]\n"
-        'namespace_filters = { include_only = ["AWS/Bedrock/Guardrails"] }\n'
+        'namespace_filters = { include_only = ["AWS/Usage"] }\n'
     )
     refused = ws.apply(env={"ROTATE_SECRET": OLD})
     assert refused.returncode == 1, describe(refused)

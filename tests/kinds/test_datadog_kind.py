@@ -205,7 +205,10 @@ def test_create_posts_the_whole_desired_object() -> None:
     created = run(kind, lambda: kind.create(spec, lambda _: None))
     method, path, body = fake.requests[0]
     assert (method, path) == ("POST", ACCOUNTS)
-    assert body == {"data": {"type": "account", "attributes": sent_attributes(kind, spec)}}
+    # The whole desired object, plus the documented default of what is left to Datadog.
+    attributes = sent_attributes(kind, spec)
+    attributes["resources_config"]["extended_collection"] = True
+    assert body == {"data": {"type": "account", "attributes": attributes}}
     assert created.natural_key == "123456789012"
     assert created.values["auth_config"]["external_id"] == GENERATED_EXTERNAL_ID
     assert created.remote_id in fake.accounts

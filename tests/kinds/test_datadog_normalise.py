@@ -155,14 +155,13 @@ def test_desired_values_fill_every_server_default() -> None:
             "automute_enabled": True,
             "collect_cloudwatch_alarms": False,
             "collect_custom_metrics": False,
-            "namespace_filters": {"exclude_only": ["AWS/SQS", "AWS/ElasticMapReduce", "AWS/Usage"]},
+            # The recorded real default (2024-10, 2025-08), not the documented three names.
+            "namespace_filters": {"exclude_only": ["AWS/SQS", "AWS/ElasticMapReduce"]},
             "tag_filters": [],
             "metric_name_filters": [],
         },
-        "resources_config": {
-            "cloud_security_posture_management_collection": False,
-            "extended_collection": True,
-        },
+        # extended_collection is left to Datadog unless written (older accounts lack it).
+        "resources_config": {"cloud_security_posture_management_collection": False},
         "traces_config": {"xray_services": {"include_only": []}},
     }
 
@@ -208,10 +207,10 @@ def test_a_server_echo_of_the_desired_object_compares_equal() -> None:
     echoed["account_tags"] = ["env:prod", "team:a"]
     echoed["aws_regions"]["include_only"] = ["eu-west-1", "us-east-1"]
     echoed["metrics_config"]["namespace_filters"]["exclude_only"] = [
-        "AWS/Usage",
-        "AWS/SQS",
         "AWS/ElasticMapReduce",
+        "AWS/SQS",
     ]
+    echoed["resources_config"]["extended_collection"] = True  # Datadog's default, filled in
     echoed["metrics_config"]["tag_filters"][0]["tags"] = None
     del echoed["metrics_config"]["metric_name_filters"]
     observed = KIND.normalise({"id": "x", "type": "account", "attributes": echoed}, "")
@@ -265,11 +264,12 @@ def test_spec_table_keeps_a_one_of_branch_whole_and_drops_defaults() -> None:
         "aws_regions": {"include_all": True},
         "metrics_config": {
             "enabled": False,
-            "namespace_filters": {"exclude_only": ["AWS/Usage", "AWS/SQS", "AWS/ElasticMapReduce"]},
+            "namespace_filters": {"exclude_only": ["AWS/ElasticMapReduce", "AWS/SQS"]},
         },
         "traces_config": {"xray_services": {"include_all": True}},
     }
     values = KIND.desired_values(spec(table))
+    values["resources_config"]["extended_collection"] = True  # as Datadog reports it
     observed = Observed(natural_key="123456789012", remote_id="x", values=values)
     before = copy.deepcopy(values)
     assert KIND.spec_table(observed) == {
@@ -288,10 +288,8 @@ def test_spec_table_for_key_auth_names_the_secret_variable() -> None:
         "access_key_id": "AKIAIOSFODNN7EXAMPLE",
         "secret_access_key": "${env:DD_AWS_SECRET_210987654321}",
     }
-    # The 2025 server default left out AWS/Usage: written out, so nothing changes on import.
-    assert table["metrics_config"] == {
-        "namespace_filters": {"exclude_only": ["AWS/SQS", "AWS/ElasticMapReduce"]}
-    }
+    # The 2025 server default (no AWS/Usage) is the model's default: nothing to write.
+    assert "metrics_config" not in table
     assert table["account_tags"] == ["env:legacy"]
     desired = KIND.desired_values(spec(table, env={"DD_AWS_SECRET_210987654321": SECRET}))
     readable = diff.readable(desired, KIND.rules)

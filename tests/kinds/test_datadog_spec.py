@@ -164,7 +164,10 @@ def test_region_shape(region: str) -> None:
 def test_region_must_be_in_the_partition() -> None:
     loc, msg = only_error(base(aws_regions={"include_only": ["cn-north-1"]}))
     assert loc == ("aws_regions",)
-    assert msg == "region cn-north-1 is not in partition aws"
+    assert msg == (
+        "region cn-north-1 is not in partition aws; set aws_partition, "
+        "or use a region of aws (such as us-east-1)"
+    )
     DatadogAwsAccountSpec.model_validate(
         base(aws_partition="aws-us-gov", aws_regions={"include_only": ["us-gov-west-1"]})
     )
@@ -218,10 +221,12 @@ def test_namespace_filters_need_one_branch() -> None:
         ),
     ],
 )
-def test_namespaces_start_with_aws(where: tuple[str | int, ...], metrics: dict[str, Any]) -> None:
+def test_namespaces_come_from_the_catalogue(
+    where: tuple[str | int, ...], metrics: dict[str, Any]
+) -> None:
     loc, msg = only_error(base(metrics_config=metrics))
     assert loc == ("metrics_config", *where)
-    assert msg == "'EC2' is not a CloudWatch namespace; names start with AWS/ (like AWS/EC2)"
+    assert msg == "'EC2' is not a namespace Datadog accepts; did you mean AWS/EC2?"
 
 
 def test_metric_name_filter_needs_one_branch() -> None:

@@ -32,7 +32,7 @@ def test_serve_until_interrupted(tmp_path: Path) -> None:
             str(tmp_path / "cloud"),
             "--seed",
             "3",
-            "--no-shuffle",
+            "--shuffle-lists",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

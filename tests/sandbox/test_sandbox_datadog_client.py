@@ -89,14 +89,16 @@ def test_create_fills_server_defaults_and_generates_external_id(api: AWSIntegrat
     created = api.create_aws_account(create_body("123456789012")).data
     attrs = created.attributes
     assert attrs.aws_regions.include_all is True
-    assert attrs.account_tags == []
+    # As recorded (2026-02-02, 2026-05-21): the create answer echoes [] as null, reads say [].
+    assert attrs.account_tags is None
+    assert api.get_aws_account(created.id).data.attributes.account_tags == []
     assert attrs.metrics_config.enabled is True
     assert attrs.metrics_config.automute_enabled is True
     assert attrs.metrics_config.collect_custom_metrics is False
+    # The recorded default (2024-10, 2025-08), not the documented three names.
     assert sorted(attrs.metrics_config.namespace_filters.exclude_only) == [
         "AWS/ElasticMapReduce",
         "AWS/SQS",
-        "AWS/Usage",
     ]
     assert attrs.resources_config.extended_collection is True
     assert attrs.traces_config.xray_services.include_only == []

@@ -56,6 +56,27 @@ def test_timestamps() -> None:
     assert model.timestamp(ns, nanoseconds=False) == "2024-10-28T12:00:41.445076Z"
 
 
+def test_timestamps_are_trimmed_as_recorded() -> None:
+    # Recorded 2024-10-28: "2024-09-03T00:03:40.24818Z" (trailing zero trimmed).
+    ns = 1_725_321_820_248_180_000
+    assert model.timestamp(ns, nanoseconds=False) == "2024-09-03T00:03:40.24818Z"
+    assert model.timestamp(ns, nanoseconds=True) == "2024-09-03T00:03:40.24818Z"
+    whole = 1_725_321_820_000_000_000
+    assert model.timestamp(whole, nanoseconds=True) == "2024-09-03T00:03:40Z"
+
+
+def test_only_the_create_answer_echoes_empty_tags_as_null() -> None:
+    record = {"id": "x", "attributes": {"account_tags": []}, "created_ns": 0, "modified_ns": 0}
+    assert (
+        model.render(record, nanoseconds=True, created=True)["attributes"]["account_tags"] is None
+    )
+    assert model.render(record, nanoseconds=False)["attributes"]["account_tags"] == []
+    tagged = {**record, "attributes": {"account_tags": ["a:b"]}}
+    assert model.render(tagged, nanoseconds=True, created=True)["attributes"]["account_tags"] == [
+        "a:b"
+    ]
+
+
 def test_secret_is_checked_then_dropped() -> None:
     attrs = checks.clean_attributes(
         {
