@@ -3,9 +3,11 @@ lock as ``<key>.lock``.
 
 A PutObject replaces the whole object at once, so readers see the old or the new state. Writes
 are also conditional: ``If-Match`` on the ETag read just before (``If-None-Match: *`` for the
-first one), so two runs that somehow both write (a lock taken over after its TTL) cannot
-silently overwrite each other. The lock is created with ``If-None-Match: *`` and removed with
-``If-Match`` on the ETag that was inspected. Conditional writes and deletes need an S3 (or
+first one), so two runs that somehow both write (a lock taken over after its lease) cannot
+silently overwrite each other. A conditional write refused as 412 is re-read: if the object
+holds exactly our bytes, the 412 answered botocore's retry of a write whose reply was lost.
+The lock is created with ``If-None-Match: *``, renewed and removed with ``If-Match`` on the
+ETag that was inspected. Conditional writes and deletes need an S3 (or
 compatible store) that supports them; AWS S3 does for general purpose buckets.
 
 boto3 is imported when the first request is made, not when this module is.
@@ -17,9 +19,9 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import StateError
-from reconciler.state.base import LockInfo, State
+from reconciler.state.base import LockInfo, Notify, State
 from reconciler.state.codec import check_successor, decode_state, encode_state
-from reconciler.state.lock import StateLock
+from reconciler.state.lock import LockHandle, StateLock
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -105,8 +107,10 @@ class _Objects:
 
     def put(
         self, key: str, body: bytes, *, if_match: str | None = None, if_absent: bool = False
-    ) -> bool:
-        """False when the condition did not hold."""
+    ) -> str | None:
+        """The new ETag; None when the condition did not hold. Beware: when the reply to a
+        conditional put is lost, botocore retries it and the retry meets our own write, so
+        None can also mean "stored". Callers re-read to tell (see ``S3Backend.write``)."""
         args: dict[str, Any] = {
             "Bucket": self.bucket,
             "Key": key,
@@ -118,11 +122,10 @@ class _Objects:
         if if_absent:
             args["IfNoneMatch"] = "*"
         try:
-            self.client().put_object(**args)
-            return True
+            return str(self.client().put_object(**args)["ETag"])
         except Exception as exc:
             if (if_match is not None or if_absent) and _code(exc) in (*_CONFLICT, *_MISSING):
-                return False
+                return None
             raise self.fail(exc, "PutObject", key) from None
 
     def delete(self, key: str, if_match: str) -> bool:
@@ -143,8 +146,13 @@ class _S3LockStore:
     def describe(self) -> str:
         return self._objects.url(self._key)
 
-    def create(self, payload: bytes) -> bool:
+    # A lost reply makes ``create`` and ``replace`` answer None although the lock was
+    # written; ``StateLock`` handles that by recognising its own lock id.
+    def create(self, payload: bytes) -> str | None:
         return self._objects.put(self._key, payload, if_absent=True)
+
+    def replace(self, token: str, payload: bytes) -> str | None:
+        return self._objects.put(self._key, payload, if_match=token)
 
     def load(self) -> tuple[bytes, str] | None:
         return self._objects.get(self._key)
@@ -161,7 +169,7 @@ class S3Backend:
         region: str | None = None,
         endpoint_url: str | None = None,
         lock_timeout: float = 10.0,
-        lock_ttl: float = 3600.0,
+        lock_ttl: float = 60.0,
         poll_interval: float = 1.0,
         client: S3Client | None = None,
     ) -> None:
@@ -169,7 +177,7 @@ class S3Backend:
         self.key = key
         self.backup_key = key + ".backup"
         self.lock_key = key + ".lock"
-        self._lock = StateLock(
+        self.state_lock = StateLock(
             _S3LockStore(self._objects, self.lock_key),
             self.describe(),
             lock_timeout,
@@ -195,18 +203,26 @@ class S3Backend:
             check_successor(stored, state, self.describe())
             self._objects.put(self.backup_key, old)
             stored_ok = self._objects.put(self.key, body, if_match=etag)
-        if not stored_ok:
+        if stored_ok is None and not self._holds(body):
             raise StateError(
                 "the state changed while it was being written (another run?); nothing was "
                 "overwritten",
                 file=self.describe(),
             )
 
-    def lock(self, operation: str) -> AbstractContextManager[LockInfo]:
-        return self._lock.hold(operation)
+    def _holds(self, body: bytes) -> bool:
+        # Refused, or stored with its reply lost and refused on botocore's retry? Only the
+        # exact bytes we wrote (they hold our serial and lineage) count as ours.
+        found = self._objects.get(self.key)
+        return found is not None and found[0] == body
+
+    def lock(
+        self, operation: str, notify: Notify | None = None
+    ) -> AbstractContextManager[LockHandle]:
+        return self.state_lock.hold(operation, notify)
 
     def current_lock(self) -> LockInfo | None:
-        return self._lock.current()
+        return self.state_lock.current()
 
     def force_unlock(self, lock_id: str) -> None:
-        self._lock.force_unlock(lock_id)
+        self.state_lock.force_unlock(lock_id)
