@@ -29,7 +29,7 @@ def write_atomic_files(files: Sequence[tuple[Path, bytes]], mode: int = 0o600) -
     staged: list[tuple[str, Path]] = []
     try:
         for path, data in files:
-            staged.append((_stage(path, data, mode), path))
+            staged.append((stage(path, data, mode), path))
         while staged:
             tmp, path = staged[0]
             os.replace(tmp, path)
@@ -64,7 +64,9 @@ def remove_staging_files(path: Path) -> list[Path]:
     return removed
 
 
-def _stage(path: Path, data: bytes, mode: int) -> str:
+def stage(path: Path, data: bytes, mode: int) -> str:
+    """Write ``data`` to a new staging file beside ``path``, synced; its name. The caller
+    renames (or links) it into place and removes it on failure."""
     # mkstemp creates the file 0600 in the target's own directory: os.replace then stays on
     # one filesystem (atomic), and the file is never readable by others before fchmod.
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

@@ -43,6 +43,7 @@ from reconciler.state.base import LockInfo, Notify, now
 
 UNREADABLE_PREFIX = "unreadable-"
 RENEWALS_PER_LEASE = 4
+HEARTBEAT_JOIN_SECONDS = 5.0
 
 
 def who() -> str:
@@ -358,7 +359,8 @@ class StateLock:
             actual, held = found.info.id, found.info.describe()
         if actual != lock_id:
             raise LockError(f"lock id {lock_id} does not match the current lock: {held}")
-        if not self.store.delete(found.token):
+        if not self.store.delete(found.token) and self._inspect() is not None:
+            # (Gone after a refused delete: ours landed and its reply was lost.)
             raise LockError(f"the lock on {self.state_name} changed while removing it; retry")
 
 
@@ -373,7 +375,9 @@ def _start_heartbeat(lock: StateLock, handle: LockHandle) -> None:
 def _stop_heartbeat(handle: LockHandle) -> None:
     handle._stop.set()
     if handle._thread is not None:
-        handle._thread.join()
+        # Bounded: a renewal stuck in a slow request must not hold up the exit. It can no
+        # longer change anything once we delete the lock: it is conditional on a token.
+        handle._thread.join(timeout=HEARTBEAT_JOIN_SECONDS)
 
 
 def _heartbeat(lock: StateLock, handle: LockHandle) -> None:

@@ -1,14 +1,17 @@
 """The local lock store: a lock file beside the state, its token a digest of its bytes.
 
-The file is created with ``O_CREAT | O_EXCL``, so creators need no guard: only one can succeed,
-and only while the file is absent. Replacing and removing are compare-and-swap operations run
-under an ``flock`` of the directory, so the check and the change cannot interleave with another
-replacer or remover; a replacement is a rename of a complete file, so a reader never sees half
-of one. Both rely on a local filesystem (neither is trustworthy over NFS).
+The file is created complete (staged, then hard-linked to its name, which fails if the name
+exists), so creators need no guard: only one can succeed, and only while the file is absent.
+Replacing and removing are compare-and-swap operations run under an ``flock`` of the directory,
+so the check and the change cannot interleave with another replacer or remover; a replacement
+is a rename of a complete file, so a reader never sees half of one. Both rely on a local
+filesystem (neither is trustworthy over NFS).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import fcntl
 import hashlib
 import os
@@ -16,8 +19,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from reconciler.atomic import write_atomic
+from reconciler.atomic import stage, write_atomic
 from reconciler.errors import StateError
+
+# What link(2) answers on filesystems that have no hard links (vfat, some FUSE mounts).
+_NO_HARD_LINKS = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV)
 
 
 def _token(data: bytes) -> str:
@@ -35,8 +41,34 @@ class FileLockStore:
         return StateError(f"cannot {what} lock: {exc.strerror}", file=str(self.path))
 
     def create(self, payload: bytes) -> str | None:
+        # The complete lock is staged first and then hard-linked into place, which fails if
+        # the name exists: the lock file is never seen empty or half written, not even after
+        # a kill -9 in the middle (that leaves a staging file, which the next holder removes).
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = stage(self.path, payload, 0o600)
+        except OSError as exc:
+            raise self._fail("create", exc) from None
+        try:
+            os.link(tmp, self.path)
+        except FileExistsError:
+            return None
+        except FileNotFoundError:
+            # Our staging file was removed: only a run that holds the lock removes staging
+            # files, so the lock was held a moment ago. Answer "exists"; the caller looks again.
+            return None
+        except OSError as exc:
+            if exc.errno not in _NO_HARD_LINKS:
+                raise self._fail("create", exc) from None
+            return self._create_in_place(payload)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        return _token(payload)
+
+    def _create_in_place(self, payload: bytes) -> str | None:
+        """For filesystems without hard links: exclusive create, then write."""
+        try:
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             return None

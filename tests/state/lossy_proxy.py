@@ -141,8 +141,8 @@ class LossyProxy:
                 for name, value in reply.getheaders():
                     if name.lower() not in skip:
                         self.send_header(name, value)
-                length = reply.getheader("Content-Length") if self.command == "HEAD" else None
-                self.send_header("Content-Length", length or str(len(data)))
+                told = reply.getheader("Content-Length") if self.command == "HEAD" else None
+                self.send_header("Content-Length", told or str(len(data)))
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(data)

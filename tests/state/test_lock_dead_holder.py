@@ -19,6 +19,7 @@ from reconciler.state import LocalBackend
 from reconciler.state.base import LockInfo, State, now
 from reconciler.state.codec import encode_state
 from reconciler.state.process import Liveness, liveness, start_time, this_machine
+from reconciler.state.s3 import S3Backend
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,11 +29,11 @@ HOLD_AND_STAGE = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from reconciler.atomic import _stage
+    from reconciler.atomic import stage
     from reconciler.state import LocalBackend
     path = Path(sys.argv[1])
     with LocalBackend(path).lock("apply") as held:
-        _stage(path, Path(sys.argv[2]).read_bytes(), 0o600)
+        stage(path, Path(sys.argv[2]).read_bytes(), 0o600)
         print(held.id, flush=True)
         sys.stdin.read()
     """
@@ -201,3 +202,50 @@ def test_no_staging_file_outlives_a_write(tmp_path: Path) -> None:
         state = state.model_copy(update={"serial": serial})
         backend.write(state)
         assert staging_files(path) == staging_files(backend.backup_path) == []
+
+
+HOLD_S3 = textwrap.dedent(
+    """
+    import sys
+    from reconciler.state.s3 import S3Backend
+    backend = S3Backend(sys.argv[2], "k.json", region="us-east-1", endpoint_url=sys.argv[1])
+    with backend.lock("apply") as held:
+        print(held.id, flush=True)
+        sys.stdin.read()
+    """
+)
+
+
+@pytest.mark.usefixtures("fake_credentials")
+def test_kill_9_of_an_s3_lock_holder_then_a_plain_run_takes_the_lock(
+    endpoint: str, bucket: str
+) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD_S3, endpoint, bucket],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        lock_id = proc.stdout.readline().strip()
+        assert lock_id, "the child did not take the lock"
+        proc.kill()
+        proc.wait(timeout=30)
+        # lock_timeout 0 tries once: no waiting, no force-unlock.
+        backend = S3Backend(
+            bucket, "k.json", region="us-east-1", endpoint_url=endpoint, lock_timeout=0
+        )
+        with backend.lock("apply") as held:
+            assert held.id != lock_id
+            assert held.notices == [
+                f"took over the lock of pid {proc.pid} on host {this_machine().hostname}, "
+                "which is no longer running"
+            ]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+        proc.stdin.close()
+        proc.stdout.close()

@@ -31,12 +31,23 @@ def proxied(endpoint: str) -> Iterator[list[LossyProxy]]:
 
 
 def through(
-    proxied: list[LossyProxy], endpoint: str, bucket: str, drop: Rule, **kw: float
+    proxied: list[LossyProxy],
+    endpoint: str,
+    bucket: str,
+    drop: Rule,
+    lock_timeout: float = 10.0,
+    lock_ttl: float = 60.0,
 ) -> tuple[S3Backend, LossyProxy]:
     proxy = LossyProxy(endpoint, drop).start()
     proxied.append(proxy)
     backend = S3Backend(
-        bucket, KEY, region="us-east-1", endpoint_url=proxy.url, poll_interval=0.05, **kw
+        bucket,
+        KEY,
+        region="us-east-1",
+        endpoint_url=proxy.url,
+        lock_timeout=lock_timeout,
+        lock_ttl=lock_ttl,
+        poll_interval=0.05,
     )
     return backend, proxy
 
