@@ -49,8 +49,10 @@ class _Objects:
         region: str | None,
         endpoint_url: str | None,
         client: S3Client | None,
+        timeouts: tuple[float, float, int] = (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS, 3),
     ) -> None:
         self.bucket = bucket
+        self.timeouts = timeouts  # connect, read, attempts
         self.key = key
         self.region = region
         self.endpoint_url = endpoint_url
@@ -67,10 +69,11 @@ class _Objects:
             import boto3
             from botocore.config import Config
 
+            connect, read, attempts = self.timeouts
             config = Config(
-                retries={"mode": "standard", "total_max_attempts": 3},
-                connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                read_timeout=READ_TIMEOUT_SECONDS,
+                retries={"mode": "standard", "total_max_attempts": attempts},
+                connect_timeout=connect,
+                read_timeout=read,
             )
             self._session = boto3.session.Session()
             self._client = self._session.client(
@@ -161,6 +164,11 @@ class _S3LockStore:
         return self._objects.delete(self._key, token)
 
 
+def _lock_timeouts(lease: float) -> tuple[float, float, int]:
+    each = max(1.0, min(lease / 8, CONNECT_TIMEOUT_SECONDS))
+    return each, max(1.0, min(lease / 8, READ_TIMEOUT_SECONDS)), 2
+
+
 class S3Backend:
     def __init__(
         self,
@@ -177,8 +185,14 @@ class S3Backend:
         self.key = key
         self.backup_key = key + ".backup"
         self.lock_key = key + ".lock"
+        # The lock has its own client whose every call (retries included) ends within about
+        # half a lease, so a renewal stuck on a slow network fails in time to be tried again
+        # before a waiting run could see the lease run out.
+        lock_objects = _Objects(
+            bucket, key, region, endpoint_url, client, timeouts=_lock_timeouts(lock_ttl)
+        )
         self.state_lock = StateLock(
-            _S3LockStore(self._objects, self.lock_key),
+            _S3LockStore(lock_objects, self.lock_key),
             self.describe(),
             lock_timeout,
             lock_ttl,
