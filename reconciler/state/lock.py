@@ -299,7 +299,7 @@ class StateLock:
         elif renewed:
             state = "it renewed its lease while this run waited"
         else:
-            state = f"lease {self._lease(holder):g}s"
+            state = f"no renewal seen; its lease is {self._lease(holder):g}s"
         return (
             f"state {self.state_name} is locked: {holder.describe()} ({state}); gave up after "
             f"{self.timeout:g}s. If that run is gone, use: reconciler force-unlock {holder.id}"
