@@ -15,8 +15,11 @@ boto3 is imported when the first request is made, not when this module is.
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from reconciler.errors import StateError
 from reconciler.state.base import LockInfo, Notify, State
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
 
 CONNECT_TIMEOUT_SECONDS = 10
 READ_TIMEOUT_SECONDS = 30
+T = TypeVar("T")
 _MISSING = ("NoSuchKey", "404", "NotFound")
 _CONFLICT = ("PreconditionFailed", "412", "ConditionalRequestConflict", "409")
 
@@ -50,9 +54,11 @@ class _Objects:
         endpoint_url: str | None,
         client: S3Client | None,
         timeouts: tuple[float, float, int] = (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS, 3),
+        rounds: int = 3,
     ) -> None:
         self.bucket = bucket
-        self.timeouts = timeouts  # connect, read, attempts
+        self.timeouts = timeouts  # connect, read, attempts (botocore's, per round)
+        self.rounds = rounds  # our own rounds of botocore's attempts (see _call)
         self.key = key
         self.region = region
         self.endpoint_url = endpoint_url
@@ -99,10 +105,30 @@ class _Objects:
             return StateError(f"S3 {operation} failed: {exc}", file=where)
         return StateError(f"S3 {operation} failed: {type(exc).__name__}", file=where)
 
+    def _call(self, request: Callable[[], T]) -> T:
+        """``request``, tried again after a connection that failed or closed without an
+        answer. botocore retries those too, but its retry quota (shared by all calls of a
+        client) runs dry on a bad network, after which it gives up at once. Every request
+        here may be repeated: a repeated conditional write that meets its own earlier success
+        is recognised by the callers (see ``put``)."""
+        from botocore.exceptions import ConnectionError, HTTPClientError
+
+        for attempt in range(1, self.rounds + 1):
+            try:
+                return request()
+            except (ConnectionError, HTTPClientError):
+                if attempt == self.rounds:
+                    raise
+                time.sleep(min(2.0, 0.1 * 2**attempt) * random.uniform(0.5, 1.0))
+        raise AssertionError("unreachable")
+
     def get(self, key: str) -> tuple[bytes, str] | None:
-        try:
+        def request() -> tuple[bytes, str]:
             response = self.client().get_object(Bucket=self.bucket, Key=key)
             return response["Body"].read(), response["ETag"]
+
+        try:
+            return self._call(request)
         except Exception as exc:
             if _code(exc) in _MISSING:
                 return None
@@ -125,7 +151,7 @@ class _Objects:
         if if_absent:
             args["IfNoneMatch"] = "*"
         try:
-            return str(self.client().put_object(**args)["ETag"])
+            return self._call(lambda: str(self.client().put_object(**args)["ETag"]))
         except Exception as exc:
             if (if_match is not None or if_absent) and _code(exc) in (*_CONFLICT, *_MISSING):
                 return None
@@ -133,7 +159,9 @@ class _Objects:
 
     def delete(self, key: str, if_match: str) -> bool:
         try:
-            self.client().delete_object(Bucket=self.bucket, Key=key, IfMatch=if_match)
+            self._call(
+                lambda: self.client().delete_object(Bucket=self.bucket, Key=key, IfMatch=if_match)
+            )
             return True
         except Exception as exc:
             if _code(exc) in (*_CONFLICT, *_MISSING):
@@ -165,8 +193,12 @@ class _S3LockStore:
 
 
 def _lock_timeouts(lease: float) -> tuple[float, float, int]:
-    each = max(1.0, min(lease / 8, CONNECT_TIMEOUT_SECONDS))
-    return each, max(1.0, min(lease / 8, READ_TIMEOUT_SECONDS)), 2
+    # 3 rounds x 2 attempts x (connect + read) = lease / 2, plus short pauses.
+    return (
+        max(1.0, min(lease / 24, CONNECT_TIMEOUT_SECONDS)),
+        max(1.0, min(lease / 24, READ_TIMEOUT_SECONDS)),
+        2,
+    )
 
 
 class S3Backend:
@@ -189,7 +221,7 @@ class S3Backend:
         # half a lease, so a renewal stuck on a slow network fails in time to be tried again
         # before a waiting run could see the lease run out.
         lock_objects = _Objects(
-            bucket, key, region, endpoint_url, client, timeouts=_lock_timeouts(lock_ttl)
+            bucket, key, region, endpoint_url, client, timeouts=_lock_timeouts(lock_ttl), rounds=3
         )
         self.state_lock = StateLock(
             _S3LockStore(lock_objects, self.lock_key),

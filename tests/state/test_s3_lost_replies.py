@@ -149,3 +149,19 @@ def test_a_release_whose_reply_was_lost_leaves_no_lock(
     assert backend.current_lock() is None
     with backend.lock("apply") as again:
         assert again.notices == []
+
+
+def test_more_lost_replies_than_botocore_retries_are_tried_again(
+    proxied: list[LossyProxy], endpoint: str, bucket: str, s3: S3Client
+) -> None:
+    # botocore makes 3 attempts (fewer once its retry quota runs dry on a bad network); the
+    # backend tries again on top of that, so four lost replies in a row do not fail a write.
+    state = State.new()
+    state.serial = 1
+    S3Backend(bucket, KEY, region="us-east-1", endpoint_url=endpoint).write(state)
+    backend, proxy = through(proxied, endpoint, bucket, drop_first("PUT", ".backup", times=4))
+    new = state.model_copy(update={"serial": 2})
+    backend.write(new)
+    assert statuses(proxy, "PUT", ".backup") == [(200, True)] * 4 + [(200, False)]
+    assert stored(s3, bucket) == encode_state(new)
+    assert stored(s3, bucket, KEY + ".backup") == encode_state(state)
