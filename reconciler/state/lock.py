@@ -40,10 +40,9 @@ from pydantic import ValidationError
 from reconciler.errors import LockError
 from reconciler.state import process
 from reconciler.state.base import LockInfo, Notify, now
+from reconciler.state.heartbeat import Heartbeat
 
 UNREADABLE_PREFIX = "unreadable-"
-RENEWALS_PER_LEASE = 4
-HEARTBEAT_JOIN_SECONDS = 5.0
 
 
 def who() -> str:
@@ -85,8 +84,7 @@ class LockHandle:
         self.token = token
         self.lost = threading.Event()
         self.notices: list[str] = []
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.heartbeat: Heartbeat | None = None
 
     def tell(self, line: str, notify: Notify | None) -> None:
         self.notices.append(line)
@@ -322,7 +320,8 @@ class StateLock:
         return False
 
     def release(self, handle: LockHandle) -> None:
-        _stop_heartbeat(handle)
+        if handle.heartbeat is not None:
+            handle.heartbeat.stop()
         if self.store.delete(handle.token):
             return
         # Not at our last token: a renewal whose reply was lost, or another run's lock (ours
@@ -338,13 +337,14 @@ class StateLock:
         notify: Notify | None = None,
         prepare: Callable[[LockHandle], None] | None = None,
     ) -> Iterator[LockHandle]:
-        """Hold the lock for the ``with`` block and renew it every quarter lease meanwhile.
+        """Hold the lock for the ``with`` block and renew it every quarter lease meanwhile
+        (``Heartbeat``).
         ``prepare`` runs once the lock is ours, before the first renewal."""
         handle = self.acquire(operation, notify)
         try:
             if prepare is not None:
                 prepare(handle)
-            _start_heartbeat(self, handle)
+            handle.heartbeat = Heartbeat(self, handle)
             yield handle
         finally:
             self.release(handle)
@@ -362,40 +362,3 @@ class StateLock:
         if not self.store.delete(found.token) and self._inspect() is not None:
             # (Gone after a refused delete: ours landed and its reply was lost.)
             raise LockError(f"the lock on {self.state_name} changed while removing it; retry")
-
-
-def _start_heartbeat(lock: StateLock, handle: LockHandle) -> None:
-    thread = threading.Thread(
-        target=_heartbeat, args=(lock, handle), name="state-lock-heartbeat", daemon=True
-    )
-    handle._thread = thread
-    thread.start()
-
-
-def _stop_heartbeat(handle: LockHandle) -> None:
-    handle._stop.set()
-    if handle._thread is not None:
-        # Bounded: a renewal stuck in a slow request must not hold up the exit. It can no
-        # longer change anything once we delete the lock: it is conditional on a token.
-        handle._thread.join(timeout=HEARTBEAT_JOIN_SECONDS)
-
-
-def _heartbeat(lock: StateLock, handle: LockHandle) -> None:
-    """Renew every quarter lease until stopped. A renewal that fails (network, disk) is tried
-    again at the next beat; after a whole lease without one, a waiter elsewhere may have taken
-    the lock, so it counts as lost. Nothing here may raise: a thread's traceback would reach
-    the user's terminal."""
-    lease = lock.ttl
-    interval = lease / RENEWALS_PER_LEASE
-    last_renewed = time.monotonic()
-    while not handle._stop.wait(interval):
-        try:
-            ours: bool | None = lock.renew(handle)
-        except Exception:  # StateError (network, disk), or anything unexpected: not renewed
-            ours = None
-        if ours:
-            last_renewed = time.monotonic()
-            continue
-        if ours is False or time.monotonic() - last_renewed >= lease:
-            handle.lost.set()
-            return
