@@ -93,6 +93,9 @@ class LockInfo(BaseModel):
     boot_id: str | None = None
     pid_namespace: str | None = None
     pid_start: int | None = None  # /proc/<pid>/stat field 22 when the lock was taken
+    # Only in locks written before leases (by a release that never renews): until this time
+    # (holder's clock) such a holder may still be running, so its lock is not taken over.
+    expires: AwareDatetime | None = None
 
     def describe(self) -> str:
         return (

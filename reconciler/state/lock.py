@@ -279,7 +279,11 @@ class StateLock:
                 else "whose pid now belongs to another process"
             )
             said = f"took over the lock of pid {holder.pid} on host {holder.hostname}, {why}"
-        elif alive is None and time.monotonic() - watch.since >= self._lease(holder):
+        elif (
+            alive is None
+            and time.monotonic() - watch.since >= self._lease(holder)
+            and (holder.expires is None or holder.expires <= now())
+        ):
             said = (
                 f"took over {holder.describe()}: it was not renewed for "
                 f"{self._lease(holder):g}s (its lease)"

@@ -176,6 +176,28 @@ def test_a_lock_from_before_leases_still_loads_and_expires(tmp_path: Path) -> No
         ]
 
 
+def test_a_lock_from_before_leases_is_kept_until_it_expires(tmp_path: Path) -> None:
+    # Its holder (an older release, which never renews) may still be running until "expires".
+    backend = LocalBackend(tmp_path / "s.json", lock_timeout=0.1, lock_ttl=0.2, poll_interval=0.02)
+    created = now()
+    backend.lock_path.write_text(
+        json.dumps(
+            {
+                "id": "old-release",
+                "who": "ci@runner",
+                "pid": 4242,
+                "operation": "apply",
+                "created": created.isoformat(),
+                "expires": (created + timedelta(hours=1)).isoformat(),
+            }
+        )
+    )
+    with pytest.raises(LockError, match="lock old-release held by"), backend.lock("apply"):
+        pass
+    current = backend.current_lock()
+    assert current is not None and current.id == "old-release"
+
+
 def test_a_lock_is_not_taken_over_before_a_whole_lease_was_watched(tmp_path: Path) -> None:
     # lock_timeout 0 tries once: even an unrenewed lock is then not waited on.
     path = tmp_path / "s.json"
