@@ -93,8 +93,10 @@ class LockInfo(BaseModel):
     boot_id: str | None = None
     pid_namespace: str | None = None
     pid_start: int | None = None  # /proc/<pid>/stat field 22 when the lock was taken
-    # Only in locks written before leases (by a release that never renews): until this time
-    # (holder's clock) such a holder may still be running, so its lock is not taken over.
+    # For releases before leases, which require it and go by it: a holder of such a release
+    # (which never renews) may be running until then, so without ``lease_seconds`` its lock is
+    # not taken over before. Written as renewed + lease, so those releases see a live lock.
+    # Never read when ``lease_seconds`` is set: it is the holder's clock.
     expires: AwareDatetime | None = None
 
     def describe(self) -> str:

@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from pydantic import ValidationError
@@ -194,6 +194,7 @@ class StateLock:
             created=created,
             lease_seconds=self.ttl,
             renewed=created,
+            expires=created + timedelta(seconds=self.ttl),
             hostname=self.machine.hostname,
             boot_id=self.machine.boot_id,
             pid_namespace=self.machine.pid_namespace,
@@ -282,7 +283,7 @@ class StateLock:
         elif (
             alive is None
             and time.monotonic() - watch.since >= self._lease(holder)
-            and (holder.expires is None or holder.expires <= now())
+            and (holder.lease_seconds or not holder.expires or holder.expires <= now())
         ):
             said = (
                 f"took over {holder.describe()}: it was not renewed for "
@@ -309,8 +310,13 @@ class StateLock:
 
     def renew(self, handle: LockHandle) -> bool:
         """Rewrite our lock (one more renewal). False when it is no longer ours."""
+        renewed = self.clock()
         info = handle.info.model_copy(
-            update={"renewals": handle.info.renewals + 1, "renewed": self.clock()}
+            update={
+                "renewals": handle.info.renewals + 1,
+                "renewed": renewed,
+                "expires": renewed + timedelta(seconds=self.ttl),
+            }
         )
         token = self.store.replace(handle.token, _encode(info))
         if token is not None:

@@ -82,6 +82,10 @@ def test_lock_file_records_holder_and_is_removed(tmp_path: Path) -> None:
         assert info.who == who() and info.who.endswith("@" + socket.gethostname())
         assert info.pid == os.getpid() and info.operation == "plan"
         assert info.lease_seconds == 60 and info.renewals == 0 and info.renewed == info.created
+        # What releases before leases require, so that they read this lock as held.
+        assert info.expires == info.created + timedelta(seconds=60)
+        raw = json.loads(backend.lock_path.read_text())
+        assert {"id", "who", "pid", "operation", "created", "expires"} <= raw.keys()
         here = this_machine()
         assert (info.hostname, info.boot_id, info.pid_namespace) == (
             here.hostname,
