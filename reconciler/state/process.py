@@ -83,10 +83,20 @@ _UNKNOWN = "unknown"
 
 def _stat(pid: int) -> tuple[str, int] | str:
     """(state, start time) of ``pid``, or ``_GONE`` (no such process) or ``_UNKNOWN``."""
+    if pid <= 0:
+        return _UNKNOWN  # not a process id (and kill(0 or -1) would mean a group)
     try:
         text = (PROC / str(pid) / "stat").read_text()
     except FileNotFoundError:
-        return _GONE
+        # Absent from /proc: gone, or hidden (/proc mounted with hidepid shows a user only
+        # their own processes). kill(pid, 0) tells them apart: it finds hidden ones too.
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return _GONE
+        except OSError:
+            return _UNKNOWN
+        return _UNKNOWN
     except OSError:
         return _UNKNOWN
     # Field 2 (the command) is in parentheses and may itself hold spaces or ")": split after

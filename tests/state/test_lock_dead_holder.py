@@ -249,3 +249,12 @@ def test_kill_9_of_an_s3_lock_holder_then_a_plain_run_takes_the_lock(
             proc.wait(timeout=30)
         proc.stdin.close()
         proc.stdout.close()
+
+
+@pytest.mark.parametrize("pid", [0, -1])
+def test_a_lock_naming_no_real_pid_is_not_taken_over_by_pid(tmp_path: Path, pid: int) -> None:
+    assert liveness(pid, None) is Liveness.RUNNING
+    backend = LocalBackend(tmp_path / "s.json", lock_timeout=0)
+    backend.lock_path.write_text(lock_of(pid, 12345).model_dump_json())
+    with pytest.raises(LockError, match="lock old-run held by"), backend.lock("apply"):
+        pass
