@@ -3,7 +3,7 @@
 
 The algorithm is shared by every backend; a ``LockStore`` supplies four primitives, each a
 compare-and-swap on a version token (a content digest locally, the ETag on S3):
-- ``create``: write the lock only if none exists (``O_EXCL`` locally, ``If-None-Match: *`` on S3).
+- ``create``: write the lock only if none exists (a hard link locally, ``If-None-Match: *`` on S3).
 - ``load``: the lock's bytes and token.
 - ``replace``: rewrite it only if it is still at a token (a renewal).
 - ``delete``: remove it only if it is still at a token.
