@@ -67,11 +67,10 @@ class LocalBackend:
         return self.state_lock.hold(operation, notify, prepare)
 
     def _remove_staging_files(self, handle: LockHandle, notify: Notify | None) -> None:
-        # Every writer of the state and its backup holds the lock, and we now do: any staging
-        # file of theirs is left by a run killed mid-write, a full copy of a state with its
-        # digest key. Lock staging files are also made by runs trying to create the lock; one
-        # removed under them makes their create answer "held" (see FileLockStore.create). Under
-        # the directory flock, so a renewal of our own lock is not staging at the same moment.
+        # Every writer of these files holds the lock, and we now do: any staging file left is
+        # from a run killed mid-write (of the state and its backup, a full copy of a state with
+        # its digest key). Runs trying to create the lock stage under another name, left alone.
+        # Under the directory flock, so a renewal of our own lock is not staging meanwhile.
         try:
             with self._store.exclusive("clean up staging files beside the"):
                 removed = [

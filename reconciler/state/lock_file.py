@@ -46,7 +46,9 @@ class FileLockStore:
         # a kill -9 in the middle (that leaves a staging file, which the next holder removes).
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = stage(self.path, payload, 0o600)
+            # Staged under its own name (".<lock>.new.<random>.tmp"), which the staging-file
+            # cleanup of the run holding the lock does not match: this run does not hold it.
+            tmp = stage(self.path.with_name(self.path.name + ".new"), payload, 0o600)
         except OSError as exc:
             raise self._fail("create", exc) from None
         try:
@@ -54,8 +56,8 @@ class FileLockStore:
         except FileExistsError:
             return None
         except FileNotFoundError:
-            # Our staging file was removed: only a run that holds the lock removes staging
-            # files, so the lock was held a moment ago. Answer "exists"; the caller looks again.
+            # Our staging file was removed under us (by hand?). Answer "exists": the caller
+            # looks again, and tries again if there is no lock.
             return None
         except OSError as exc:
             if exc.errno not in _NO_HARD_LINKS:

@@ -186,6 +186,7 @@ def test_only_this_states_staging_files_are_removed(tmp_path: Path) -> None:
         tmp_path / ".s.json.v2.abcd1234.tmp",  # another state's, in the same directory
         tmp_path / ".main.toml.abcd1234.tmp",  # a configuration file being written
         tmp_path / "s.json.abcd1234.tmp",
+        tmp_path / ".s.json.lock.new.abcd1234.tmp",  # a run creating the lock right now
     ]
     for f in ours + others:
         f.write_text("{}")
@@ -258,3 +259,57 @@ def test_a_lock_naming_no_real_pid_is_not_taken_over_by_pid(tmp_path: Path, pid:
     backend.lock_path.write_text(lock_of(pid, 12345).model_dump_json())
     with pytest.raises(LockError, match="lock old-run held by"), backend.lock("apply"):
         pass
+
+
+RACE = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from reconciler.state import LocalBackend
+    backend = LocalBackend(Path(sys.argv[1]), lock_timeout=30, poll_interval=0.01)
+    print("ready", flush=True)
+    sys.stdin.readline()  # all start together
+    with backend.lock("apply", notify=print):
+        state = backend.read()
+        backend.write(state.model_copy(update={"serial": state.serial + 1}))
+    """
+)
+
+
+def test_runs_racing_for_a_dead_holders_lock_take_it_over_once(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    backend = LocalBackend(path)
+    backend.write(State.new())
+    pid = exited_pid()
+    backend.lock_path.write_text(lock_of(pid, 12345).model_dump_json())
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", RACE, str(path)],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    for p in procs:
+        assert p.stdout is not None and p.stdout.readline() == "ready\n"
+    for p in procs:  # every one is waiting on its stdin: release them all at once
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.close()
+    outputs = []
+    for p in procs:
+        assert p.stdout is not None
+        outputs.append(p.stdout.read())
+        p.stdout.close()
+        p.wait(timeout=60)
+    assert [p.returncode for p in procs] == [0, 0, 0, 0]
+    said = [line for out in outputs for line in out.splitlines()]
+    assert said == [
+        f"took over the lock of pid {pid} on host {this_machine().hostname}, which is no longer "
+        "running"
+    ]
+    state = backend.read()
+    assert state is not None and state.serial == 4
+    assert not backend.lock_path.exists()
