@@ -1,9 +1,16 @@
-"""Atomic file replacement: a reader sees the old file or the new one, never half of one."""
+"""Atomic file replacement: a reader sees the old file or the new one, never half of one.
+
+A replacement is staged in ``.<name>.<8 random characters>.tmp`` beside the file. Staging files
+never outlive the call that made them, except when the process is killed in the middle (kill -9,
+power loss): a state's staging file is then a full copy of that state, digest key included, so
+the next run that holds the state lock removes them (``remove_staging_files``).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,7 +29,7 @@ def write_atomic_files(files: Sequence[tuple[Path, bytes]], mode: int = 0o600) -
     staged: list[tuple[str, Path]] = []
     try:
         for path, data in files:
-            staged.append((_stage(path, data, mode), path))
+            staged.append((stage(path, data, mode), path))
         while staged:
             tmp, path = staged[0]
             os.replace(tmp, path)
@@ -35,7 +42,31 @@ def write_atomic_files(files: Sequence[tuple[Path, bytes]], mode: int = 0o600) -
         _sync_directory(directory)
 
 
-def _stage(path: Path, data: bytes, mode: int) -> str:
+def staging_files(path: Path) -> list[Path]:
+    """The staging files of ``path`` in its directory, sorted. Only names ``_stage`` makes for
+    exactly this file: ``.s.json.v2.<random>.tmp`` is not one of ``s.json``'s."""
+    pattern = re.compile(re.escape(f".{path.name}.") + r"[a-z0-9_]{8}" + re.escape(".tmp"))
+    try:
+        names = os.listdir(path.parent)
+    except FileNotFoundError:
+        return []
+    return sorted(path.parent / n for n in names if pattern.fullmatch(n))
+
+
+def remove_staging_files(path: Path) -> list[Path]:
+    """Remove what ``staging_files`` finds; the files removed. Only for a caller that knows
+    no writer of ``path`` is alive (one holding the lock that every writer holds)."""
+    removed = []
+    for tmp in staging_files(path):
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+            removed.append(tmp)
+    return removed
+
+
+def stage(path: Path, data: bytes, mode: int) -> str:
+    """Write ``data`` to a new staging file beside ``path``, synced; its name. The caller
+    renames (or links) it into place and removes it on failure."""
     # mkstemp creates the file 0600 in the target's own directory: os.replace then stays on
     # one filesystem (atomic), and the file is never readable by others before fchmod.
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

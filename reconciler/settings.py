@@ -97,7 +97,9 @@ class StateSettings(_Strict):
     region: str | None = None  # s3
     endpoint_url: str | None = None  # s3
     lock_timeout_seconds: float = Field(10.0, ge=0)  # how long to wait for a held lock
-    lock_ttl_seconds: float = Field(3600.0, gt=0)  # a lock older than this is expired
+    # The lock's lease: its holder renews it every quarter lease; a lock left unrenewed for a
+    # whole lease (as the waiter measures it) is taken over. Not a limit on a run's length.
+    lock_ttl_seconds: float = Field(60.0, gt=0)
 
 
 class Settings(_Strict):

@@ -8,6 +8,7 @@ from reconciler.errors import ConfigError
 from reconciler.settings import StateSettings
 from reconciler.state.base import StateBackend
 from reconciler.state.local import LocalBackend
+from reconciler.state.lock import LockHandle
 
 DEFAULT_STATE_PATH = Path("state") / "reconciler.tfstate.json"
 
@@ -38,4 +39,4 @@ def backend_for(settings: StateSettings, default_path: Path) -> StateBackend:
     )
 
 
-__all__ = ["DEFAULT_STATE_PATH", "LocalBackend", "StateBackend", "backend_for"]
+__all__ = ["DEFAULT_STATE_PATH", "LocalBackend", "LockHandle", "StateBackend", "backend_for"]

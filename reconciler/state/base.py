@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from reconciler.state.lock import LockHandle
 
 STATE_FORMAT_VERSION = 1
 
@@ -64,22 +68,49 @@ class State(BaseModel):
 
 
 class LockInfo(BaseModel):
-    """Who holds a lock. Recorded in the lock itself so a waiting run can name the holder."""
+    """Who holds a lock. Recorded in the lock itself so a waiting run can name the holder and,
+    on the same machine, tell whether it is still running.
+
+    A lock is a lease: its holder rewrites it every ``lease_seconds / 4`` (``renewals`` + 1,
+    so the bytes, and with them the version token, change every time). A waiting run takes it
+    over only after watching the token stay unchanged for a whole lease on its *own* monotonic
+    clock. The times below come from the holder's wall clock, which may be wrong by hours:
+    they are shown to people and never compared with anything.
+
+    Locks written before leases (``expires`` instead of ``lease_seconds``, no machine fields)
+    still load: the waiter then uses its own configured lease, and never the pid check.
+    """
 
     id: str
     who: str  # user@host
     pid: int
-    operation: str  # "plan", "apply", "import", ...
-    # Timezone-aware only: a naive time cannot be compared with now(), so a lock file
-    # holding one is unreadable (held until force-unlock), not a crash.
-    created: AwareDatetime  # UTC
-    expires: AwareDatetime  # UTC; a lock past this is taken over by the next run
+    operation: str  # "apply", "import", "state rm", ...
+    # Timezone-aware only: a lock file holding a naive time is unreadable (held until
+    # force-unlock), as it was before leases, not a crash.
+    created: AwareDatetime  # holder's clock; for people only
+    lease_seconds: float | None = Field(default=None, gt=0)
+    renewed: AwareDatetime | None = None  # holder's clock; for people only
+    renewals: int = 0
+    # Where the holder runs (see reconciler.state.process): a lock taken on this machine whose
+    # process is gone, or whose pid now belongs to another process, is taken over at once.
+    hostname: str | None = None
+    boot_id: str | None = None
+    pid_namespace: str | None = None
+    pid_start: int | None = None  # /proc/<pid>/stat field 22 when the lock was taken
+    # For releases before leases, which require it and go by it: a holder of such a release
+    # (which never renews) may be running until then, so without ``lease_seconds`` its lock is
+    # not taken over before. Written as renewed + lease, so those releases see a live lock.
+    # Never read when ``lease_seconds`` is set: it is the holder's clock.
+    expires: AwareDatetime | None = None
 
     def describe(self) -> str:
         return (
             f"lock {self.id} held by {self.who} (pid {self.pid}) for {self.operation} "
             f"since {self.created.astimezone(UTC).isoformat(timespec='seconds')}"
         )
+
+
+Notify = Callable[[str], None]
 
 
 class StateBackend(Protocol):
@@ -97,9 +128,14 @@ class StateBackend(Protocol):
         """Replace the stored state atomically. The caller has already bumped the serial."""
         ...
 
-    def lock(self, operation: str) -> AbstractContextManager[LockInfo]:
-        """Hold the state lock for the duration of the ``with`` block. Waits up to the
-        configured timeout for a held lock, then raises ``LockError`` naming the holder."""
+    def lock(
+        self, operation: str, notify: Notify | None = None
+    ) -> AbstractContextManager[LockHandle]:
+        """Hold the state lock for the duration of the ``with`` block, renewing it in the
+        background. Waits up to the configured timeout for a held lock (longer while the lock
+        is not being renewed, up to one lease), then raises ``LockError`` naming the holder.
+        ``notify`` receives one line per thing done on the user's behalf (a dead holder's lock
+        taken over, stale staging files removed). See ``LockHandle.lost``."""
         ...
 
     def current_lock(self) -> LockInfo | None: ...

@@ -5,11 +5,12 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from reconciler.atomic import write_atomic_files
+from reconciler.atomic import remove_staging_files, write_atomic_files
 from reconciler.errors import StateError
-from reconciler.state.base import LockInfo, State
+from reconciler.state.base import LockInfo, Notify, State
 from reconciler.state.codec import check_successor, decode_state, encode_state
-from reconciler.state.lock import FileLockStore, StateLock
+from reconciler.state.lock import LockHandle, StateLock
+from reconciler.state.lock_file import FileLockStore
 
 
 class LocalBackend:
@@ -17,15 +18,14 @@ class LocalBackend:
         self,
         path: Path,
         lock_timeout: float = 10.0,
-        lock_ttl: float = 3600.0,
+        lock_ttl: float = 60.0,
         poll_interval: float = 0.2,
     ) -> None:
         self.path = path
         self.backup_path = path.with_name(path.name + ".backup")
         self.lock_path = path.with_name(path.name + ".lock")
-        self._lock = StateLock(
-            FileLockStore(self.lock_path), str(path), lock_timeout, lock_ttl, poll_interval
-        )
+        self._store = FileLockStore(self.lock_path)
+        self.state_lock = StateLock(self._store, str(path), lock_timeout, lock_ttl, poll_interval)
 
     def describe(self) -> str:
         return str(self.path)
@@ -58,11 +58,39 @@ class LocalBackend:
         except OSError as exc:
             raise StateError(f"cannot write state: {exc.strerror}", file=str(self.path)) from None
 
-    def lock(self, operation: str) -> AbstractContextManager[LockInfo]:
-        return self._lock.hold(operation)
+    def lock(
+        self, operation: str, notify: Notify | None = None
+    ) -> AbstractContextManager[LockHandle]:
+        def prepare(handle: LockHandle) -> None:
+            self._remove_staging_files(handle, notify)
+
+        return self.state_lock.hold(operation, notify, prepare)
+
+    def _remove_staging_files(self, handle: LockHandle, notify: Notify | None) -> None:
+        # Every writer of these files holds the lock, and we now do: any staging file left is
+        # from a run killed mid-write (of the state and its backup, a full copy of a state with
+        # its digest key). Runs trying to create the lock stage under another name, left alone.
+        # Under the directory flock, so a renewal of our own lock is not staging meanwhile.
+        try:
+            with self._store.exclusive("clean up staging files beside the"):
+                removed = [
+                    tmp
+                    for path in (self.path, self.backup_path, self.lock_path)
+                    for tmp in remove_staging_files(path)
+                ]
+        except OSError as exc:
+            raise StateError(
+                f"cannot remove staging files: {exc.strerror}", file=str(self.path)
+            ) from None
+        if removed:
+            line = (
+                f"removed {len(removed)} staging file(s) left by an interrupted write: "
+                + ", ".join(p.name for p in removed)
+            )
+            handle.tell(line, notify)
 
     def current_lock(self) -> LockInfo | None:
-        return self._lock.current()
+        return self.state_lock.current()
 
     def force_unlock(self, lock_id: str) -> None:
-        self._lock.force_unlock(lock_id)
+        self.state_lock.force_unlock(lock_id)

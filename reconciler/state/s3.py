@@ -3,9 +3,11 @@ lock as ``<key>.lock``.
 
 A PutObject replaces the whole object at once, so readers see the old or the new state. Writes
 are also conditional: ``If-Match`` on the ETag read just before (``If-None-Match: *`` for the
-first one), so two runs that somehow both write (a lock taken over after its TTL) cannot
-silently overwrite each other. The lock is created with ``If-None-Match: *`` and removed with
-``If-Match`` on the ETag that was inspected. Conditional writes and deletes need an S3 (or
+first one), so two runs that somehow both write (a lock taken over after its lease) cannot
+silently overwrite each other. A conditional write refused as 412 is re-read: if the object
+holds exactly our bytes, the 412 answered botocore's retry of a write whose reply was lost.
+The lock is created with ``If-None-Match: *``, renewed and removed with ``If-Match`` on the
+ETag that was inspected. Conditional writes and deletes need an S3 (or
 compatible store) that supports them; AWS S3 does for general purpose buckets.
 
 boto3 is imported when the first request is made, not when this module is.
@@ -13,19 +15,23 @@ boto3 is imported when the first request is made, not when this module is.
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from reconciler.errors import StateError
-from reconciler.state.base import LockInfo, State
+from reconciler.state.base import LockInfo, Notify, State
 from reconciler.state.codec import check_successor, decode_state, encode_state
-from reconciler.state.lock import StateLock
+from reconciler.state.lock import LockHandle, StateLock
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 CONNECT_TIMEOUT_SECONDS = 10
 READ_TIMEOUT_SECONDS = 30
+T = TypeVar("T")
 _MISSING = ("NoSuchKey", "404", "NotFound")
 _CONFLICT = ("PreconditionFailed", "412", "ConditionalRequestConflict", "409")
 
@@ -47,8 +53,12 @@ class _Objects:
         region: str | None,
         endpoint_url: str | None,
         client: S3Client | None,
+        timeouts: tuple[float, float, int] = (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS, 3),
+        rounds: int = 3,
     ) -> None:
         self.bucket = bucket
+        self.timeouts = timeouts  # connect, read, attempts (botocore's, per round)
+        self.rounds = rounds  # our own rounds of botocore's attempts (see _call)
         self.key = key
         self.region = region
         self.endpoint_url = endpoint_url
@@ -65,10 +75,11 @@ class _Objects:
             import boto3
             from botocore.config import Config
 
+            connect, read, attempts = self.timeouts
             config = Config(
-                retries={"mode": "standard", "total_max_attempts": 3},
-                connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                read_timeout=READ_TIMEOUT_SECONDS,
+                retries={"mode": "standard", "total_max_attempts": attempts},
+                connect_timeout=connect,
+                read_timeout=read,
             )
             self._session = boto3.session.Session()
             self._client = self._session.client(
@@ -94,10 +105,30 @@ class _Objects:
             return StateError(f"S3 {operation} failed: {exc}", file=where)
         return StateError(f"S3 {operation} failed: {type(exc).__name__}", file=where)
 
+    def _call(self, request: Callable[[], T]) -> T:
+        """``request``, tried again after a connection that failed or closed without an
+        answer. botocore retries those too, but its retry quota (shared by all calls of a
+        client) runs dry on a bad network, after which it gives up at once. Every request
+        here may be repeated: a repeated conditional write that meets its own earlier success
+        is recognised by the callers (see ``put``)."""
+        from botocore.exceptions import ConnectionError, HTTPClientError
+
+        for attempt in range(1, self.rounds + 1):
+            try:
+                return request()
+            except (ConnectionError, HTTPClientError):
+                if attempt == self.rounds:
+                    raise
+                time.sleep(min(2.0, 0.1 * 2**attempt) * random.uniform(0.5, 1.0))
+        raise AssertionError("unreachable")
+
     def get(self, key: str) -> tuple[bytes, str] | None:
-        try:
+        def request() -> tuple[bytes, str]:
             response = self.client().get_object(Bucket=self.bucket, Key=key)
             return response["Body"].read(), response["ETag"]
+
+        try:
+            return self._call(request)
         except Exception as exc:
             if _code(exc) in _MISSING:
                 return None
@@ -105,8 +136,10 @@ class _Objects:
 
     def put(
         self, key: str, body: bytes, *, if_match: str | None = None, if_absent: bool = False
-    ) -> bool:
-        """False when the condition did not hold."""
+    ) -> str | None:
+        """The new ETag; None when the condition did not hold. Beware: when the reply to a
+        conditional put is lost, botocore retries it and the retry meets our own write, so
+        None can also mean "stored". Callers re-read to tell (see ``S3Backend.write``)."""
         args: dict[str, Any] = {
             "Bucket": self.bucket,
             "Key": key,
@@ -118,16 +151,17 @@ class _Objects:
         if if_absent:
             args["IfNoneMatch"] = "*"
         try:
-            self.client().put_object(**args)
-            return True
+            return self._call(lambda: str(self.client().put_object(**args)["ETag"]))
         except Exception as exc:
             if (if_match is not None or if_absent) and _code(exc) in (*_CONFLICT, *_MISSING):
-                return False
+                return None
             raise self.fail(exc, "PutObject", key) from None
 
     def delete(self, key: str, if_match: str) -> bool:
         try:
-            self.client().delete_object(Bucket=self.bucket, Key=key, IfMatch=if_match)
+            self._call(
+                lambda: self.client().delete_object(Bucket=self.bucket, Key=key, IfMatch=if_match)
+            )
             return True
         except Exception as exc:
             if _code(exc) in (*_CONFLICT, *_MISSING):
@@ -143,14 +177,28 @@ class _S3LockStore:
     def describe(self) -> str:
         return self._objects.url(self._key)
 
-    def create(self, payload: bytes) -> bool:
+    # A lost reply makes ``create`` and ``replace`` answer None although the lock was
+    # written; ``StateLock`` handles that by recognising its own lock id.
+    def create(self, payload: bytes) -> str | None:
         return self._objects.put(self._key, payload, if_absent=True)
+
+    def replace(self, token: str, payload: bytes) -> str | None:
+        return self._objects.put(self._key, payload, if_match=token)
 
     def load(self) -> tuple[bytes, str] | None:
         return self._objects.get(self._key)
 
     def delete(self, token: str) -> bool:
         return self._objects.delete(self._key, token)
+
+
+def _lock_timeouts(lease: float) -> tuple[float, float, int]:
+    # 3 rounds x 2 attempts x (connect + read) = lease / 2, plus short pauses.
+    return (
+        max(1.0, min(lease / 24, CONNECT_TIMEOUT_SECONDS)),
+        max(1.0, min(lease / 24, READ_TIMEOUT_SECONDS)),
+        2,
+    )
 
 
 class S3Backend:
@@ -161,7 +209,7 @@ class S3Backend:
         region: str | None = None,
         endpoint_url: str | None = None,
         lock_timeout: float = 10.0,
-        lock_ttl: float = 3600.0,
+        lock_ttl: float = 60.0,
         poll_interval: float = 1.0,
         client: S3Client | None = None,
     ) -> None:
@@ -169,8 +217,14 @@ class S3Backend:
         self.key = key
         self.backup_key = key + ".backup"
         self.lock_key = key + ".lock"
-        self._lock = StateLock(
-            _S3LockStore(self._objects, self.lock_key),
+        # The lock has its own client whose every call (retries included) ends within about
+        # half a lease, so a renewal stuck on a slow network fails in time to be tried again
+        # before a waiting run could see the lease run out.
+        lock_objects = _Objects(
+            bucket, key, region, endpoint_url, client, timeouts=_lock_timeouts(lock_ttl), rounds=3
+        )
+        self.state_lock = StateLock(
+            _S3LockStore(lock_objects, self.lock_key),
             self.describe(),
             lock_timeout,
             lock_ttl,
@@ -195,18 +249,26 @@ class S3Backend:
             check_successor(stored, state, self.describe())
             self._objects.put(self.backup_key, old)
             stored_ok = self._objects.put(self.key, body, if_match=etag)
-        if not stored_ok:
+        if stored_ok is None and not self._holds(body):
             raise StateError(
                 "the state changed while it was being written (another run?); nothing was "
                 "overwritten",
                 file=self.describe(),
             )
 
-    def lock(self, operation: str) -> AbstractContextManager[LockInfo]:
-        return self._lock.hold(operation)
+    def _holds(self, body: bytes) -> bool:
+        # Refused, or stored with its reply lost and refused on botocore's retry? Only the
+        # exact bytes we wrote (they hold our serial and lineage) count as ours.
+        found = self._objects.get(self.key)
+        return found is not None and found[0] == body
+
+    def lock(
+        self, operation: str, notify: Notify | None = None
+    ) -> AbstractContextManager[LockHandle]:
+        return self.state_lock.hold(operation, notify)
 
     def current_lock(self) -> LockInfo | None:
-        return self._lock.current()
+        return self.state_lock.current()
 
     def force_unlock(self, lock_id: str) -> None:
-        self._lock.force_unlock(lock_id)
+        self.state_lock.force_unlock(lock_id)

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ from reconciler.errors import LockError, StateError
 from reconciler.state import LocalBackend
 from reconciler.state.base import LockInfo, State, now
 from reconciler.state.lock import StateLock, who
+from reconciler.state.process import Machine, start_time, this_machine
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,28 +72,40 @@ def holder(tmp_path: Path) -> Iterator[Holder]:
 
 def test_lock_file_records_holder_and_is_removed(tmp_path: Path) -> None:
     backend = LocalBackend(tmp_path / "s.json", lock_ttl=60)
-    with backend.lock("plan") as info:
+    with backend.lock("plan") as held:
         assert backend.lock_path.exists()
         assert stat.S_IMODE(backend.lock_path.stat().st_mode) == 0o600
         on_disk = LockInfo.model_validate_json(backend.lock_path.read_bytes())
+        info = held.info
         assert on_disk == info
         assert backend.current_lock() == info
         assert info.who == who() and info.who.endswith("@" + socket.gethostname())
         assert info.pid == os.getpid() and info.operation == "plan"
-        assert info.expires - info.created == timedelta(seconds=60)
+        assert info.lease_seconds == 60 and info.renewals == 0 and info.renewed == info.created
+        # What releases before leases require, so that they read this lock as held.
+        assert info.expires == info.created + timedelta(seconds=60)
+        raw = json.loads(backend.lock_path.read_text())
+        assert {"id", "who", "pid", "operation", "created", "expires"} <= raw.keys()
+        here = this_machine()
+        assert (info.hostname, info.boot_id, info.pid_namespace) == (
+            here.hostname,
+            here.boot_id,
+            here.pid_namespace,
+        )
+        assert info.pid_start is not None and info.pid_start == start_time(os.getpid())
+        assert not held.lost.is_set() and held.notices == []
     assert not backend.lock_path.exists()
     assert backend.current_lock() is None
 
 
 def test_lock_held_by_another_process(tmp_path: Path, holder: Holder) -> None:
     backend = LocalBackend(tmp_path / "s.json", lock_timeout=0.3, poll_interval=0.05)
-    started = time.monotonic()
     with pytest.raises(LockError) as exc, backend.lock("apply"):
         pass
-    assert time.monotonic() - started >= 0.3
     message = str(exc.value)
     assert holder.lock_id in message
     assert f"held by {who()} (pid {holder.proc.pid}) for apply" in message
+    assert "(that process is running on this host); gave up after 0.3s" in message
     assert "force-unlock" in message
     current = backend.current_lock()
     assert current is not None and current.id == holder.lock_id
@@ -103,73 +115,105 @@ def test_lock_held_by_another_process(tmp_path: Path, holder: Holder) -> None:
 
 def test_second_writer_waits_then_succeeds(tmp_path: Path, holder: Holder) -> None:
     backend = LocalBackend(tmp_path / "s.json", lock_timeout=10, poll_interval=0.05)
-    timer = threading.Timer(0.4, holder.release)
+    released: list[str] = []
+    timer = threading.Timer(0.4, lambda: released.append(holder.release()))
     timer.start()
-    started = time.monotonic()
     try:
-        with backend.lock("apply") as info:
-            waited = time.monotonic() - started
+        with backend.lock("apply") as held:
             backend.write(State.new().model_copy(update={"serial": 1}))
-            assert info.id != holder.lock_id
+            assert held.id != holder.lock_id
+            assert held.notices == []  # waited for a release, took nothing over
     finally:
         timer.join()
-    assert 0.3 <= waited < 5
+    assert released == ["released"]
     state = backend.read()
     assert state is not None and state.serial == 1
     assert not backend.lock_path.exists()
 
 
-def test_expired_lock_is_taken_over(tmp_path: Path) -> None:
-    path = tmp_path / "s.json"
-    old = LocalBackend(path, lock_ttl=0.05)
-    context = old.lock("apply")
-    stale = context.__enter__()
-    time.sleep(0.1)
+ELSEWHERE = Machine("runner-17", "another-boot-id", "pid:[4026531836]")
 
-    fresh = LocalBackend(path, lock_timeout=0, lock_ttl=60)
-    with fresh.lock("plan") as info:
-        assert info.id != stale.id
+
+def test_unrenewed_lock_of_another_machine_is_taken_over(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    fresh = LocalBackend(path, lock_timeout=5, poll_interval=0.02)
+    old = StateLock(fresh.state_lock.store, str(path), 0, 0.2, 0.02, machine=ELSEWHERE)
+    stale = old.acquire("apply")  # and never renewed: its run died on another machine
+
+    notices: list[str] = []
+    with fresh.lock("plan", notify=notices.append) as held:
+        assert held.id != stale.id
+        assert notices == held.notices
+        assert notices == [
+            f"took over {stale.info.describe()}: it was not renewed for 0.2s (its lease)"
+        ]
         # The old holder finishing late must not remove the new holder's lock.
-        context.__exit__(None, None, None)
+        old.release(stale)
         current = fresh.current_lock()
-        assert current is not None and current.id == info.id
+        assert current is not None and current.id == held.id
     assert fresh.current_lock() is None
 
 
-def test_expired_lock_file_from_a_dead_run(tmp_path: Path) -> None:
-    backend = LocalBackend(tmp_path / "s.json", lock_timeout=0)
+def test_a_lock_from_before_leases_still_loads_and_expires(tmp_path: Path) -> None:
+    # Written by an earlier release: "expires" instead of a lease, no machine fields. It is
+    # shown, and taken over after the waiter's own lease without renewal, never by pid.
+    backend = LocalBackend(tmp_path / "s.json", lock_timeout=5, lock_ttl=0.2, poll_interval=0.02)
     created = now() - timedelta(hours=2)
-    dead = LockInfo(
-        id="dead-run",
-        who="ci@runner",
-        pid=999999,
-        operation="apply",
-        created=created,
-        expires=created + timedelta(hours=1),
+    backend.lock_path.write_text(
+        json.dumps(
+            {
+                "id": "dead-run",
+                "who": "ci@runner",
+                "pid": os.getpid(),
+                "operation": "apply",
+                "created": created.isoformat(),
+                "expires": (created + timedelta(hours=1)).isoformat(),
+            }
+        )
     )
-    backend.lock_path.write_text(dead.model_dump_json())
-    with backend.lock("apply") as info:
-        assert info.id != "dead-run"
+    current = backend.current_lock()
+    assert current is not None and current.id == "dead-run" and current.lease_seconds is None
+    with backend.lock("apply") as held:
+        assert held.id != "dead-run"
+        assert held.notices == [
+            f"took over {current.describe()}: it was not renewed for 0.2s (its lease)"
+        ]
 
 
-def test_unexpired_lock_is_not_taken_over(tmp_path: Path) -> None:
-    backend = LocalBackend(tmp_path / "s.json", lock_timeout=0.1, poll_interval=0.02)
+def test_a_lock_from_before_leases_is_kept_until_it_expires(tmp_path: Path) -> None:
+    # Its holder (an older release, which never renews) may still be running until "expires".
+    backend = LocalBackend(tmp_path / "s.json", lock_timeout=0.1, lock_ttl=0.2, poll_interval=0.02)
     created = now()
-    live = LockInfo(
-        id="live-run",
-        who="ci@runner",
-        pid=4242,
-        operation="import",
-        created=created,
-        expires=created + timedelta(hours=1),
+    backend.lock_path.write_text(
+        json.dumps(
+            {
+                "id": "old-release",
+                "who": "ci@runner",
+                "pid": 4242,
+                "operation": "apply",
+                "created": created.isoformat(),
+                "expires": (created + timedelta(hours=1)).isoformat(),
+            }
+        )
     )
-    backend.lock_path.write_text(live.model_dump_json())
-    with (
-        pytest.raises(LockError, match=r"held by ci@runner \(pid 4242\) for import"),
-        backend.lock("apply"),
-    ):
+    with pytest.raises(LockError, match="lock old-release held by"), backend.lock("apply"):
         pass
-    assert json.loads(backend.lock_path.read_text())["id"] == "live-run"
+    current = backend.current_lock()
+    assert current is not None and current.id == "old-release"
+
+
+def test_a_lock_is_not_taken_over_before_a_whole_lease_was_watched(tmp_path: Path) -> None:
+    # lock_timeout 0 tries once: even an unrenewed lock is then not waited on.
+    path = tmp_path / "s.json"
+    backend = LocalBackend(path, lock_timeout=0, poll_interval=0.02)
+    other = StateLock(backend.state_lock.store, str(path), 0, 3600, 0.02, machine=ELSEWHERE)
+    live = other.acquire("import")
+    with pytest.raises(LockError) as exc, backend.lock("apply"):
+        pass
+    assert f"lock {live.id} held by {who()} (pid {os.getpid()}) for import" in str(exc.value)
+    assert "(no renewal seen; its lease is 3600s); gave up after 0s" in str(exc.value)
+    current = backend.current_lock()
+    assert current is not None and current.id == live.id
 
 
 def test_force_unlock_needs_the_right_id(tmp_path: Path, holder: Holder) -> None:
@@ -323,17 +367,16 @@ def test_a_lock_with_timezone_less_times_is_unreadable_not_a_crash(tmp_path: Pat
 
 
 class StuckStore:
-    """A lock store holding an expired lock that it never lets anyone remove."""
+    """A lock store holding a lock, never renewed, that it never lets anyone remove."""
 
     def __init__(self) -> None:
-        created = now() - timedelta(hours=2)
         info = LockInfo(
             id="stuck",
             who="someone@host",
             pid=1,
             operation="apply",
-            created=created,
-            expires=created + timedelta(hours=1),
+            created=now() - timedelta(hours=2),
+            lease_seconds=0.05,
         )
         self.data = info.model_dump_json().encode()
         self.deletes = 0
@@ -341,11 +384,14 @@ class StuckStore:
     def describe(self) -> str:
         return "stuck.lock"
 
-    def create(self, payload: bytes) -> bool:
-        return False
+    def create(self, payload: bytes) -> str | None:
+        return None
 
     def load(self) -> tuple[bytes, str] | None:
         return self.data, "token"
+
+    def replace(self, token: str, payload: bytes) -> str | None:
+        return None
 
     def delete(self, token: str) -> bool:
         self.deletes += 1
@@ -357,8 +403,7 @@ class StuckStore:
 def test_an_expired_lock_that_cannot_be_removed_is_waited_on_not_spun_on() -> None:
     store = StuckStore()
     lock = StateLock(store, "s.json", timeout=0.2, ttl=60, poll_interval=0.05)
-    started = time.monotonic()
     with pytest.raises(LockError, match=r"state s\.json is locked: lock stuck held by"):
         lock.acquire("apply")
-    assert time.monotonic() - started < 5
+    # Polled every 0.05s for at most 0.2s (+ one lease): a busy loop would reach 1000 at once.
     assert 1 <= store.deletes <= 10
