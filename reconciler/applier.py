@@ -11,6 +11,7 @@ next plan adopts it by its natural key. Progress goes through callbacks; nothing
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -46,6 +47,7 @@ class ApplyReport:
     # Addresses changed remotely whose state write failed: the next plan adopts them.
     unrecorded: list[str] = field(default_factory=list)
     interrupted: int | None = None  # the signal that stopped the run, if one did
+    lock_lost: bool = False  # another run took the state lock while this one applied
 
     @property
     def failed(self) -> bool:
@@ -109,6 +111,7 @@ async def apply_plan(
     callbacks: Callbacks | None = None,
     concurrency: int = 4,
     stop: StopRequest | None = None,
+    lock_lost: threading.Event | None = None,
 ) -> ApplyReport:
     cb = callbacks or Callbacks()
     writer = _StateWriter(state, backend)
@@ -119,6 +122,10 @@ async def apply_plan(
     def not_started(change: ResourceChange) -> StepResult | None:
         if stop.requested:
             why = f"not started: interrupted by {stop.describe()}"
+        elif lock_lost is not None and lock_lost.is_set():
+            # Another run holds the state now (force-unlock, or a lease seen as lapsed):
+            # writing on would race it.
+            why = "not started: the state lock was lost"
         elif writer.broken is not None:
             why = "not started: the state can no longer be written"
         else:
@@ -159,6 +166,7 @@ async def apply_plan(
     report.results = list(await asyncio.gather(*(run(c) for c in todo)))
     report.results.sort(key=lambda r: r.address)
     report.unrecorded = sorted(writer.unrecorded)
+    report.lock_lost = lock_lost is not None and lock_lost.is_set()
     return report
 
 

@@ -64,6 +64,11 @@ def print_error(err: ReconcilerError) -> None:
         console.print(f"[bold red]Error:[/] {error_line(message)}")
 
 
+def note(text: str) -> None:
+    """One line about something done on the user's behalf (a dead run's lock taken over)."""
+    err_console().print(f"[bold yellow]Note:[/] {error_line(text)}")
+
+
 def print_interrupted(signal_name: str) -> None:
     err_console().print(f"[bold red]Interrupted[/] ({signal_name}).")
 

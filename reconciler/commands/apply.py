@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -9,8 +10,8 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.markup import escape
 
-from reconciler.console import err_console, error_line, out_console
-from reconciler.errors import PlanError, ReconcilerError
+from reconciler.console import err_console, error_line, note, out_console
+from reconciler.errors import PlanError, ReconcilerError, StateError
 from reconciler.interrupts import Interrupted, raising
 from reconciler.session import Session, sandbox_env
 
@@ -50,6 +51,11 @@ def run_apply(
             report = _apply_fresh(path, url, console, auto_approve, targets, excludes, replace)
     if report is not None and report.interrupted is not None:
         raise Interrupted(report.interrupted)
+    if report is not None and report.lock_lost:
+        raise StateError(
+            "another run took the state lock during this apply (force-unlock?); what was "
+            "not started was left for the next run"
+        )
     if report is not None and (report.failed or report.unrecorded):
         return 1
     return 0
@@ -71,7 +77,7 @@ def _apply_fresh(
     session = _session(path, url, console)
 
     async def work(s: Session) -> ApplyReport | None:
-        with s.backend.lock("apply"):
+        with s.backend.lock("apply", notify=note) as held:
             planned = await make_plan(
                 s.config, s.backend, s.kinds, targets=targets, excludes=excludes, replace=replace
             )
@@ -83,7 +89,7 @@ def _apply_fresh(
             if not auto_approve and not _confirm(console, s):
                 console.print("Apply cancelled.")
                 return None
-            return await _carry_out(planned.plan, planned.state, s, console)
+            return await _carry_out(planned.plan, planned.state, s, console, held.lost)
 
     return session.run(work)
 
@@ -101,7 +107,7 @@ def _apply_saved(planfile: Path, url: str | None, console: Console) -> ApplyRepo
     session = _session(Path(pf.config_path), url, console)
 
     async def work(s: Session) -> ApplyReport | None:
-        with s.backend.lock("apply"):
+        with s.backend.lock("apply", notify=note) as held:
             pending = State.new(digest_key=pf.pending_digest_key)
             planned = await make_plan(
                 s.config,
@@ -118,7 +124,7 @@ def _apply_saved(planfile: Path, url: str | None, console: Console) -> ApplyRepo
             if not plan.has_changes():
                 return None
             _stop_if_asked(s)
-            return await _carry_out(plan, planned.state, s, console)
+            return await _carry_out(plan, planned.state, s, console, held.lost)
 
     return session.run(work)
 
@@ -134,13 +140,17 @@ def _stop_if_asked(s: Session) -> None:
         raise Interrupted(s.stop.signum)
 
 
-async def _carry_out(plan: Plan, state: State, s: Session, console: Console) -> ApplyReport:
+async def _carry_out(
+    plan: Plan, state: State, s: Session, console: Console, lock_lost: threading.Event
+) -> ApplyReport:
     """Apply ``plan`` with a progress display, then print the results."""
     from reconciler.applier import apply_plan
     from reconciler.apply_view import apply_view, print_report
 
     with apply_view(console) as callbacks:
-        report = await apply_plan(plan, s.config, state, s.backend, s.kinds, callbacks, stop=s.stop)
+        report = await apply_plan(
+            plan, s.config, state, s.backend, s.kinds, callbacks, stop=s.stop, lock_lost=lock_lost
+        )
     print_report(report, console)
     for address in report.unrecorded:
         err_console().print(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
-from reconciler.console import err_console, error_line, out_console
+from reconciler.console import err_console, error_line, note, out_console
 from reconciler.errors import ReconcilerError
 from reconciler.session import Session, load, sandbox_env
 from reconciler.suggest import hint
@@ -38,7 +38,7 @@ def run_import(
         session = Session(path, url)
 
         async def work(s: Session) -> tuple[list[str], list[str], bool]:
-            with s.backend.lock("import"):
+            with s.backend.lock("import", notify=note):
                 planned = await make_plan(s.config, s.backend, s.kinds, every_kind=True)
                 unmanaged = planned.plan.unmanaged
                 if kind is not None:

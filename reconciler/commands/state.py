@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
-from reconciler.console import out_console
+from reconciler.console import note, out_console
 from reconciler.errors import StateError
 from reconciler.session import load, state_backend
 
@@ -39,7 +39,7 @@ def remove(address: str, path: Path, sandbox: bool) -> None:
     from reconciler.state.base import commit
 
     store = backend(path, sandbox)
-    with store.lock("state rm"):
+    with store.lock("state rm", notify=note):
         state = store.read()
         if state is None or address not in state.resources:
             raise StateError(f"no {address} in the state")
@@ -54,7 +54,7 @@ def move(source: str, destination: str, path: Path, sandbox: bool) -> None:
     if source.split(".", 1)[0] != destination.split(".", 1)[0] or "." not in destination:
         raise StateError(f"cannot move {source} to {destination}: the kind must stay the same")
     store = backend(path, sandbox)
-    with store.lock("state mv"):
+    with store.lock("state mv", notify=note):
         state = store.read()
         if state is None or source not in state.resources:
             raise StateError(f"no {source} in the state")

@@ -261,8 +261,18 @@ print(info.id, info.pid, flush=True)
 os._exit(0)  # a run that died holding the lock
 """
 
+HOLD_LOCK_ALIVE = """
+import sys
+from pathlib import Path
+from reconciler.state.local import LocalBackend
 
-def test_held_lock_then_force_unlock(ws: Workspace, cloud: Sandbox) -> None:
+with LocalBackend(Path(sys.argv[1])).lock("apply") as held:
+    print(held.id, held.pid, flush=True)
+    sys.stdin.read()  # alive, holding the lock, until the test closes our stdin
+"""
+
+
+def test_a_dead_runs_lock_is_taken_over_without_force_unlock(ws: Workspace, cloud: Sandbox) -> None:
     ws.write(ACCOUNT_TOML)
     holder = subprocess.run(
         [sys.executable, "-c", HOLD_LOCK_AND_DIE, str(ws.state_path)],
@@ -272,25 +282,46 @@ def test_held_lock_then_force_unlock(ws: Workspace, cloud: Sandbox) -> None:
         timeout=30,
         check=True,
     )
-    lock_id, pid = holder.stdout.split()
-
-    blocked = ws.apply()
-    line = assert_one_error(blocked, "locked", lock_id, f"pid {pid}", "apply", "force-unlock")
-    assert str(ws.state_path) in line
-    assert dd_accounts(cloud.url) == []
-
-    wrong = ws.cli("force-unlock", "not-the-id", "infra")
-    assert_one_error(wrong, "not-the-id", lock_id)
-
-    unlocked = ws.cli("force-unlock", lock_id, "infra")
-    assert unlocked.returncode == 0, describe(unlocked)
-    assert f"Lock {lock_id} removed." in unlocked.stdout
-    assert not ws.state_path.with_name(ws.state_path.name + ".lock").exists()
-
+    _, pid = holder.stdout.split()
     applied = ws.apply()
     assert applied.returncode == 0, describe(applied)
-    assert error_lines(applied) == []
+    assert f"took over the lock of pid {pid}" in applied.stderr
     assert len(dd_accounts(cloud.url)) == 1
+
+
+def test_a_live_runs_lock_blocks_until_force_unlock(ws: Workspace, cloud: Sandbox) -> None:
+    ws.write(ACCOUNT_TOML)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK_ALIVE, str(ws.state_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=base_env(),
+    )
+    try:
+        assert holder.stdout is not None
+        lock_id, pid = holder.stdout.readline().split()
+
+        blocked = ws.apply()
+        line = assert_one_error(blocked, "locked", lock_id, f"pid {pid}", "apply", "force-unlock")
+        assert str(ws.state_path) in line
+        assert dd_accounts(cloud.url) == []
+
+        wrong = ws.cli("force-unlock", "not-the-id", "infra")
+        assert_one_error(wrong, "not-the-id", lock_id)
+
+        unlocked = ws.cli("force-unlock", lock_id, "infra")
+        assert unlocked.returncode == 0, describe(unlocked)
+        assert f"Lock {lock_id} removed." in unlocked.stdout
+
+        applied = ws.apply()
+        assert applied.returncode == 0, describe(applied)
+        assert error_lines(applied) == []
+        assert len(dd_accounts(cloud.url)) == 1
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
 
 
 MISUSES = [
