@@ -109,6 +109,17 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that goes away mid-answer (killed, timed out) is routine for a server:
+        # logged, never printed as a traceback on the terminal of whoever runs it.
+        import sys
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError):
+            log.info("client %s went away: %s", client_address, type(exc).__name__)
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
     def __init__(self, app: App) -> None:
         self.app = app
         super().__init__((app.options.host, app.options.port), _Handler)
