@@ -21,7 +21,7 @@ from tomlkit.exceptions import TOMLKitError
 
 from reconciler.atomic import write_atomic
 from reconciler.diff import fingerprint
-from reconciler.errors import ConfigError
+from reconciler.errors import ConfigError, ReconcilerError
 from reconciler.kinds.base import Observed, ResourceKind
 from reconciler.secrets import digest_secrets
 from reconciler.state.base import ResourceState, State
@@ -63,17 +63,24 @@ def import_objects(
         if kind_name in doc:
             names |= set(doc[kind_name])
         name = resource_name(obj.natural_key, names)
-        table = kind.spec_table(obj)
         address = f"{kind_name}.{name}"
+        try:
+            table = kind.spec_table(obj)
+        except ReconcilerError as err:  # e.g. it uses something this version does not manage
+            skipped.append(f"{kind_name} {obj.natural_key}: not imported: {err.message}")
+            continue
         try:
             spec = kind.spec.model_validate(table, context={"env": env} if env else None)
         except ValidationError as err:
             first = err.errors()[0]
             field = ".".join(str(x) for x in first["loc"])
+            if first["type"] == "missing":
+                why = f"{field} cannot be read from the API (it is write-only)"
+            else:
+                why = f"this version refuses its live value of {field} ({first['msg']})"
             skipped.append(
-                f"{kind_name} {obj.natural_key}: not imported: {field} cannot be read from the "
-                f"API ({first['msg']}); declare it in the TOML and plan adopts it by its "
-                "natural key"
+                f"{kind_name} {obj.natural_key}: not imported: {why}; declare it in the TOML "
+                "and plan adopts it by its natural key"
             )
             continue
         if kind_name not in doc:

@@ -23,7 +23,7 @@ from typing import Any, ClassVar, TypeVar
 
 from reconciler.clients.logs_boto import SERVICE, LogsApiError, LogsClient
 from reconciler.errors import ApiError, ConfigError, ReconcilerError
-from reconciler.kinds.aws_names import REGION
+from reconciler.kinds.aws_names import ALL_REGIONS, REGION, region_hint
 from reconciler.kinds.base import DiffRules, Observed, Progress, ResourceSpec
 from reconciler.kinds.logs_spec import AwsLogsIntegrationSpec, OpenSearchConfig
 from reconciler.printable import printable
@@ -193,9 +193,11 @@ class AwsLogsIntegration:
             ("AWS_DEFAULT_REGION", self._environ.get("AWS_DEFAULT_REGION")),
         ):
             if value:
-                if not REGION.fullmatch(value):
+                if not REGION.fullmatch(value) or value not in ALL_REGIONS:
+                    shown = printable(value, 80)
                     raise ConfigError(
-                        f"{source} is '{value}', which is not a region name like eu-west-1",
+                        f"{source} is '{shown}', which is not an AWS region"
+                        f"{region_hint(value, ALL_REGIONS)}",
                         field="region",
                     )
                 return value

@@ -134,3 +134,31 @@ def test_an_interrupted_write_leaves_the_hand_written_file_whole(tmp_path: Path)
     assert f"{target}: cannot write the imported configuration: File too large" in out.stdout
     assert target.read_text() == HAND_WRITTEN
     assert [p.name for p in tmp_path.iterdir()] == ["c.toml"]
+
+
+class _Strange(MemoryKind):
+    def spec_table(self, observed: Observed) -> dict[str, object]:
+        raise ConfigError("the live object uses regions.exclude_only, which this version ...")
+
+
+@pytest.mark.parametrize(
+    ("kind", "values", "why"),
+    [
+        (MemoryKind, {"key": "k", "tags": "not-a-list"}, "refuses its live value of tags"),
+        (MemoryKind, {"tags": []}, "key cannot be read from the API"),
+        (_Strange, {"key": "k"}, "uses regions.exclude_only"),
+    ],
+)
+def test_objects_that_cannot_be_imported_are_skipped_with_the_reason(
+    tmp_path: Path, kind: type[MemoryKind], values: dict[str, object], why: str
+) -> None:
+    made = kind(Settings())
+    observed = Observed(natural_key="k", remote_id="id-k", values=values)
+    added, skipped = import_objects(
+        [(made.name, observed)], {made.name: made}, State.new(), tmp_path / "x.toml", {}
+    )
+    assert added == []
+    (message,) = skipped
+    assert message.startswith("memory_thing k: not imported: ")
+    assert why in message
+    assert not (tmp_path / "x.toml").exists()
