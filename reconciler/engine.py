@@ -64,6 +64,46 @@ def check_natural_keys(config: Config, kinds: Mapping[str, ResourceKind]) -> Non
         raise ConfigErrors(errors)
 
 
+async def check_live(
+    config: Config,
+    kinds: Mapping[str, ResourceKind],
+    targets: Iterable[str] = (),
+    excludes: Iterable[str] = (),
+) -> None:
+    """What the live APIs would refuse in the selected declarations, as plan errors (one
+    per problem, with file, address and field) before anything is planned or applied."""
+    targets, excludes = list(targets), set(excludes)
+    selected = [
+        r
+        for r in config.resources.values()
+        if (not targets or r.address in targets) and r.address not in excludes
+    ]
+    by_kind: dict[str, dict[str, DesiredResource]] = {}
+    for res in selected:
+        by_kind.setdefault(res.kind, {})[res.address] = res
+    found = await asyncio.gather(
+        *(
+            kinds[name].check_live({a: r.spec for a, r in resources.items()})
+            for name, resources in sorted(by_kind.items())
+        )
+    )
+    errors = [
+        ConfigError(
+            message,
+            file=config.resources[address].source.file,
+            line=config.resources[address].source.line,
+            address=address,
+            field=field,
+        )
+        for problems in found
+        for address, field, message in problems
+    ]
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ConfigErrors(errors)
+
+
 async def close_kinds(kinds: Mapping[str, ResourceKind]) -> None:
     await asyncio.gather(*(k.aclose() for k in kinds.values()))
 
@@ -100,7 +140,10 @@ async def make_plan(
             )
     if state is None:
         state = new_state or State.new()
-    observed = await refresh(config, state, kinds, every_kind=every_kind)
+    observed, _ = await asyncio.gather(
+        refresh(config, state, kinds, every_kind=every_kind),
+        check_live(config, kinds, targets, excludes),
+    )
     plan = build_plan(
         config,
         observed,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
 from reconciler.clients.logs_boto import SERVICE, LogsApiError, LogsClient
@@ -86,7 +86,7 @@ KNOWN_INTEGRATION_STATUSES = frozenset({"PROVISIONING", "ACTIVE", "FAILED"})
 KNOWN_COMPONENT_STATUSES = frozenset({"ACTIVE", "NOT_FOUND", "ERROR"})
 
 
-def _components(details: Mapping[str, Any] | None) -> list[tuple[str, str, str]]:
+def _components(details: Mapping[str, Any] | None) -> Sequence[tuple[str, str, str]]:
     """(component, status, message) of every sub-resource that reports a status other than
     ACTIVE, in the API model's order, then new members by name."""
     if not details:
@@ -296,6 +296,9 @@ class AwsLogsIntegration:
         raws = await asyncio.gather(*(self._client.get_integration(scope, n) for n in names))
         # An integration deleted between the list and the get is simply not there.
         return [self.normalise(raw, scope) for raw in raws if raw is not None]
+
+    async def check_live(self, specs: Mapping[str, ResourceSpec]) -> Sequence[tuple[str, str, str]]:
+        return []  # nothing the live API lists that the model does not already check
 
     async def get(self, natural_key: str, remote_id: str) -> Observed | None:
         region = self.scope(natural_key)

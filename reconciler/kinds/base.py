@@ -8,7 +8,7 @@ ExternalClient) is written on ``ResourceKind`` and on each of its members.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
@@ -162,6 +162,12 @@ class ResourceKind(Protocol):
         """Every object in ``scope``, with as few calls as the API allows (one, ideally).
         Complete or an error: an item it cannot read, or two items with one natural key, is
         an ``ApiError``; nothing is ever dropped."""
+        ...
+
+    async def check_live(self, specs: Mapping[str, ResourceSpec]) -> Sequence[tuple[str, str, str]]:
+        """What the live API would refuse in these declarations (address -> spec), found by
+        reading the API's own catalogues once: ``(address, field, message)`` each, turned into
+        plan errors before anything is applied. Read-only; [] when there is nothing to check."""
         ...
 
     async def get(self, natural_key: str, remote_id: str) -> Observed | None:

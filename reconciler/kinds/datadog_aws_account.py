@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import quote
 
@@ -267,6 +268,18 @@ class DatadogAwsAccount:
                 return None
             raise
         return self.normalise(_item(body, f"GET {path}", expected_id=remote_id), "")
+
+    async def check_live(self, specs: Mapping[str, ResourceSpec]) -> Sequence[tuple[str, str, str]]:
+        if not specs:
+            return []
+        from reconciler.kinds.catalogue_check import catalogue_problems
+
+        live = await self.catalogue()
+        return [
+            (address, field, message)
+            for address, spec in specs.items()
+            for field, message in catalogue_problems(_spec(spec), live)
+        ]
 
     async def catalogue(self) -> Catalogue:
         """The names the live Datadog accepts (namespaces, log sources): two reads, meant to

@@ -3,6 +3,8 @@
 - ``POST /_sandbox/logs/fault`` with ``{"integrationName", "region", "accountId"?, "failed"?,
   "notFound"?, "dashboards"?}``: make an integration end FAILED, have sub-resources report
   NOT_FOUND, or give it vended dashboards (so a delete needs ``force``).
+- ``POST /_sandbox/datadog/refuse_writes`` with ``{"aws_account_ids": [str]}``: answer 400 to
+  every create or update of those AWS accounts.
 - ``POST /_sandbox/datadog/retire_namespaces`` with ``{"namespaces": [str]}``: take names out of
   the namespace catalogue (``available_namespaces`` stops listing them and writes naming them
   get Datadog's 400), as when Datadog drops a namespace after a reconciler release: the
@@ -85,6 +87,15 @@ def retire_namespaces(store: Store, namespaces: Iterable[str]) -> list[str]:
     return names
 
 
+def refuse_writes(store: Store, aws_account_ids: Iterable[str]) -> list[str]:
+    """Datadog answers 400 to every create or update of these AWS accounts: a refusal no plan
+    can foresee (in real life, say, a role Datadog cannot assume). [] lifts it."""
+    ids = sorted(set(aws_account_ids))
+    with store.update() as doc:
+        doc["datadog"]["refused_accounts"] = ids
+    return ids
+
+
 def handle(store: Store, req: Request) -> Reply:
     route = (req.method, req.path.removeprefix(PREFIX))
     if route == ("GET", "/health"):
@@ -96,6 +107,8 @@ def handle(store: Store, req: Request) -> Reply:
         return _logs_fault(store, req)
     if route == ("POST", "/datadog/retire_namespaces"):
         return _retire(store, req)
+    if route == ("POST", "/datadog/refuse_writes"):
+        return _refuse(store, req)
     return json_reply(
         404, {"error": f"no such sandbox control: {req.method} {req.path}"}, CONTENT_TYPE
     )
@@ -114,6 +127,17 @@ def _retire(store: Store, req: Request) -> Reply:
     except SandboxControlError as exc:
         return json_reply(400, {"error": exc.message}, CONTENT_TYPE)
     return json_reply(200, {"retired_namespaces": retired}, CONTENT_TYPE)
+
+
+def _refuse(store: Store, req: Request) -> Reply:
+    try:
+        body = json.loads(req.body or b"null")
+        ids = body.get("aws_account_ids") if isinstance(body, dict) else None
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise ValueError
+    except (ValueError, UnicodeDecodeError):
+        return json_reply(400, {"error": 'expected {"aws_account_ids": [str]}'}, CONTENT_TYPE)
+    return json_reply(200, {"refused_accounts": refuse_writes(store, ids)}, CONTENT_TYPE)
 
 
 def _logs_fault(store: Store, req: Request) -> Reply:

@@ -116,6 +116,14 @@ class DatadogApi:
         names = [n for n in NAMESPACES if n not in retired]
         return _singleton("namespaces", "namespaces", names)
 
+    def _refuse_account(self, attrs: dict[str, Any]) -> None:
+        with self._store.view() as doc:
+            refused = doc["datadog"].get("refused_accounts", [])
+        if attrs.get("aws_account_id") in refused:
+            raise checks.generic(
+                "cannot assume role for the AWS account (the sandbox refuses writes to it)"
+            )
+
     def _refuse_retired(self, attrs: dict[str, Any]) -> None:
         filters = attrs.get("metrics_config", {}).get("namespace_filters", {})
         with self._store.view() as doc:
@@ -140,6 +148,7 @@ class DatadogApi:
     def _create(self, req: Request) -> Reply:
         data = _data(req)
         attrs = checks.clean_attributes(data.get("attributes"), creating=True)
+        self._refuse_account(attrs)
         self._refuse_retired(attrs)
         if self._shuffle:
             model.shuffle(attrs)
@@ -178,6 +187,7 @@ class DatadogApi:
         if data.get("id") not in (None, config_id):
             raise checks.generic("data.id does not match the config ID in the path")
         attrs = checks.clean_attributes(data.get("attributes"), creating=False)
+        self._refuse_account(attrs)
         self._refuse_retired(attrs)
         if self._shuffle:
             model.shuffle(attrs)

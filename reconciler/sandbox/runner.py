@@ -100,6 +100,10 @@ class Sandbox:
             records = doc["logs"]["integrations"]
             return copy.deepcopy([records[k] for k in sorted(records)])
 
+    def refuse_writes(self, aws_account_ids: Iterable[str]) -> list[str]:
+        """Datadog answers 400 to writes of these AWS accounts (see ``admin``); [] lifts it."""
+        return admin.refuse_writes(self.store, aws_account_ids)
+
     def retire_namespaces(self, namespaces: Iterable[str]) -> list[str]:
         """Take names out of the Datadog namespace catalogue (see ``admin``); [] restores it."""
         return admin.retire_namespaces(self.store, namespaces)

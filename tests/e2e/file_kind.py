@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -84,6 +85,9 @@ class FileNote:
             self.normalise({**n, "labels": sorted(n["labels"], reverse=True)}, scope)
             for n in self._load().values()
         ]
+
+    async def check_live(self, specs: Mapping[str, ResourceSpec]) -> Sequence[tuple[str, str, str]]:
+        return []  # nothing the live API lists that the model does not already check
 
     async def get(self, natural_key: str, remote_id: str) -> Observed | None:
         raw = self._load().get(remote_id)

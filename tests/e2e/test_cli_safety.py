@@ -82,12 +82,11 @@ MIXED = """
 aws_account_id = "123123123123"
 auth_config = { role_name = "DatadogIntegrationRole" }
 
-# A namespace the sandbox's Datadog has retired (see RETIRED): it validates against the
-# shipped catalogue, and the create is refused with 400.
+# The sandbox refuses writes of this account (see REFUSED): the plan cannot foresee it, and
+# the create fails with 400.
 [datadog_aws_account.bad]
 aws_account_id = "456456456456"
 auth_config = { role_name = "DatadogIntegrationRole" }
-metrics_config = { namespace_filters = { include_only = ["AWS/Usage"] } }
 """ + logs_toml(30)
 
 
@@ -97,11 +96,11 @@ def table_row(text: str, address: str) -> str:
     return rows[0]
 
 
-RETIRED = ["AWS/Usage"]
+REFUSED = ["456456456456"]
 
 
 def test_one_failed_change_does_not_stop_the_others(ws: Workspace, cloud: Sandbox) -> None:
-    cloud.retire_namespaces(RETIRED)
+    cloud.refuse_writes(REFUSED)
     ws.write(MIXED)
     applied = ws.apply()
     assert applied.returncode == 1, describe(applied)
@@ -145,7 +144,7 @@ def test_apply_asks_and_only_yes_approves(ws: Workspace, cloud: Sandbox) -> None
 
 
 def test_target_and_exclude_limit_plan_and_apply(ws: Workspace, cloud: Sandbox) -> None:
-    cloud.retire_namespaces(RETIRED)
+    cloud.refuse_writes(REFUSED)
     ws.write(MIXED)
     only = ws.plan("--target", "datadog_aws_account.good")
     assert only.returncode == 0, describe(only)
@@ -162,3 +161,20 @@ def test_target_and_exclude_limit_plan_and_apply(ws: Workspace, cloud: Sandbox) 
         "aws_logs_integration.vended",
         "datadog_aws_account.good",
     ]
+
+
+def test_a_name_the_live_api_no_longer_lists_is_a_plan_error(ws: Workspace, cloud: Sandbox) -> None:
+    # AWS/Usage is in the catalogue shipped with reconciler, so validate accepts it; the live
+    # Datadog dropped it since: plan reads the live catalogue once and refuses before apply.
+    cloud.retire_namespaces(["AWS/Usage"])
+    ws.write(
+        '[datadog_aws_account.usage]\naws_account_id = "789789789789"\n'
+        'auth_config = { role_name = "R" }\n'
+        'metrics_config = { namespace_filters = { include_only = ["AWS/Usage"] } }\n'
+    )
+    assert ws.cli("validate", "infra").returncode == 0
+    line = assert_one_error(
+        ws.apply(), "datadog_aws_account.usage", "metrics_config.namespace_filters.include_only"
+    )
+    assert "AWS/Usage" in line and "live" in line
+    assert dd_accounts(cloud.url) == []

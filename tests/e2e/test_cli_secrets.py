@@ -107,17 +107,13 @@ def test_no_secret_when_the_api_refuses_or_fails(
     tmp_path: Path, ws: Workspace, cloud: Sandbox, make_cloud: SandboxFactory
 ) -> None:
     # Failing requests take other paths (error messages built from the answer, retries):
-    # none may echo the secret. A namespace the API rejects (one the sandbox's Datadog has
-    # retired since reconciler's catalogue was shipped) makes the create itself fail.
-    cloud.retire_namespaces(["AWS/Usage"])
-    ws.write(
-        TOML + "\n[datadog_aws_account.keyed.metrics_config]\n"
-        'namespace_filters = { include_only = ["AWS/Usage"] }\n'
-    )
+    # none may echo the secret. The sandbox refuses writes of this account: the create fails.
+    ws.write(TOML)
+    cloud.refuse_writes([ACCOUNT])
     refused = ws.apply(env={"ROTATE_SECRET": OLD})
     assert refused.returncode == 1, describe(refused)
     assert "datadog_aws_account.keyed: failed" in refused.stdout
-    assert "invalid namespaces" in refused.stdout + refused.stderr
+    assert "cannot assume role" in refused.stdout + refused.stderr
 
     broken = make_cloud(error_rate=1.0, data_dir=tmp_path / "broken")
     down = Workspace(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -87,6 +88,9 @@ class MemoryKind:
             self.normalise({**o, "tags": list(reversed(o["tags"]))}, scope)
             for o in self.cloud.objects.values()
         ]
+
+    async def check_live(self, specs: Mapping[str, ResourceSpec]) -> Sequence[tuple[str, str, str]]:
+        return []  # nothing the live API lists that the model does not already check
 
     async def get(self, natural_key: str, remote_id: str) -> Observed | None:
         raw = self.cloud.objects.get(remote_id)

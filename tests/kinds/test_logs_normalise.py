@@ -271,7 +271,7 @@ def test_bad_region_from_the_environment() -> None:
     with pytest.raises(ConfigError, match="AWS_REGION is 'Ireland', which is not an AWS region"):
         kind(None, {"AWS_REGION": "Ireland"}).natural_key(spec())
     # A region name that does not exist (a typo) is refused too, with a suggestion.
-    with pytest.raises(ConfigError, match="'eu-wst-1', which is not an AWS region.*eu-west-1"):
+    with pytest.raises(ConfigError, match=r"'eu-wst-1', which is not an AWS region.*eu-west-1"):
         kind(None, {"AWS_REGION": "eu-wst-1"}).natural_key(spec())
 
 
