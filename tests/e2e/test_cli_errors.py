@@ -174,7 +174,7 @@ def test_api_down(tmp_path: Path, cloud: Sandbox, down: str) -> None:
     if down == "datadog":
         assert_one_error(result, "Datadog", "cannot reach", closed)
     else:
-        assert_one_error(result, "CloudWatch Logs", "eu-west-1")
+        assert_one_error(result, "CloudWatch Logs", "cannot reach", closed)
     assert not ws.state_path.exists()
 
 
