@@ -179,33 +179,6 @@ def secret_refs(value: Any, prefix: Path = ()) -> dict[str, str]:
 def secret_paths(model: type[Any]) -> set[tuple[str, ...]]:
     """The field paths of ``model`` (a pydantic model; list indexes left out) whose values are
     secrets: where ``${env:NAME}`` is read."""
-    import types
-    from typing import Union, get_args, get_origin
+    from reconciler.kinds.spec_values import fields, members
 
-    from pydantic import BaseModel
-
-    found: set[tuple[str, ...]] = set()
-
-    def members(annotation: Any) -> list[Any]:
-        origin = get_origin(annotation)
-        if origin is Annotated:
-            return members(get_args(annotation)[0])
-        if origin in (Union, types.UnionType, list, tuple, set, frozenset):
-            return [m for arg in get_args(annotation) for m in members(arg)]
-        return [annotation]
-
-    def walk(current: type[BaseModel], prefix: tuple[str, ...], seen: frozenset[type]) -> None:
-        for name, info in current.model_fields.items():
-            key = info.alias or name
-            for member in members(info.annotation):
-                if member is EnvSecret:
-                    found.add((*prefix, key))
-                elif (
-                    isinstance(member, type)
-                    and issubclass(member, BaseModel)
-                    and member not in seen
-                ):
-                    walk(member, (*prefix, key), seen | {member})
-
-    walk(model, (), frozenset())
-    return found
+    return {path for path, annotation in fields(model) if EnvSecret in members(annotation)}

@@ -76,36 +76,16 @@ class Resolved:
 
 
 def whole_tables(model: type[Any]) -> frozenset[Path]:
-    """Paths of tables whose members are alternatives (a model with ``one_of``, the API's
-    oneOf): merged whole, never key by key (include_all from a template and include_only from
-    the resource would otherwise both be set)."""
-    import types
-    from typing import Annotated, Union, get_args, get_origin
+    """Paths of tables whose members are alternatives (the API's oneOf): merged whole, never
+    key by key (include_all from a template and include_only from the resource would
+    otherwise both be set)."""
+    from reconciler.kinds.spec_values import fields, is_one_of, submodel
 
-    from pydantic import BaseModel
-
-    found: set[Path] = set()
-
-    def members(annotation: Any) -> list[Any]:
-        origin = get_origin(annotation)
-        if origin is Annotated:
-            return members(get_args(annotation)[0])
-        if origin in (Union, types.UnionType):
-            return [m for arg in get_args(annotation) for m in members(arg)]
-        return [annotation]
-
-    def walk(current: type[BaseModel], prefix: Path) -> None:
-        for name, info in current.model_fields.items():
-            for member in members(info.annotation):
-                if isinstance(member, type) and issubclass(member, BaseModel):
-                    path = (*prefix, info.alias or name)
-                    if getattr(member, "one_of", None):
-                        found.add(path)
-                    else:
-                        walk(member, path)
-
-    walk(model, ())
-    return frozenset(found)
+    return frozenset(
+        path
+        for path, annotation in fields(model)
+        if (sub := submodel(annotation)) is not None and is_one_of(sub)
+    )
 
 
 def _merge(

@@ -11,18 +11,17 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
-from pydantic import BaseModel, ValidationError
-
-from reconciler import paths, printable
-from reconciler.clients import answer
+from reconciler import paths
 from reconciler.clients import datadog_models as wire
 from reconciler.errors import ApiError, ReconcilerError
+from reconciler.kinds import datadog_answers as answers
 from reconciler.kinds.base import DiffRules, Observed, Progress, ResourceSpec
 from reconciler.kinds.datadog_catalogue import Catalogue
-from reconciler.kinds.datadog_spec import AuthConfig, DatadogAwsAccountSpec, OneOf
+from reconciler.kinds.datadog_spec import AuthConfig, DatadogAwsAccountSpec
+from reconciler.kinds.spec_values import known, without_defaults
 from reconciler.secrets import EnvSecret
 from reconciler.settings import Settings
 
@@ -90,63 +89,6 @@ def _auth_method(auth: dict[str, Any]) -> str | None:
     return None
 
 
-def _known(
-    raw: Any, model: type[BaseModel], unknown: list[str] | None = None, where: str = ""
-) -> Any:
-    """``raw`` reduced to the fields ``model`` declares (new server fields dropped), with
-    null lists as [] outside oneOf blocks and nulls dropped inside them.
-
-    A key a oneOf block does not declare is another member of that oneOf (say
-    ``aws_regions.exclude_only``): dropping it would make the object look like something
-    else and a plan would overwrite it. Those keys (non-null) are appended to ``unknown``.
-    New keys elsewhere are new settings with server defaults, and are dropped."""
-    if not isinstance(raw, dict):
-        return raw
-    one_of = issubclass(model, OneOf)
-    if unknown is not None and issubclass(model, OneOf):
-        members = model.one_of
-        extra = [k for k in sorted(raw) if k not in model.model_fields and raw[k] is not None]
-        # In a block that holds only the oneOf's members (regions, namespace filters, X-Ray),
-        # any other key is another member. Where the block has other settings too (auth,
-        # metric name filters), a new key beside a known member is a new setting.
-        pure = set(model.model_fields) == set(members)
-        if extra and (pure or not any(raw.get(m) is not None for m in members)):
-            unknown.extend(f"{where}{key}" for key in extra)
-    out: dict[str, Any] = {}
-    for name, field in model.model_fields.items():
-        if name not in raw:
-            continue
-        value = raw[name]
-        sub = _submodel(field.annotation)
-        if value is None:
-            if one_of or not _is_list(field.annotation):
-                continue
-            value = []
-        elif sub is not None and isinstance(value, list):
-            value = [
-                _known(item, sub, unknown, f"{where}{name}[{i}].") for i, item in enumerate(value)
-            ]
-        elif sub is not None:
-            value = _known(value, sub, unknown, f"{where}{name}.")
-        out[name] = value
-    return out
-
-
-def _submodel(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
-    return None
-
-
-def _is_list(annotation: Any) -> bool:
-    if getattr(annotation, "__origin__", None) is list:
-        return True
-    return any(_is_list(arg) for arg in getattr(annotation, "__args__", ()))
-
-
 class DatadogAwsAccount:
     name: ClassVar[str] = "datadog_aws_account"
     spec: ClassVar[type[ResourceSpec]] = DatadogAwsAccountSpec
@@ -198,10 +140,10 @@ class DatadogAwsAccount:
         # The envelope is checked again here (list and get already did): normalise is also
         # fed recorded JSON, and an item without id or aws_account_id must never become
         # an object with an empty key.
-        data = _parse(wire.AccountData, raw, f"{ACCOUNTS} item")
+        data = answers.parse(wire.AccountData, raw, f"{ACCOUNTS} item")
         attributes = raw["attributes"]
         unknown: list[str] = []
-        values = _known(attributes, DatadogAwsAccountSpec, unknown)
+        values = known(attributes, DatadogAwsAccountSpec, unknown)
         values.pop("lifecycle", None)
         auth = values.get("auth_config")
         if isinstance(auth, dict):
@@ -250,14 +192,14 @@ class DatadogAwsAccount:
             # Datadog's default; left out of the TOML it is not compared (RULES), so a plan
             # stays empty whichever value the account has.
             resources.pop("extended_collection")
-        rest = _without_defaults(values, _defaults())
+        rest = without_defaults(values, _defaults())
         rest.pop("aws_account_id", None)
         return {"aws_account_id": observed.natural_key, **rest}
 
     # -- reads -----------------------------------------------------------------------------
     async def list(self, scope: str) -> list[Observed]:
         body = await self._client.request("GET", ACCOUNTS)
-        return [self.normalise(item, "") for item in _items(body, f"GET {ACCOUNTS}")]
+        return [self.normalise(item, "") for item in answers.items(body, f"GET {ACCOUNTS}")]
 
     async def get(self, natural_key: str, remote_id: str) -> Observed | None:
         path = _account_path(remote_id)
@@ -267,7 +209,7 @@ class DatadogAwsAccount:
             if exc.status == 404:
                 return None
             raise
-        return self.normalise(_item(body, f"GET {path}", expected_id=remote_id), "")
+        return self.normalise(answers.item(body, f"GET {path}", expected_id=remote_id), "")
 
     async def check_live(self, specs: Mapping[str, ResourceSpec]) -> Sequence[tuple[str, str, str]]:
         if not specs:
@@ -290,8 +232,8 @@ class DatadogAwsAccount:
             self._client.request("GET", LOG_SERVICES_PATH),
         )
         return Catalogue(
-            namespaces=_names(namespaces, "namespaces", f"GET {NAMESPACES_PATH}"),
-            log_sources=_names(sources, "logs_services", f"GET {LOG_SERVICES_PATH}"),
+            namespaces=answers.names(namespaces, "namespaces", f"GET {NAMESPACES_PATH}"),
+            log_sources=answers.names(sources, "logs_services", f"GET {LOG_SERVICES_PATH}"),
             source=f"Datadog's live lists (GET {NAMESPACES_PATH}, GET {LOG_SERVICES_PATH})",
         )
 
@@ -308,7 +250,7 @@ class DatadogAwsAccount:
                 if exc.status != 409:
                     raise
             else:
-                return self.normalise(_item(body, f"POST {ACCOUNTS}", written=True), "")
+                return self.normalise(answers.item(body, f"POST {ACCOUNTS}", written=True), "")
             # 409: Datadog already has this account (made elsewhere, or our earlier POST
             # succeeded but its answer was lost and the client sent it again). Adopt it and
             # make it match.
@@ -348,7 +290,7 @@ class DatadogAwsAccount:
         body = await self._client.request(
             "GET", ACCOUNTS, params={"aws_account_id": aws_account_id}
         )
-        for item in _items(body, f"GET {ACCOUNTS}?aws_account_id={aws_account_id}"):
+        for item in answers.items(body, f"GET {ACCOUNTS}?aws_account_id={aws_account_id}"):
             found = self.normalise(item, "")
             if found.natural_key == aws_account_id:
                 return found
@@ -369,7 +311,7 @@ class DatadogAwsAccount:
         body = await self._client.request(
             "PATCH", path, json=_envelope(attributes), redact=secrets, on_retry=progress
         )
-        item = _item(body, f"PATCH {path}", written=True, expected_id=observed.remote_id)
+        item = answers.item(body, f"PATCH {path}", written=True, expected_id=observed.remote_id)
         return self.normalise(item, "")
 
 
@@ -387,18 +329,6 @@ def creation_values(values: dict[str, Any]) -> dict[str, Any]:
     for (block, key), default in CREATION_DEFAULTS.items():
         out.setdefault(block, {}).setdefault(key, default)
     return out
-
-
-def _names(body: Any, key: str, where: str) -> frozenset[str]:
-    data = body.get("data") if isinstance(body, dict) else None
-    attributes = data.get("attributes") if isinstance(data, dict) else None
-    names = attributes.get(key) if isinstance(attributes, dict) else None
-    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-        raise ApiError(
-            f"{where}: unexpected answer: expected data.attributes.{key} as a list of names",
-            service="Datadog",
-        )
-    return frozenset(names)
 
 
 def secret_env_name(aws_account_id: str) -> str:
@@ -435,57 +365,6 @@ def _envelope(attributes: dict[str, Any]) -> dict[str, Any]:
     return {"data": {"type": "account", "attributes": attributes}}
 
 
-_M = TypeVar("_M", bound=BaseModel)
-
-
-def _parse(model: type[_M], body: Any, where: str, *, written: bool = False) -> _M:
-    """``body`` checked against ``model``, or one ``ApiError`` naming the call and the first
-    problem. ``written``: the call changed something, which the message says."""
-    try:
-        return model.model_validate(body)
-    except ValidationError as exc:
-        hint = "; the change may have been made: the next plan reads it back" if written else ""
-        raise ApiError(
-            f"{where}: unexpected answer: {answer.problem(exc)}{hint}", service="Datadog"
-        ) from None
-
-
-def _items(body: Any, where: str) -> list[dict[str, Any]]:
-    """The items of an ``AWSAccountsResponse``, every one checked, none dropped. Two items
-    for one aws_account_id are an error: the tool could not tell which one it manages."""
-    listing = _parse(wire.AccountsResponse, body, where)
-    seen: dict[str, str] = {}
-    for item in listing.data:
-        key = item.attributes.aws_account_id
-        if key in seen:
-            raise ApiError(
-                f"{where}: unexpected answer: AWS account "
-                f"{printable.printable(key)} is integrated twice (configs "
-                f"{printable.printable(seen[key])} and {printable.printable(item.id)}); "
-                "delete one in Datadog",
-                service="Datadog",
-            )
-        seen[key] = item.id
-    items: list[dict[str, Any]] = body["data"]
-    return items
-
-
-def _item(
-    body: Any, where: str, *, written: bool = False, expected_id: str | None = None
-) -> dict[str, Any]:
-    """The ``data`` of an ``AWSAccountResponse``; without an id it is an error, never an
-    object recorded with an empty id. ``expected_id``: the config the call was about; an
-    answer about another one is an error too."""
-    data = _parse(wire.AccountResponse, body, where, written=written).data
-    if expected_id is not None and data.id.lower() != expected_id.lower():
-        raise ApiError(
-            f"{where}: unexpected answer: it is about config {printable.printable(data.id)}",
-            service="Datadog",
-        )
-    item: dict[str, Any] = body["data"]
-    return item
-
-
 @functools.cache
 def _defaults() -> dict[str, Any]:
     """The values of a spec that sets only what is required (shared: never mutate it)."""
@@ -495,27 +374,3 @@ def _defaults() -> dict[str, Any]:
     return minimal.model_dump(
         mode="json", exclude={"lifecycle", "auth_config", "aws_account_id"}, exclude_none=True
     )
-
-
-def _without_defaults(values: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
-    """``values`` minus every key whose value equals the default (lists compared as sets);
-    nested tables that end up empty are dropped. A oneOf table holds one key, so it is kept
-    whole unless it equals its default."""
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        default = defaults.get(key)
-        if isinstance(value, dict) and isinstance(default, dict):
-            rest = _without_defaults(value, default)
-            if rest:
-                out[key] = rest
-        elif not _same(value, default):
-            out[key] = value
-    return out
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return sorted(map(repr, a)) == sorted(map(repr, b))
-    return bool(a == b)
