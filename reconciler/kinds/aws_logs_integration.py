@@ -26,6 +26,7 @@ from reconciler.errors import ApiError, ConfigError, ReconcilerError
 from reconciler.kinds.aws_names import ALL_REGIONS, REGION, region_hint
 from reconciler.kinds.base import DiffRules, Observed, Progress, ResourceSpec
 from reconciler.kinds.logs_spec import AwsLogsIntegrationSpec, OpenSearchConfig
+from reconciler.kinds.logs_status import component_problems, details_of, health, notes
 from reconciler.printable import printable
 from reconciler.settings import Settings
 
@@ -46,19 +47,6 @@ RULES = DiffRules(
     set_paths=("opensearch.dashboard_viewer_principals",),
 )
 
-# Sub-resources of openSearchIntegrationDetails, in the API model's order. Members added to
-# the API later are checked too (after these, by name).
-COMPONENTS = (
-    "dataSource",
-    "application",
-    "collection",
-    "workspace",
-    "encryptionPolicy",
-    "networkPolicy",
-    "accessPolicy",
-    "lifecyclePolicy",
-)
-
 # Delete errors that may mean "vended dashboards exist and force was not given"; the API does
 # not document which one it returns.
 DASHBOARDS_EXIST_CODES = frozenset({"ValidationException", "InvalidParameterException"})
@@ -68,87 +56,6 @@ def _spec(spec: ResourceSpec) -> AwsLogsIntegrationSpec:
     if not isinstance(spec, AwsLogsIntegrationSpec):
         raise TypeError(f"expected an aws_logs_integration spec, got {type(spec).__name__}")
     return spec
-
-
-def _details(raw: Mapping[str, Any]) -> dict[str, Any] | None:
-    # integrationDetails is a union; botocore turns a member it does not know into
-    # {"SDK_UNKNOWN_MEMBER": {...}}, which carries nothing readable.
-    details = raw.get("integrationDetails")
-    if not isinstance(details, dict):
-        return None
-    opensearch = details.get("openSearchIntegrationDetails")
-    return opensearch if isinstance(opensearch, dict) else None
-
-
-# The statuses this version knows (API model enums). A status the API adds later is reported
-# in the plan's notes, never a reason to replace: unknown is not broken.
-KNOWN_INTEGRATION_STATUSES = frozenset({"PROVISIONING", "ACTIVE", "FAILED"})
-KNOWN_COMPONENT_STATUSES = frozenset({"ACTIVE", "NOT_FOUND", "ERROR"})
-
-
-def _components(details: Mapping[str, Any] | None) -> Sequence[tuple[str, str, str]]:
-    """(component, status, message) of every sub-resource that reports a status other than
-    ACTIVE, in the API model's order, then new members by name."""
-    if not details:
-        return []
-    names = [c for c in COMPONENTS if c in details]
-    names += sorted(k for k in details if k not in COMPONENTS)
-    found: list[tuple[str, str, str]] = []
-    for name in names:
-        member = details[name]
-        status = member.get("status") if isinstance(member, dict) else None
-        if not isinstance(status, dict):
-            continue
-        code = status.get("status")
-        if code in (None, "ACTIVE"):
-            continue
-        message = " ".join(str(status.get("statusMessage") or "").split())
-        found.append((name, printable(str(code), 40), printable(message, 200)))
-    return found
-
-
-def _describe(name: str, code: str, message: str) -> str:
-    return f"{name} {code}: {message}" if message else f"{name} {code}"
-
-
-def component_problems(details: Mapping[str, Any] | None) -> list[str]:
-    """ "<component> NOT_FOUND" / "<component> ERROR: <message>" for every sub-resource whose
-    status says it is broken (statuses this version does not know are not problems)."""
-    return [
-        _describe(name, code, message)
-        for name, code, message in _components(details)
-        if code in KNOWN_COMPONENT_STATUSES
-    ]
-
-
-def notes(raw: Mapping[str, Any]) -> tuple[str, ...]:
-    """What the plan reports without acting on it: statuses this version does not know."""
-    found: list[str] = []
-    status = raw.get("integrationStatus")
-    if status is not None and status not in KNOWN_INTEGRATION_STATUSES:
-        found.append(
-            f"integration status {printable(str(status), 40)} is not one this version of "
-            "reconciler knows; it is left as it is"
-        )
-    for name, code, message in _components(_details(raw)):
-        if code not in KNOWN_COMPONENT_STATUSES:
-            found.append(
-                f"{_describe(name, code, message)}: a status this version of reconciler does "
-                "not know; the integration is left as it is"
-            )
-    return tuple(found)
-
-
-def health(raw: Mapping[str, Any]) -> str | None:
-    status = raw.get("integrationStatus")
-    if status == "FAILED":
-        return "FAILED"
-    if status != "ACTIVE":
-        # PROVISIONING (and any status added to the API later, reported in notes) counts as
-        # healthy but pending: components show up one by one while provisioning, and
-        # replacing an integration that is still being built would only start the wait over.
-        return None
-    return "; ".join(component_problems(_details(raw))) or None
 
 
 def resource_config(opensearch: OpenSearchConfig) -> dict[str, Any]:
@@ -245,7 +152,7 @@ class AwsLogsIntegration:
             raise ApiError(
                 f"GetIntegration in {scope} returned no integrationName", service=SERVICE
             )
-        details = _details(raw) or {}
+        details = details_of(raw) or {}
         application = details.get("application")
         app_arn = application.get("applicationArn") if isinstance(application, dict) else None
         values = {
@@ -360,7 +267,7 @@ class AwsLogsIntegration:
                     progress(f"{name}: ACTIVE but unhealthy: {observed.health}")
                 return observed
             if status == "FAILED":
-                problems = component_problems(_details(raw))
+                problems = component_problems(details_of(raw))
                 detail = f" ({'; '.join(problems)})" if problems else ""
                 raise ApiError(
                     f"integration {name} in {region} FAILED while being created{detail}; "

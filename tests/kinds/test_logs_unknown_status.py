@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from reconciler.kinds.aws_logs_integration import AwsLogsIntegration, health, notes
+from reconciler.kinds.aws_logs_integration import AwsLogsIntegration
+from reconciler.kinds.logs_status import health, notes
 from reconciler.settings import Settings
 
 RAW: dict[str, Any] = {
