@@ -17,16 +17,12 @@ except that a warning block too long on its own collapses to counts plus the fir
 
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.model import Plan
 from reconciler.render.json_plan import plan_to_json, settings_notes
 from reconciler.render.lines import (
-    NO_CHANGES,
-    NO_DRIFT,
     ORDER,
     Line,
     action_of,
@@ -35,6 +31,15 @@ from reconciler.render.lines import (
     is_long,
     reason,
     resource_lines,
+)
+from reconciler.render.markdown_head import (
+    HEADINGS,
+    TRAILER_ROOM,
+    actionable,
+    code,
+    fence,
+    summary,
+    warning,
 )
 from reconciler.render.values import clean_text, format_items, format_value
 
@@ -47,98 +52,8 @@ CHANGED = 1  # changed fields only
 PATHS = 2  # changed paths only, no values
 # Past PATHS: a plain list of addresses per section, then those lists cut short.
 
-_HEADINGS = {
-    "import": "will be imported",
-    "create": "will be created",
-    "update": "will be updated in-place",
-    "replace": "must be replaced",
-    "delete": "will be destroyed",
-}
-_TRAILER_ROOM = len("- ... and 9999999999 more\n")
 # Left for the body when the warning block has to collapse: its headings and "... and N more".
 _BODY_ROOM = 512
-_BACKTICKS = re.compile(r"`+")
-
-
-def _code(text: str) -> str:
-    return f"<code>{html.escape(text)}</code>"
-
-
-def _fence(body: str) -> str:
-    longest = max((len(m) for m in _BACKTICKS.findall(body)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}diff\n{body}{fence}\n"
-
-
-def _actionable(view: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        e
-        for e in view["resource_changes"]
-        if e["change"]["actions"] != ["no-op"] or "importing" in e["change"]
-    ]
-
-
-# -- the head: summary and warning -------------------------------------------------------
-
-
-def _destroyed(view: dict[str, Any]) -> list[tuple[str, str, bool]]:
-    conflicts = set(view["prevent_destroy_conflicts"])
-    return [
-        (e["address"], action_of(e), e["address"] in conflicts)
-        for e in _actionable(view)
-        if action_of(e) in ("delete", "replace")
-    ]
-
-
-def _warning_item(address: str, action: str, conflict: bool) -> str:
-    text = f"> - {_code(address)} {_HEADINGS[action]}"
-    if conflict:
-        text += " (**lifecycle.prevent_destroy is set on it**)"
-    return text + "\n"
-
-
-def _warning(view: dict[str, Any], budget: int | None) -> str:
-    destroyed = _destroyed(view)
-    if not destroyed:
-        return ""
-    conflicts = sum(1 for *_, c in destroyed if c)
-    opening = "> [!WARNING]\n"
-    count = f"{len(destroyed)} resource{'s' if len(destroyed) != 1 else ''}"
-    protected = f" ({conflicts} protected by lifecycle.prevent_destroy)" if conflicts else ""
-    full = (
-        opening
-        + f"> This plan destroys or replaces {count}{protected}:\n"
-        + "".join(_warning_item(*d) for d in destroyed)
-        + "\n"
-    )
-    if budget is None or len(full) <= budget:
-        return full
-    # Too long even alone: counts, then as many addresses as fit, protected ones first.
-    ordered = sorted(destroyed, key=lambda d: (not d[2], d[0]))
-    text = opening + f"> This plan destroys or replaces {count}{protected}. The first ones:\n"
-    shown = 0
-    for item in ordered:
-        line = _warning_item(*item)
-        if len(text) + len(line) + _TRAILER_ROOM + 1 > budget:
-            break
-        text += line
-        shown += 1
-    if shown < len(ordered):
-        text += f"> - ... and {len(ordered) - shown} more\n"
-    return text + "\n"
-
-
-def _summary(view: dict[str, Any]) -> str:
-    text = str(view["summary"]["line"]) + "\n\n"
-    if view["refresh_only"]:
-        drifted = len(view["resource_drift"])
-        if not drifted:
-            return text + NO_DRIFT + "\n\n"
-        plural = "s" if drifted != 1 else ""
-        return text + f"Refresh-only plan: {drifted} object{plural} changed outside reconciler.\n\n"
-    if not _actionable(view):
-        text += NO_CHANGES + "\n\n"
-    return text
 
 
 # -- per-resource detail --------------------------------------------------------------------
@@ -188,7 +103,7 @@ def _details(summary: str, notes: list[str], lines: list[Line], level: int) -> s
     text += "".join(f"{note}\n\n" for note in notes)
     body = "".join(part for line in lines for part in _diff_lines(line, level))
     if body:
-        text += _fence(body) + "\n"
+        text += fence(body) + "\n"
     return text + "</details>\n"
 
 
@@ -197,22 +112,22 @@ def _change_notes(entry: dict[str, Any]) -> list[str]:
     notes: list[str] = []
     why = reason(entry)
     if why:
-        notes.append(f"Because {_code(why)}.")
+        notes.append(f"Because {code(why)}.")
     if "importing" in entry["change"]:
-        notes.append(f"Imported from {_code(entry['change']['importing']['id'])}.")
+        notes.append(f"Imported from {code(entry['change']['importing']['id'])}.")
     if entry["prevent_destroy"] and action_of(entry) in ("delete", "replace"):
         notes.append("lifecycle.prevent_destroy is set on this resource.")
     return notes
 
 
 def _change_detail(entry: dict[str, Any], level: int) -> str:
-    summary = f"{_code(entry['address'])} {describe(entry)}"
+    summary = f"{code(entry['address'])} {describe(entry)}"
     lines = resource_lines(entry, unchanged=level == FULL)
     return _details(summary, _change_notes(entry), lines, level)
 
 
 def _drift_detail(entry: dict[str, Any], level: int) -> str:
-    summary = f"{_code(entry['address'])} {describe_drift(entry)}"
+    summary = f"{code(entry['address'])} {describe_drift(entry)}"
     gone = entry["change"]["actions"] == ["delete"]
     notes = ["It no longer exists; it was deleted outside reconciler."] if gone else []
     return _details(summary, notes, resource_lines(entry), level)
@@ -246,7 +161,7 @@ def _split(view: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Shared]]:
     """The entries shown one by one, and the changes shared by SHARED_MIN or more resources
     (creates, deletes and changes without field lines are never merged)."""
     by_key: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for entry in _actionable(view):
+    for entry in actionable(view):
         by_key.setdefault(_shared_key(entry), []).append(entry)
     singles: list[dict[str, Any]] = []
     shared: list[Shared] = []
@@ -280,9 +195,9 @@ def _shared_section(group: Shared) -> Section:
     head = f"**{count} resources {group.heading}**, each with the same change:\n\n"
     head += "".join(f"{note}\n\n" for note in group.notes)
     body = "".join(part for line in group.lines for part in _diff_lines(line, CHANGED))
-    head += _fence(body) + "\n"
+    head += fence(body) + "\n"
     head += f"<details><summary>The {count} addresses</summary>\n\n"
-    items = [f"- {_code(a)}\n" for a in group.addresses]
+    items = [f"- {code(a)}\n" for a in group.addresses]
     return Section(head, items, "\n</details>\n\n")
 
 
@@ -295,18 +210,18 @@ def _sections(view: dict[str, Any]) -> list[Section]:
         singles, shared = _split(view)
         by_action: dict[str, list[str]] = {}
         for e in singles:
-            by_action.setdefault(action_of(e), []).append(f"- {_code(e['address'])}\n")
+            by_action.setdefault(action_of(e), []).append(f"- {code(e['address'])}\n")
         for action in ORDER:
             first = not sections
             if action in by_action:
-                heading = f"**{_HEADINGS[action]}** ({len(by_action[action])}):\n\n"
+                heading = f"**{HEADINGS[action]}** ({len(by_action[action])}):\n\n"
                 sections.append(Section(heading, by_action[action], "\n"))
             sections.extend(_shared_section(g) for g in shared if g.action == action)
             if first and sections:
                 sections[0].head = "### Changes\n\n" + sections[0].head
     drift = view["resource_drift"]
     if drift:
-        items = [f"- {_code(e['address'])} {describe_drift(e)}\n" for e in drift]
+        items = [f"- {code(e['address'])} {describe_drift(e)}\n" for e in drift]
         sections.append(Section("\n### Objects changed outside reconciler\n\n", items))
     sections.extend(_unmanaged_group(view))
     sections.extend(_settings_group(view))
@@ -325,7 +240,7 @@ def _unmanaged_group(view: dict[str, Any]) -> list[Section]:
     if not view["unmanaged"]:
         return []
     items = [
-        f"- {clean_text(u['type'])} {_code(u['natural_key'])} (id {_code(u['remote_id'])})\n"
+        f"- {clean_text(u['type'])} {code(u['natural_key'])} (id {code(u['remote_id'])})\n"
         for u in view["unmanaged"]
     ]
     heading = (
@@ -370,7 +285,7 @@ def _truncated(sections: list[Section], budget: int) -> str:
     """Every heading, and the items shared out fairly: one item of each list in turn while
     they fit, so a long first list cannot leave a later one (a shared change's addresses)
     with none."""
-    room = budget - sum(len(s.head) + len(s.tail) + _TRAILER_ROOM for s in sections)
+    room = budget - sum(len(s.head) + len(s.tail) + TRAILER_ROOM for s in sections)
     if room < 0:
         return _greedy(sections, budget)
     shown = [0] * len(sections)
@@ -391,8 +306,8 @@ def _greedy(sections: list[Section], budget: int) -> str:
     out = ""
     for i, section in enumerate(sections):
         # Keep room for every later heading, its "... and N more" line and its tail.
-        later = sum(len(s.head) + len(s.tail) + _TRAILER_ROOM for s in sections[i + 1 :])
-        own = len(section.head) + len(section.tail) + _TRAILER_ROOM
+        later = sum(len(s.head) + len(s.tail) + TRAILER_ROOM for s in sections[i + 1 :])
+        own = len(section.head) + len(section.tail) + TRAILER_ROOM
         if len(out) + own + later > budget:
             continue
         shown = 0
@@ -425,12 +340,12 @@ def render_markdown(
         raise ValueError(f"markdown limit must be at least {MIN_LIMIT} characters, got {limit}")
     view = plan_to_json(plan)
     footer = f"\nPlan file digest: {clean_text(plan_digest)}\n" if plan_digest else ""
-    head = _summary(view)
+    head = summary(view)
     if not view["refresh_only"]:
-        warning = _warning(view, None)
-        if len(head) + len(warning) + len(footer) > limit:
-            warning = _warning(view, limit - len(head) - len(footer) - _BODY_ROOM)
-        head += warning
+        block = warning(view, None)
+        if len(head) + len(block) + len(footer) > limit:
+            block = warning(view, limit - len(head) - len(footer) - _BODY_ROOM)
+        head += block
     text = head + _body(view, limit - len(head) - len(footer))
     # The limit is a hard promise, and the digest line is what the merge job checks: any cut
     # (only an absurdly long digest string could force one) spares the footer.
