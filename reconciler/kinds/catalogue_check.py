@@ -9,7 +9,8 @@ check finds the names the live Datadog no longer accepts, so they are plan error
 from __future__ import annotations
 
 from reconciler.kinds.datadog_catalogue import Catalogue
-from reconciler.kinds.datadog_spec import DatadogAwsAccountSpec, unknown_name
+from reconciler.kinds.datadog_fields import unknown_name
+from reconciler.kinds.datadog_spec import DatadogAwsAccountSpec
 
 
 def catalogue_problems(spec: DatadogAwsAccountSpec, catalogue: Catalogue) -> list[tuple[str, str]]:

@@ -12,12 +12,9 @@ message alone, without pydantic's "Value error," prefix.
 
 from __future__ import annotations
 
-import difflib
-import re
-from typing import Annotated, Any, ClassVar
+from typing import Any, ClassVar
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -29,14 +26,18 @@ from pydantic_core import PydanticCustomError
 
 from reconciler.kinds.aws_names import (
     ACCOUNT_ID,
-    PARTITIONS,
-    REGION,
     Partition,
-    check_region,
     partition_of,
 )
 from reconciler.kinds.base import ResourceSpec
-from reconciler.kinds.datadog_catalogue import CONTEXT_KEY, SHIPPED, Catalogue
+from reconciler.kinds.datadog_fields import (
+    EXAMPLE_REGION,
+    LambdaArn,
+    LogSource,
+    Namespace,
+    NonEmpty,
+    Region,
+)
 from reconciler.printable import printable
 from reconciler.secrets import Secret
 
@@ -45,96 +46,6 @@ from reconciler.secrets import Secret
 # (2024-10-28, 2025-08-06) answered with these two, so the evidence wins
 # (docs/datadog_aws_account.md, "Defaults follow the evidence").
 DEFAULT_EXCLUDED_NAMESPACES = ("AWS/SQS", "AWS/ElasticMapReduce")
-
-# Checked with fullmatch. AWS issues 12-digit account numbers, but the real API accepted (and
-# hands back) a forwarder ARN with 10 digits (recorded 2024-10-28): an account holding one
-# must stay importable and declarable.
-_LAMBDA_ARN = re.compile(
-    rf"arn:(?P<partition>{'|'.join(PARTITIONS)}):lambda:(?P<region>[a-z0-9-]+):[0-9]{{10,12}}:"
-    r"function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?"
-)
-
-
-_EXAMPLE_REGION = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
-
-
-def _lambda_arn(value: str) -> str:
-    match = _LAMBDA_ARN.fullmatch(value)
-    if not match or not REGION.fullmatch(match.group("region")):
-        raise PydanticCustomError(
-            "lambda_arn",
-            "'{value}' is not a Lambda function ARN "
-            "(arn:aws:lambda:<region>:<account>:function:<name>)",
-            {"value": printable(value, 120)},
-        )
-    return value
-
-
-def catalogue_in(info: ValidationInfo) -> Catalogue:
-    """The catalogue a loader passed in the validation context, else the shipped one."""
-    context = info.context
-    if isinstance(context, dict):
-        found = context.get(CONTEXT_KEY)
-        if isinstance(found, Catalogue):
-            return found
-    return SHIPPED
-
-
-def _bare(name: str) -> str:
-    lowered = name.lower()
-    return lowered[4:] if lowered.startswith("aws/") else lowered
-
-
-def suggestion(value: str, known: frozenset[str]) -> str | None:
-    """The closest known name, compared without case and without the AWS/ prefix most names
-    share (with it, any AWS/... looks close to every other one)."""
-    by_bare: dict[str, str] = {}
-    for name in sorted(known):
-        by_bare.setdefault(_bare(name), name)
-    match = difflib.get_close_matches(_bare(value), list(by_bare), n=1, cutoff=0.75)
-    return by_bare[match[0]] if match else None
-
-
-def unknown_name(what: str, value: str, known: frozenset[str], catalogue: Catalogue) -> str:
-    """The refusal of a name Datadog would reject: did-you-mean, or where the list is."""
-    best = suggestion(value, known)
-    hint = (
-        f"did you mean {best}?"
-        if best is not None
-        else f"the accepted names are listed in {catalogue.source}"
-    )
-    return f"'{printable(value, 120)}' is not {what} Datadog accepts; {hint}"
-
-
-def _namespace(value: str, info: ValidationInfo) -> str:
-    # The API checks names against its own list (GET .../available_namespaces), not a
-    # pattern: Glue, WAF and /aws/sagemaker/... are real, AWS/Bedrock/Guardrails was refused.
-    catalogue = catalogue_in(info)
-    if value not in catalogue.namespaces:
-        message = unknown_name("a namespace", value, catalogue.namespaces, catalogue)
-        raise PydanticCustomError("namespace_unknown", "{message}", {"message": message})
-    return value
-
-
-def _log_source(value: str, info: ValidationInfo) -> str:
-    catalogue = catalogue_in(info)
-    if value not in catalogue.log_sources:
-        message = unknown_name("a log source", value, catalogue.log_sources, catalogue)
-        raise PydanticCustomError("log_source_unknown", "{message}", {"message": message})
-    return value
-
-
-def _non_empty(value: str) -> str:
-    if not value.strip():
-        raise PydanticCustomError("empty", "must not be empty")
-    return value
-
-
-Region = Annotated[str, AfterValidator(check_region)]
-LambdaArn = Annotated[str, AfterValidator(_lambda_arn)]
-Namespace = Annotated[str, AfterValidator(_namespace)]
-LogSource = Annotated[str, AfterValidator(_log_source)]
-NonEmpty = Annotated[str, AfterValidator(_non_empty)]
 
 
 class Block(BaseModel):
@@ -396,7 +307,7 @@ class DatadogAwsAccountSpec(ResourceSpec):
                     {
                         "region": printable(region, 80),
                         "partition": partition,
-                        "example": _EXAMPLE_REGION.get(partition, "?"),
+                        "example": EXAMPLE_REGION.get(partition, "?"),
                     },
                 )
         return v
