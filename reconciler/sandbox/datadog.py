@@ -59,6 +59,9 @@ class DatadogApi:
         self._limiter = limiter
         self._shuffle = shuffle_lists
 
+    def claims(self, req: Request) -> bool:
+        return req.path == PREFIX or req.path.startswith(PREFIX + "/")
+
     def handle(self, req: Request, fault: Fault, rng: random.Random) -> Reply:
         window = self._limiter.exhausted() if fault is Fault.THROTTLE else self._limiter.take()
         reply = self._answer(req, fault, rng, window.exceeded)

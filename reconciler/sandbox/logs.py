@@ -9,6 +9,7 @@ Deleting an integration that has dashboards without ``force`` is a ValidationExc
 from __future__ import annotations
 
 import json
+import random
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -52,7 +53,11 @@ class LogsApi:
             "DeleteIntegration": self._delete,
         }
 
-    def handle(self, req: Request, fault: Fault) -> Reply:
+    def claims(self, req: Request) -> bool:
+        # AWS JSON 1.1: every operation is POST / with X-Amz-Target naming it.
+        return req.method == "POST" and req.path == "/" and "x-amz-target" in req.headers
+
+    def handle(self, req: Request, fault: Fault, rng: random.Random | None = None) -> Reply:
         try:
             if fault is Fault.ERROR:
                 raise LogsError(

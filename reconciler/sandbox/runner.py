@@ -14,6 +14,7 @@ from reconciler.sandbox.aws_identity import DEFAULT_ACCOUNT_ID
 from reconciler.sandbox.options import SandboxOptions
 from reconciler.sandbox.server import App, SandboxHTTPServer
 from reconciler.sandbox.store import Store
+from reconciler.sandbox.wire import Api
 
 
 class Sandbox:
@@ -99,6 +100,12 @@ class Sandbox:
         with self.store.view() as doc:
             records = doc["logs"]["integrations"]
             return copy.deepcopy([records[k] for k in sorted(records)])
+
+    def register_api(self, api: Api) -> None:
+        """Serve one more emulated API (it claims its own requests; see ``wire.Api``)."""
+        if self._server is None:
+            raise ReconcilerError("the sandbox is not running")
+        self._server.app.apis.append(api)
 
     def refuse_writes(self, aws_account_ids: Iterable[str]) -> list[str]:
         """Datadog answers 400 to writes of these AWS accounts (see ``admin``); [] lifts it."""

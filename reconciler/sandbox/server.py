@@ -1,7 +1,8 @@
 """HTTP plumbing: one loopback server speaking both APIs, with latency, faults and rate limits.
 
-Routing: ``/api/v2/integration/aws/...`` is Datadog; ``POST /`` with an ``X-Amz-Target``
-header is CloudWatch Logs; ``/_sandbox/...`` are the sandbox's own controls.
+Routing: ``/_sandbox/...`` are the sandbox's own controls; every other request goes to the
+registered API that claims it (``wire.Api``): Datadog claims ``/api/v2/integration/aws/...``,
+CloudWatch Logs ``POST /`` with an ``X-Amz-Target`` header.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from reconciler.sandbox.faults import Fault, FaultPlan
 from reconciler.sandbox.options import SandboxOptions
 from reconciler.sandbox.ratelimit import RateLimiter
 from reconciler.sandbox.store import Store
-from reconciler.sandbox.wire import Reply, Request, json_reply
+from reconciler.sandbox.wire import Api, Reply, Request, json_reply
 
 log = logging.getLogger("reconciler.sandbox")
 
@@ -34,19 +35,21 @@ class App:
             throttle_rate=options.throttle_rate,
             drop_rate=options.drop_rate,
         )
-        self.datadog = datadog.DatadogApi(
-            store,
-            RateLimiter(options.rate_limit, options.rate_period),
-            shuffle_lists=options.shuffle_lists,
-        )
-        self.logs = logs.LogsApi(store, provisioning_seconds=options.provisioning_seconds)
+        # The emulated APIs, each claiming its own requests: adding one is one line here.
+        self.apis: list[Api] = [
+            datadog.DatadogApi(
+                store,
+                RateLimiter(options.rate_limit, options.rate_period),
+                shuffle_lists=options.shuffle_lists,
+            ),
+            logs.LogsApi(store, provisioning_seconds=options.provisioning_seconds),
+        ]
 
     def respond(self, req: Request) -> Reply:
         if req.path.startswith(admin.PREFIX + "/"):
-            return admin.handle(self.store, req)
-        is_datadog = req.path == datadog.PREFIX or req.path.startswith(datadog.PREFIX + "/")
-        is_logs = req.method == "POST" and req.path == "/" and "x-amz-target" in req.headers
-        if not (is_datadog or is_logs):
+            return admin.handle(self.store, req)  # the sandbox's own controls: no faults
+        api = next((a for a in self.apis if a.claims(req)), None)
+        if api is None:
             return json_reply(
                 404, {"error": f"nothing here: {req.method} {req.path}"}, "application/json"
             )
@@ -55,9 +58,7 @@ class App:
         fault, rng = self.faults.next()
         if fault is Fault.DROP:
             return Reply(0, drop=True)
-        if is_datadog:
-            return self.datadog.handle(req, fault, rng)
-        return self.logs.handle(req, fault)
+        return api.handle(req, fault, rng)
 
 
 class _Handler(BaseHTTPRequestHandler):
