@@ -150,13 +150,13 @@ class LogsClient:
             return client
 
     def _boto_client(self, region: str, attempts: int) -> CloudWatchLogsClient:
-        import boto3
         from botocore.config import Config
 
+        from reconciler.clients.boto_sessions import new_session
         from reconciler.clients.logs_transport import DeadlineTransport
 
         if self._session is None:
-            self._session = boto3.session.Session(profile_name=self._aws.profile)
+            self._session = new_session(self._aws.profile)
         deadline = self._aws.timeout_seconds
         config = Config(
             retries={"mode": "standard", "total_max_attempts": attempts},

@@ -72,8 +72,9 @@ class _Objects:
 
     def client(self) -> S3Client:
         if self._client is None:
-            import boto3
             from botocore.config import Config
+
+            from reconciler.clients.boto_sessions import new_session
 
             connect, read, attempts = self.timeouts
             config = Config(
@@ -81,7 +82,7 @@ class _Objects:
                 connect_timeout=connect,
                 read_timeout=read,
             )
-            self._session = boto3.session.Session()
+            self._session = new_session()
             self._client = self._session.client(
                 "s3", region_name=self.region, endpoint_url=self.endpoint_url, config=config
             )
