@@ -152,12 +152,19 @@ class AwsLogsIntegration:
             raise ApiError(
                 f"GetIntegration in {scope} returned no integrationName", service=SERVICE
             )
+        kind_of = raw.get("integrationType")
+        if not isinstance(kind_of, str) or not kind_of:
+            # It forces a replacement when it differs: an answer without it is unreadable.
+            raise ApiError(
+                f"GetIntegration for {printable(name, 80)} in {scope} returned no integrationType",
+                service=SERVICE,
+            )
         details = details_of(raw) or {}
         application = details.get("application")
         app_arn = application.get("applicationArn") if isinstance(application, dict) else None
         values = {
             "integration_name": name,
-            "integration_type": raw.get("integrationType"),
+            "integration_type": kind_of,
             # The only configuration member GetIntegration reports back: the application
             # in use (server-chosen when the TOML leaves application_arn out).
             "opensearch": {"application_arn": app_arn},
@@ -201,7 +208,15 @@ class AwsLogsIntegration:
         summaries = await self._client.list_integrations(scope)
         names = [s["integrationName"] for s in summaries]
         raws = await asyncio.gather(*(self._client.get_integration(scope, n) for n in names))
-        # An integration deleted between the list and the get is simply not there.
+        missing = [n for n, raw in zip(names, raws, strict=True) if raw is None]
+        if missing:
+            # Listed, then not found: deleted in between, or a Get that lags behind. Either
+            # way the listing cannot be trusted as it is; "absent" would plan a create.
+            raise ApiError(
+                f"ListIntegrations in {scope} named {printable(missing[0], 80)}, which "
+                "GetIntegration did not find; run plan again",
+                service=SERVICE,
+            )
         return [self.normalise(raw, scope) for raw in raws if raw is not None]
 
     async def check_live(self, specs: Mapping[str, ResourceSpec]) -> Sequence[tuple[str, str, str]]:

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
-from reconciler import paths
+from reconciler import paths, printable
 from reconciler.clients import datadog_models as wire
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.kinds import datadog_answers as answers
@@ -145,12 +145,25 @@ class DatadogAwsAccount:
         unknown: list[str] = []
         values = known(attributes, DatadogAwsAccountSpec, unknown)
         values.pop("lifecycle", None)
+        # Both force a replacement when they differ: an answer without them is unreadable,
+        # never "changed" (a replacement planned from nothing would delete the integration and
+        # rotate its external ID).
+        where = f"{ACCOUNTS} item {printable.printable(data.id)}"
+        if not isinstance(values.get("aws_partition"), str):
+            raise ApiError(f"{where}: unexpected answer: no aws_partition", service="Datadog")
         auth = values.get("auth_config")
-        if isinstance(auth, dict):
-            auth.pop("secret_access_key", None)  # write-only; never trust an echo
-            method = _auth_method(auth)
-            if method is not None:
-                auth[AUTH_METHOD] = method
+        if not isinstance(auth, dict):
+            raise ApiError(f"{where}: unexpected answer: no auth_config", service="Datadog")
+        auth.pop("secret_access_key", None)  # write-only; never trust an echo
+        method = _auth_method(auth)
+        if method is not None:
+            auth[AUTH_METHOD] = method
+        elif not unknown:
+            raise ApiError(
+                f"{where}: unexpected answer: auth_config holds neither role_name nor "
+                "access_key_id",
+                service="Datadog",
+            )
         forwarder = paths.get(values, ("logs_config", "lambda_forwarder"))
         if isinstance(forwarder, dict) and not forwarder.get("log_source_config"):
             # Some responses leave out an empty log_source_config (Terraform special-cases it).

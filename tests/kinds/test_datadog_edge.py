@@ -345,3 +345,27 @@ def test_recorded_real_answers_pass_the_strict_models(
 @pytest.mark.skipif(not REAL_TRAFFIC.is_dir(), reason="../shared/real-traffic is not here")
 def test_there_are_recorded_answers_of_each_call() -> None:
     assert {m for _, m, _ in RECORDED} >= {"GET", "POST", "PATCH"}
+
+
+@pytest.mark.parametrize(
+    ("attributes", "what"),
+    [
+        ({"aws_partition": None}, "no aws_partition"),
+        ({"aws_partition": "__absent__"}, "no aws_partition"),
+        ({"auth_config": None}, "no auth_config"),
+        ({"auth_config": "__absent__"}, "no auth_config"),
+        ({"auth_config": {}}, "neither role_name nor access_key_id"),
+    ],
+)
+def test_an_answer_without_what_forces_a_replacement_is_unreadable(
+    attributes: dict[str, Any], what: str
+) -> None:
+    # Planned as "different", these would replace the integration (and rotate its external
+    # ID) on the strength of a field the answer simply left out.
+    merged = {**ATTRS, "aws_partition": "aws", **attributes}
+    merged = {k: v for k, v in merged.items() if v != "__absent__"}
+    raw = {"id": "c0ffee00-0000-4000-8000-000000000001", "type": "account", "attributes": merged}
+    kind, _ = make_kind(answer(200, body({"data": [raw]})))
+    with pytest.raises(ApiError) as info:
+        run(kind, lambda: kind.list(""))
+    assert what in str(info.value)

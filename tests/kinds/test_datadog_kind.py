@@ -41,7 +41,8 @@ class FakeDatadog:
 
     def seed(self, attributes: dict[str, Any]) -> str:
         config_id = str(uuid.uuid4())
-        self.accounts[config_id] = copy.deepcopy(attributes)
+        # As the real API answers: aws_partition is always there (a create must send it).
+        self.accounts[config_id] = {"aws_partition": "aws", **copy.deepcopy(attributes)}
         return config_id
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:

@@ -354,3 +354,9 @@ def test_importing_and_building_the_kind_does_not_import_boto3() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_an_answer_without_integration_type_is_unreadable() -> None:
+    # integration_type forces a replacement when it differs: never read as "different".
+    with pytest.raises(ApiError, match="no integrationType"):
+        kind("eu-west-1").normalise({"integrationName": "vended"}, "eu-west-1")
