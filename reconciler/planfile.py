@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import stat
 from pathlib import Path
 from typing import Literal
 
@@ -59,6 +60,16 @@ class PlanFile(BaseModel):
             for path, ref in refs.items():
                 if not ENV_REF.match(ref):
                     raise ValueError(f"secret {address} {path} must be an ${{env:NAME}} reference")
+        return v
+
+    @field_validator("plan")
+    @classmethod
+    def _one_change_per_address(cls, v: Plan) -> Plan:
+        seen: set[str] = set()
+        for change in v.changes:
+            if change.address in seen:
+                raise ValueError(f"{change.address} is planned twice")
+            seen.add(change.address)
         return v
 
     @field_validator("pending_digest_key")
@@ -101,6 +112,9 @@ def save_plan(path: Path, pf: PlanFile) -> str:
 
 def _read(path: Path) -> bytes:
     try:
+        # Never opened unless a regular file: reading a FIFO would block for ever.
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise PlanError("not a plan file: not a regular file", file=str(path))
         return path.read_bytes()
     except FileNotFoundError:
         raise PlanError("plan file not found", file=str(path)) from None

@@ -98,6 +98,7 @@ def _apply_saved(planfile: Path, url: str | None, console: Console) -> ApplyRepo
     """Apply a saved plan: plan its addresses again now, carry out only what is identical."""
     from reconciler.approval import approved_changes, check_lineage
     from reconciler.engine import make_plan
+    from reconciler.model import Action
     from reconciler.planfile import load_plan
     from reconciler.planner import check_prevent_destroy
     from reconciler.render.human import render_human
@@ -109,10 +110,20 @@ def _apply_saved(planfile: Path, url: str | None, console: Console) -> ApplyRepo
     async def work(s: Session) -> ApplyReport | None:
         with s.backend.lock("apply", notify=note) as held:
             pending = State.new(digest_key=pf.pending_digest_key)
+            # Only the plan's own addresses: a problem elsewhere (an address left out of the
+            # plan with --exclude, say) is not this plan's business.
+            # (An address in neither the configuration nor the state is not looked for: it
+            # cannot be planned again, and approval refuses it by name.)
+            own = sorted(
+                c.address
+                for c in pf.plan.actionable
+                if c.address in s.config.resources or c.action is Action.DELETE
+            )
             planned = await make_plan(
                 s.config,
                 s.backend,
                 s.kinds,
+                targets=own,
                 replace=pf.plan.replace_requested,
                 new_state=pending,
             )
