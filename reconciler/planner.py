@@ -33,6 +33,7 @@ from reconciler.model import (
     Unmanaged,
 )
 from reconciler.moves import with_moves
+from reconciler.rule_tree import compiled
 from reconciler.secrets import EnvSecret
 from reconciler.state.base import ResourceState, State
 
@@ -332,9 +333,14 @@ def _plan_declared(
         prior_digest=entry_digest(prior),
     )
 
+    # Each side is normalised once and shared by the drift check, the comparison and the
+    # fingerprint; the last-applied values are usually exactly the desired ones.
+    n_obj = diff.normalise(obj.values, rules) if obj is not None else None
+    n_desired = diff.normalise(desired, rules) if obj is not None else None
     drifted: DriftChange | None = None
     if prior is not None:
-        drifted = _drift(res.address, res.kind, res.name, prior, obj, rules)
+        n_prior = n_desired if prior.last_applied == desired else None
+        drifted = _drift(res.address, res.kind, res.name, prior, obj, rules, n_obj, n_prior)
         if obj is not None and prior.natural_key != nk:
             # The natural key itself changed (another account, region or name): the old
             # object cannot become the new one.
@@ -348,7 +354,7 @@ def _plan_declared(
                     before_natural_key=prior.natural_key,
                     before=before,
                     changes=_mark_all(diff.compare(before, desired, rules)),
-                    fingerprint=diff.fingerprint(obj, rules),
+                    fingerprint=diff.fingerprint(obj, rules, n_obj),
                 ),
                 drifted,
             )
@@ -357,13 +363,19 @@ def _plan_declared(
         return ResourceChange(**base, action=Action.CREATE, before=None), drifted
 
     before = current_values(obj, desired, prior, rules)
-    changes = diff.compare(before, desired, rules)
+    assert n_desired is not None
+    n_before = diff.normalise(before, rules)
+    changes = (
+        []  # what compare() finds for equal normalised sides, without building its copies
+        if compiled(rules).same(n_desired, n_before)
+        else diff.compare_normalised(n_before, paths.copy_json(n_desired), rules)
+    )
     common: dict[str, Any] = dict(
         importing=importing,
         remote_id=obj.remote_id,
         before=before,
         changes=changes,
-        fingerprint=diff.fingerprint(obj, rules),
+        fingerprint=diff.fingerprint(obj, rules, n_obj),
         replace_paths=[c.path for c in changes if c.forces_replacement],
     )
     if replace:
@@ -398,10 +410,25 @@ def _drift(
     prior: ResourceState,
     obj: Observed | None,
     rules: DiffRules,
+    n_obj: dict[str, Any] | None = None,
+    n_prior: dict[str, Any] | None = None,
 ) -> DriftChange | None:
-    """What changed outside this tool since the last apply: readable fields only."""
+    """What changed outside this tool since the last apply: readable fields only.
+
+    ``n_obj``/``n_prior``: ``obj.values``/``prior.last_applied`` already normalised, if known.
+    """
     if obj is None:
         return DriftChange(address=address, kind=kind, name=name, gone=True)
+    fast = compiled(rules)
+    if fast.strip_commutes:
+        # compare() would find nothing: say so without building its copies. Anything else
+        # (there is drift to describe): the long way.
+        if n_obj is None:
+            n_obj = fast.normalise(obj.values)
+        if n_prior is None:
+            n_prior = fast.normalise(prior.last_applied)
+        if fast.same_readable(n_prior, n_obj):
+            return None
     changed = diff.compare(
         diff.readable(prior.last_applied, rules),
         diff.readable(obj.values, rules),
