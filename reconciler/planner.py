@@ -43,10 +43,15 @@ def digest_secrets(value: Any, key: bytes) -> Any:
     if isinstance(value, EnvSecret):
         return value.digest(key)
     if isinstance(value, dict):
-        return {k: digest_secrets(v, key) for k, v in value.items()}
+        return {
+            k: digest_secrets(v, key) if isinstance(v, _NOT_SCALAR) else v for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [digest_secrets(v, key) for v in value]
+        return [digest_secrets(v, key) if isinstance(v, _NOT_SCALAR) else v for v in value]
     return value
+
+
+_NOT_SCALAR = (dict, list, EnvSecret)
 
 
 def secret_refs(value: Any, prefix: paths.Path = ()) -> dict[str, str]:
@@ -80,7 +85,15 @@ def current_values(
     assumed to match the configuration (replacing a live object on a guess would be worse),
     a secret one is left unknown so the plan sends it.
     """
+    return _current_values(observed, desired, prior, rules)[0]
+
+
+def _current_values(
+    observed: Observed, desired: dict[str, Any], prior: ResourceState | None, rules: DiffRules
+) -> tuple[dict[str, Any], bool]:
+    """``current_values``, and whether it differs from a copy of the observed values."""
     current: dict[str, Any] = paths.copy_json(observed.values)
+    filled = False
     for pattern in (*rules.write_only_paths, *rules.sensitive_paths):
         secret = pattern in rules.sensitive_paths
         source = prior.last_applied if prior is not None else (None if secret else desired)
@@ -88,11 +101,12 @@ def current_values(
         if prior is not None:
             wanted |= set(paths.expand(pattern, prior.last_applied))
         for path in wanted:
+            filled = True
             if source is not None and paths.has(source, path):
                 paths.put(current, path, paths.get(source, path))
             else:
                 paths.remove(current, path)
-    return current
+    return current, filled
 
 
 class _Live:
@@ -335,8 +349,10 @@ def _plan_declared(
 
     # Each side is normalised once and shared by the drift check, the comparison and the
     # fingerprint; the last-applied values are usually exactly the desired ones.
-    n_obj = diff.normalise(obj.values, rules) if obj is not None else None
-    n_desired = diff.normalise(desired, rules) if obj is not None else None
+    # (Views: they share what no rule reaches with the values; never changed here.)
+    fast = compiled(rules)
+    n_obj = fast.normalised_view(obj.values) if obj is not None else None
+    n_desired = fast.normalised_view(desired) if obj is not None else None
     drifted: DriftChange | None = None
     if prior is not None:
         n_prior = n_desired if prior.last_applied == desired else None
@@ -362,13 +378,14 @@ def _plan_declared(
     if obj is None:
         return ResourceChange(**base, action=Action.CREATE, before=None), drifted
 
-    before = current_values(obj, desired, prior, rules)
-    assert n_desired is not None
-    n_before = diff.normalise(before, rules)
+    before, filled = _current_values(obj, desired, prior, rules)
+    assert n_desired is not None and n_obj is not None
+    # No write-only field filled in: ``before`` is a copy of the observed values.
+    n_before = fast.normalised_view(before) if filled else n_obj
     changes = (
         []  # what compare() finds for equal normalised sides, without building its copies
-        if compiled(rules).same(n_desired, n_before)
-        else diff.compare_normalised(n_before, paths.copy_json(n_desired), rules)
+        if fast.same(n_desired, n_before)
+        else diff.compare_normalised(paths.copy_json(n_before), paths.copy_json(n_desired), rules)
     )
     common: dict[str, Any] = dict(
         importing=importing,
@@ -424,9 +441,9 @@ def _drift(
         # compare() would find nothing: say so without building its copies. Anything else
         # (there is drift to describe): the long way.
         if n_obj is None:
-            n_obj = fast.normalise(obj.values)
+            n_obj = fast.normalised_view(obj.values)
         if n_prior is None:
-            n_prior = fast.normalise(prior.last_applied)
+            n_prior = fast.normalised_view(prior.last_applied)
         if fast.same_readable(n_prior, n_obj):
             return None
     changed = diff.compare(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,27 +130,55 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def _normalise(value: Any, node: _Node | None) -> Any:
-    if node is None:
-        return paths.copy_json(value)
+def _plain(item: Any) -> bool:
+    # A string whose JSON text is itself in quotes and that sorts like it: printable ASCII
+    # above '"', no backslash. (A '!' or a space would sort before the closing quote.)
+    return (
+        type(item) is str
+        and item != ""
+        and min(item) > '"'
+        and max(item) <= "\x7f"
+        and ("\\" not in item)
+    )
+
+
+def _as_set(items: list[Any]) -> list[Any]:
+    """De-duplicated and sorted by canonical JSON text (plain strings: by themselves, which is
+    the same order and much cheaper)."""
+    if all(map(_plain, items)):
+        return sorted(set(items))
+    unique = {_canonical(item): item for item in items}
+    return [unique[k] for k in sorted(unique)]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _normalise(value: Any, node: _Node, leaf: Callable[[Any], Any]) -> Any:
+    """``leaf`` takes the parts no rule reaches: ``copy_json`` to copy, ``_same`` to share."""
     if isinstance(value, dict):
         out: dict[str, Any] = {}
+        keys, wild = node.keys, node.any
         for k, v in value.items():
-            child = node.keys.get(k, node.any)
+            child = keys.get(k, wild)
             if child is None:
-                out[k] = paths.copy_json(v)
+                out[k] = leaf(v)
             elif not child.drop:
-                out[k] = _normalise(v, child)
+                out[k] = _normalise(v, child, leaf)
         for k in node.null_keys:
             if out.get(k) is None:
                 out[k] = []
         return out
     if isinstance(value, list):
-        items = [_normalise(v, node.index_child(i)) for i, v in enumerate(value)]
-        if node.is_set:
-            unique = {_canonical(item): item for item in items}
-            return [unique[k] for k in sorted(unique)]
-        return items
+        if node.index is None and not node.indexes:
+            items = [leaf(v) for v in value]
+        else:
+            items = []
+            for i, v in enumerate(value):
+                child = node.index_child(i)
+                items.append(leaf(v) if child is None else _normalise(v, child, leaf))
+        return _as_set(items) if node.is_set else items
     return value
 
 
@@ -231,7 +259,17 @@ class CompiledRules:
 
     def normalise(self, values: dict[str, Any]) -> dict[str, Any]:
         """A copy of ``values`` in the form the rules compare."""
-        out: dict[str, Any] = _normalise(values, self.normaliser)
+        if self.normaliser is None:
+            return dict(paths.copy_json(values))
+        out: dict[str, Any] = _normalise(values, self.normaliser, paths.copy_json)
+        return out
+
+    def normalised_view(self, values: dict[str, Any]) -> dict[str, Any]:
+        """``normalise`` sharing the parts no rule reaches with ``values``: never change it
+        (nor ``values`` while it is in use)."""
+        if self.normaliser is None:
+            return values
+        out: dict[str, Any] = _normalise(values, self.normaliser, _same)
         return out
 
     def readable(self, values: dict[str, Any]) -> dict[str, Any]:

@@ -98,8 +98,10 @@ class Session:
     def __init__(
         self, path: Path, sandbox_url: str | None, *, secrets_optional: bool = False
     ) -> None:
+        from reconciler import gc_pace
         from reconciler.engine import check_natural_keys, open_kinds
 
+        gc_pace.relax()  # before the configuration, the first large structure, is read
         config = load(path, secrets_optional=secrets_optional)
         if sandbox_url is not None:
             config = config.model_copy(

@@ -135,7 +135,7 @@ def test_null_as_empty_must_name_a_key() -> None:
 
 def _nudged(value: dict[str, Any], rules: DiffRules, rng: random.Random) -> dict[str, Any]:
     """A copy of ``value``, often changed at or near the paths the rules name."""
-    out = paths.copy_json(value)
+    out: dict[str, Any] = paths.copy_json(value)
     patterns = [*rules.computed_paths, *rules.write_only_paths, *rules.set_paths]
     for _ in range(rng.randint(0, 2)):
         found = [p for pattern in patterns for p in paths.expand(pattern, out) if p]
