@@ -7,7 +7,6 @@ them, so ``reconciler --help`` stays fast.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 from collections.abc import Awaitable, Callable, Iterator
@@ -118,6 +117,8 @@ class Session:
         """Run ``work`` on an event loop, closing the kinds' clients afterwards. A second
         signal cancels it: ``Interrupted`` (its ``with`` blocks, the state lock's among them,
         have been left by then)."""
+        import asyncio  # here, not at the top: --help never needs it
+
         from reconciler.engine import close_kinds
 
         async def main() -> T:

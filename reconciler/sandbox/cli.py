@@ -12,7 +12,6 @@ import typer
 from reconciler.errors import ReconcilerError
 from reconciler.sandbox.aws_identity import SANDBOX_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY
 from reconciler.sandbox.options import DEFAULT_DATA_DIR, SandboxOptions
-from reconciler.sandbox.runner import Sandbox
 
 app = typer.Typer(help="A local stand-in for the Datadog and CloudWatch Logs APIs.")
 
@@ -75,6 +74,8 @@ def serve(
             seed=seed,
             shuffle_lists=not no_shuffle,
         )
+        from reconciler.sandbox.runner import Sandbox
+
         sandbox = Sandbox(options).start()
     except ReconcilerError as exc:
         typer.echo(f"error: {exc}", err=True)
