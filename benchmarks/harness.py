@@ -194,9 +194,17 @@ class Run:
 
 def run_cli(args: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
     """Run ``reconciler ARGS`` in a child process; its own CPU and peak RSS."""
-    full_env = {**os.environ, **ENV, **(env or {})}
     exe = shutil.which("reconciler", path=str(Path(sys.executable).parent))
-    cmd = [exe] if exe else [sys.executable, "-m", "reconciler"]
+    return run_child([exe] if exe else [sys.executable, "-m", "reconciler"], args, cwd, env)
+
+
+def run_python(args: list[str], cwd: Path | None = None) -> Run:
+    """Run a Python script of this interpreter in a child process."""
+    return run_child([sys.executable], args, cwd, None)
+
+
+def run_child(cmd: list[str], args: list[str], cwd: Path | None, env: dict[str, str] | None) -> Run:
+    full_env = {**os.environ, **ENV, **(env or {})}
     start = time.perf_counter()
     with tempfile.TemporaryFile() as errfile:
         proc = subprocess.Popen(
