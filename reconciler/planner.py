@@ -85,28 +85,32 @@ def current_values(
     assumed to match the configuration (replacing a live object on a guess would be worse),
     a secret one is left unknown so the plan sends it.
     """
-    return _current_values(observed, desired, prior, rules)[0]
+    values, filled = _current_values(observed, desired, prior, rules)
+    return values if filled else paths.copy_json(values)
 
 
 def _current_values(
     observed: Observed, desired: dict[str, Any], prior: ResourceState | None, rules: DiffRules
 ) -> tuple[dict[str, Any], bool]:
-    """``current_values``, and whether it differs from a copy of the observed values."""
-    current: dict[str, Any] = paths.copy_json(observed.values)
-    filled = False
+    """``current_values``, and whether any write-only field was filled in or removed. If
+    none was, the values returned are ``observed.values`` itself (not a copy)."""
+    work: list[tuple[paths.Path, dict[str, Any] | None]] = []
     for pattern in (*rules.write_only_paths, *rules.sensitive_paths):
         secret = pattern in rules.sensitive_paths
         source = prior.last_applied if prior is not None else (None if secret else desired)
         wanted = set(paths.expand(pattern, desired))
         if prior is not None:
             wanted |= set(paths.expand(pattern, prior.last_applied))
-        for path in wanted:
-            filled = True
-            if source is not None and paths.has(source, path):
-                paths.put(current, path, paths.get(source, path))
-            else:
-                paths.remove(current, path)
-    return current, filled
+        work.extend((path, source) for path in wanted)
+    if not work:
+        return observed.values, False
+    current: dict[str, Any] = paths.copy_json(observed.values)
+    for path, source in work:
+        if source is not None and paths.has(source, path):
+            paths.put(current, path, paths.get(source, path))
+        else:
+            paths.remove(current, path)
+    return current, True
 
 
 class _Live:
@@ -378,9 +382,10 @@ def _plan_declared(
     if obj is None:
         return ResourceChange(**base, action=Action.CREATE, before=None), drifted
 
+    # No write-only field filled in: ``before`` is the observed values themselves (the live
+    # objects are planned once and not used after; nothing changes either).
     before, filled = _current_values(obj, desired, prior, rules)
     assert n_desired is not None and n_obj is not None
-    # No write-only field filled in: ``before`` is a copy of the observed values.
     n_before = fast.normalised_view(before) if filled else n_obj
     changes = (
         []  # what compare() finds for equal normalised sides, without building its copies
