@@ -148,6 +148,8 @@ class LogsClient:
         # boto3 sessions are not thread-safe; clients are. Build clients under this lock.
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
+        # Not the build lock: the event loop takes this one, and must never wait for a build.
+        self._executor_lock = threading.Lock()
 
     # -- clients ---------------------------------------------------------------------------
     def _client(self, region: str, attempts: int) -> CloudWatchLogsClient:
@@ -198,7 +200,7 @@ class LogsClient:
         return cast("CloudWatchLogsClient", client)
 
     def _pool(self) -> ThreadPoolExecutor:
-        with self._lock:
+        with self._executor_lock:
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(WORKERS, thread_name_prefix="reconciler-logs")
             return self._executor
@@ -374,10 +376,11 @@ class LogsClient:
         return True
 
     def close(self) -> None:
+        with self._executor_lock:
+            executor, self._executor = self._executor, None
         with self._lock:
             clients = list(self._clients.values())
             self._clients.clear()
-            executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=True)  # no call in flight uses a closed client
         for client in clients:
