@@ -182,6 +182,34 @@ def _normalise(value: Any, node: _Node, leaf: Callable[[Any], Any]) -> Any:
     return value
 
 
+def _view(value: Any, node: _Node) -> Any:
+    """``_normalise(value, node, _same)``, visiting only the keys some rule names."""
+    if node.any is not None:
+        return _normalise(value, node, _same)
+    if isinstance(value, dict):
+        out = dict(value)  # same keys in the same order; the ones rules reach replaced below
+        for k, rule in node.keys.items():
+            if k in out:
+                if rule.drop:
+                    del out[k]
+                else:
+                    out[k] = _view(out[k], rule)
+        for k in node.null_keys:
+            if out.get(k) is None:
+                out[k] = []
+        return out
+    if isinstance(value, list):
+        if node.index is None and not node.indexes:
+            items = list(value)
+        else:
+            items = []
+            for i, v in enumerate(value):
+                below = node.index_child(i)
+                items.append(v if below is None else _view(v, below))
+        return _as_set(items) if node.is_set else items
+    return value
+
+
 def _strip(value: Any, node: _Node | None) -> Any:
     """``value`` without the dropped keys; parts with nothing to drop are shared, not copied."""
     if node is None:
@@ -269,7 +297,7 @@ class CompiledRules:
         (nor ``values`` while it is in use)."""
         if self.normaliser is None:
             return values
-        out: dict[str, Any] = _normalise(values, self.normaliser, _same)
+        out: dict[str, Any] = _view(values, self.normaliser)
         return out
 
     def readable(self, values: dict[str, Any]) -> dict[str, Any]:

@@ -109,6 +109,7 @@ def test_same_result_as_pattern_by_pattern(rules: DiffRules) -> None:
         value = _shaped(rules, rng)
         before = json.dumps(value, sort_keys=True)
         assert fast.normalise(value) == reference_normalise(value, rules), value
+        assert fast.normalised_view(value) == reference_normalise(value, rules), value
         assert fast.readable(value) == reference_readable(value, rules), value
         assert diff.normalise(value, rules) == reference_normalise(value, rules)
         assert json.dumps(value, sort_keys=True) == before  # the input is never changed
