@@ -1,23 +1,31 @@
-"""How often the garbage collector walks everything, for one command's run.
+"""How often the garbage collector walks everything, while a command does its large work.
 
 A plan holds every resource's configuration, state entry, live object and change at once:
 about 100 objects per resource, a million at 10,000 accounts. CPython's full collections walk
 all of them, and they came often enough to take half the CPU of such a plan. Reconciler's data
 is acyclic (JSON-like values and pydantic models, freed by reference counting), so the young
 generations still collect what cycles there are (asyncio futures, tracebacks) as usual; only
-the full walk is made rarer.
+the full walk is made rarer, and only inside ``relaxed()`` (the previous pace comes back
+after it, so a process that runs commands in turn, like the tests, is not changed for good).
 """
 
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 # A full collection after this many collections of the middle generation (CPython's default
 # is 10): about every 7 million allocations instead of every 70,000.
 FULL_EVERY = 1000
 
 
-def relax() -> None:
-    young, middle, old = gc.get_threshold()
-    if old < FULL_EVERY:
-        gc.set_threshold(young, middle, FULL_EVERY)
+@contextmanager
+def relaxed() -> Iterator[None]:
+    before = gc.get_threshold()
+    young, middle, old = before
+    gc.set_threshold(young, middle, max(old, FULL_EVERY))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)

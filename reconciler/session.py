@@ -100,8 +100,8 @@ class Session:
         from reconciler import gc_pace
         from reconciler.engine import check_natural_keys, open_kinds
 
-        gc_pace.relax()  # before the configuration, the first large structure, is read
-        config = load(path, secrets_optional=secrets_optional)
+        with gc_pace.relaxed():  # the configuration is the first large structure
+            config = load(path, secrets_optional=secrets_optional)
         if sandbox_url is not None:
             config = config.model_copy(
                 update={"settings": sandbox_settings(config.settings, sandbox_url)}
@@ -119,6 +119,7 @@ class Session:
         have been left by then)."""
         import asyncio  # here, not at the top: --help never needs it
 
+        from reconciler import gc_pace
         from reconciler.engine import close_kinds
 
         async def main() -> T:
@@ -129,6 +130,7 @@ class Session:
                     await close_kinds(self.kinds)
 
         try:
-            return asyncio.run(main())
+            with gc_pace.relaxed():  # state, live objects and the plan
+                return asyncio.run(main())
         except asyncio.CancelledError:
             raise Interrupted(self.stop.signum or signal.SIGINT) from None
