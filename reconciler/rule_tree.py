@@ -145,6 +145,8 @@ def _plain(item: Any) -> bool:
 def _as_set(items: list[Any]) -> list[Any]:
     """De-duplicated and sorted by canonical JSON text (plain strings: by themselves, which is
     the same order and much cheaper)."""
+    if len(items) < 2:  # nothing to sort or merge (most set-like lists are empty)
+        return items
     if all(map(_plain, items)):
         return sorted(set(items))
     unique = {_canonical(item): item for item in items}
