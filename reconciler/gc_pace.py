@@ -18,10 +18,17 @@ from contextlib import contextmanager
 # A full collection after this many collections of the middle generation (CPython's default
 # is 10): about every 7 million allocations instead of every 70,000.
 FULL_EVERY = 1000
+# Below this many resources full collections cost little: the pace is left as it is. (Cyclic
+# garbage is then collected as promptly as ever: a generator or lock left unclosed is
+# finalised near where it was dropped, not during some later command of the same process.)
+LARGE = 1000
 
 
 @contextmanager
-def relaxed() -> Iterator[None]:
+def relaxed(enabled: bool = True) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
     before = gc.get_threshold()
     young, middle, old = before
     gc.set_threshold(young, middle, max(old, FULL_EVERY))

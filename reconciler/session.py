@@ -130,7 +130,8 @@ class Session:
                     await close_kinds(self.kinds)
 
         try:
-            with gc_pace.relaxed():  # state, live objects and the plan
+            # State, live objects and the plan: as large as the configuration.
+            with gc_pace.relaxed(len(self.config.resources) >= gc_pace.LARGE):
                 return asyncio.run(main())
         except asyncio.CancelledError:
             raise Interrupted(self.stop.signum or signal.SIGINT) from None
