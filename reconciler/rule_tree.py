@@ -4,7 +4,9 @@ one walk over it instead of one pattern match per pattern per path.
 The results are exactly those of the pattern-by-pattern definitions (``diff.normalise`` before
 this module, kept as ``reference_normalise`` in the tests): ignored paths dropped first, then
 ``null``/absent lists made ``[]``, then set-like lists de-duplicated and sorted innermost first.
-Overlapping patterns (``*`` beside a named key) are merged when the tree is built.
+Overlapping patterns (``*`` beside a named key) are merged when the tree is built. One quirk of
+the old code is not kept: a ``null_as_empty`` pattern ``*.name`` applied only at the top level
+there, and at every key here, as ``DiffRules`` describes (no kind declares one).
 """
 
 from __future__ import annotations
@@ -31,9 +33,6 @@ class _Node:
     is_set: bool = False  # a list compared as a set
     null_keys: frozenset[str] = frozenset()  # keys of this dict where null/absent means []
     computed: bool = False  # compared only where the declared side sets it
-
-    def key_child(self, key: str) -> _Node | None:
-        return self.keys.get(key, self.any)
 
     def index_child(self, i: int) -> _Node | None:
         found = self.indexes.get(i)
