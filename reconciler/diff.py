@@ -16,48 +16,12 @@ from typing import Any
 from reconciler import paths
 from reconciler.kinds.base import DiffRules, Observed
 from reconciler.model import FieldChange
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def _depth(pattern: str) -> int:
-    return len(paths.parse_pattern(pattern))
+from reconciler.rule_tree import compiled
 
 
 def normalise(values: dict[str, Any], rules: DiffRules) -> dict[str, Any]:
-    """A copy of ``values`` in the form the rules compare."""
-    out: dict[str, Any] = paths.copy_json(values)
-    for pattern in rules.ignored_paths:
-        for path in list(paths.expand(pattern, out)):
-            paths.remove(out, path)
-    for pattern in rules.null_as_empty:
-        segs = paths.parse_pattern(pattern)
-        parent_pattern = _join(segs[:-1])
-        last = segs[-1]
-        parents = [()] if not segs[:-1] else list(paths.expand(parent_pattern, out))
-        for parent in parents:
-            node = paths.get(out, parent)
-            if isinstance(node, dict) and node.get(last) is None:
-                node[last] = []
-    # Innermost lists first, so an outer set of objects sorts by already-sorted members.
-    for pattern in sorted(rules.set_paths, key=_depth, reverse=True):
-        for path in list(paths.expand(pattern, out)):
-            node = paths.get(out, path)
-            if isinstance(node, list):
-                unique = {_canonical(item): item for item in node}
-                sorted_items = [unique[k] for k in sorted(unique)]
-                if path:
-                    paths.put(out, path, sorted_items)
-    return out
-
-
-def _join(segs: tuple[str, ...]) -> str:
-    out = ""
-    for s in segs:
-        out += s if s.startswith("[") or not out else f".{s}"
-    return out
+    """A copy of ``values`` in the form the rules compare (see ``reconciler.rule_tree``)."""
+    return compiled(rules).normalise(values)
 
 
 def _drop_computed(desired: dict[str, Any], current: dict[str, Any], rules: DiffRules) -> None:
@@ -89,8 +53,15 @@ def compare(
     plan: desired vs current; "before" for drift: last applied vs observed); computed paths are
     compared only where that side sets them. Values must be plain JSON (secrets as digests).
     """
-    b = normalise(before, rules)
-    a = normalise(after, rules)
+    return compare_normalised(
+        normalise(before, rules), normalise(after, rules), rules, declared=declared
+    )
+
+
+def compare_normalised(
+    b: dict[str, Any], a: dict[str, Any], rules: DiffRules, *, declared: str = "after"
+) -> list[FieldChange]:
+    """``compare`` of two values already normalised (``normalise``); changes ``b`` and ``a``."""
     if declared == "after":
         _drop_computed(a, b, rules)
     else:
@@ -122,18 +93,18 @@ def compare(
 
 def readable(values: dict[str, Any], rules: DiffRules) -> dict[str, Any]:
     """``values`` without the write-only fields (what an API read can be compared against)."""
-    out: dict[str, Any] = paths.copy_json(values)
-    for pattern in (*rules.write_only_paths, *rules.sensitive_paths):
-        for path in list(paths.expand(pattern, out)):
-            paths.remove(out, path)
+    out: dict[str, Any] = paths.copy_json(compiled(rules).readable(values))
     return out
 
 
-def fingerprint(obj: Observed, rules: DiffRules) -> str:
+def fingerprint(obj: Observed, rules: DiffRules, normalised: dict[str, Any] | None = None) -> str:
     """Digest of a live object as the rules compare it: list order in set-like fields and
-    other non-meaningful differences do not change it."""
+    other non-meaningful differences do not change it. ``normalised``: ``obj.values``
+    already normalised, when the caller has it."""
+    if normalised is None:
+        normalised = normalise(obj.values, rules)
     blob = json.dumps(
-        {"id": obj.remote_id, "values": normalise(obj.values, rules), "health": obj.health},
+        {"id": obj.remote_id, "values": normalised, "health": obj.health},
         sort_keys=True,
         separators=(",", ":"),
         default=str,

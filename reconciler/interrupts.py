@@ -12,7 +12,6 @@ never a traceback.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import signal
 from collections.abc import Callable, Iterator
@@ -55,6 +54,8 @@ def handled(
 ) -> Iterator[None]:
     """Within a running event loop (main thread): the first signal sets ``stop``, the second
     cancels the task that entered this block."""
+    import asyncio  # here: the CLI imports this module for every command, --help included
+
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     installed: list[signal.Signals] = []

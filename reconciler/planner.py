@@ -33,6 +33,7 @@ from reconciler.model import (
     Unmanaged,
 )
 from reconciler.moves import with_moves
+from reconciler.rule_tree import compiled
 from reconciler.secrets import digest_secrets
 from reconciler.state.base import ResourceState, State
 
@@ -54,19 +55,32 @@ def current_values(
     assumed to match the configuration (replacing a live object on a guess would be worse),
     a secret one is left unknown so the plan sends it.
     """
-    current: dict[str, Any] = paths.copy_json(observed.values)
+    values, filled = _current_values(observed, desired, prior, rules)
+    return values if filled else paths.copy_json(values)
+
+
+def _current_values(
+    observed: Observed, desired: dict[str, Any], prior: ResourceState | None, rules: DiffRules
+) -> tuple[dict[str, Any], bool]:
+    """``current_values``, and whether any write-only field was filled in or removed. If
+    none was, the values returned are ``observed.values`` itself (not a copy)."""
+    work: list[tuple[paths.Path, dict[str, Any] | None]] = []
     for pattern in (*rules.write_only_paths, *rules.sensitive_paths):
         secret = pattern in rules.sensitive_paths
         source = prior.last_applied if prior is not None else (None if secret else desired)
         wanted = set(paths.expand(pattern, desired))
         if prior is not None:
             wanted |= set(paths.expand(pattern, prior.last_applied))
-        for path in wanted:
-            if source is not None and paths.has(source, path):
-                paths.put(current, path, paths.get(source, path))
-            else:
-                paths.remove(current, path)
-    return current
+        work.extend((path, source) for path in wanted)
+    if not work:
+        return observed.values, False
+    current: dict[str, Any] = paths.copy_json(observed.values)
+    for path, source in work:
+        if source is not None and paths.has(source, path):
+            paths.put(current, path, paths.get(source, path))
+        else:
+            paths.remove(current, path)
+    return current, True
 
 
 class _Live:
@@ -307,9 +321,16 @@ def _plan_declared(
         prior_digest=entry_digest(prior),
     )
 
+    # Each side is normalised once and shared by the drift check, the comparison and the
+    # fingerprint; the last-applied values are usually exactly the desired ones.
+    # (Views: they share what no rule reaches with the values; never changed here.)
+    fast = compiled(rules)
+    n_obj = fast.normalised_view(obj.values) if obj is not None else None
+    n_desired = fast.normalised_view(desired) if obj is not None else None
     drifted: DriftChange | None = None
     if prior is not None:
-        drifted = _drift(res.address, res.kind, res.name, prior, obj, rules)
+        n_prior = n_desired if prior.last_applied == desired else None
+        drifted = _drift(res.address, res.kind, res.name, prior, obj, rules, n_obj, n_prior)
         if obj is not None and prior.natural_key != nk:
             # The natural key itself changed (another account, region or name): the old
             # object cannot become the new one.
@@ -323,7 +344,7 @@ def _plan_declared(
                     before_natural_key=prior.natural_key,
                     before=before,
                     changes=_mark_all(diff.compare(before, desired, rules)),
-                    fingerprint=diff.fingerprint(obj, rules),
+                    fingerprint=diff.fingerprint(obj, rules, n_obj),
                 ),
                 drifted,
             )
@@ -331,14 +352,22 @@ def _plan_declared(
     if obj is None:
         return ResourceChange(**base, action=Action.CREATE, before=None), drifted
 
-    before = current_values(obj, desired, prior, rules)
-    changes = diff.compare(before, desired, rules)
+    # No write-only field filled in: ``before`` is the observed values themselves (the live
+    # objects are planned once and not used after; nothing changes either).
+    before, filled = _current_values(obj, desired, prior, rules)
+    assert n_desired is not None and n_obj is not None
+    n_before = fast.normalised_view(before) if filled else n_obj
+    changes = (
+        []  # what compare() finds for equal normalised sides, without building its copies
+        if fast.same(n_desired, n_before)
+        else diff.compare_normalised(paths.copy_json(n_before), paths.copy_json(n_desired), rules)
+    )
     common: dict[str, Any] = dict(
         importing=importing,
         remote_id=obj.remote_id,
         before=before,
         changes=changes,
-        fingerprint=diff.fingerprint(obj, rules),
+        fingerprint=diff.fingerprint(obj, rules, n_obj),
         replace_paths=[c.path for c in changes if c.forces_replacement],
     )
     if replace:
@@ -373,10 +402,25 @@ def _drift(
     prior: ResourceState,
     obj: Observed | None,
     rules: DiffRules,
+    n_obj: dict[str, Any] | None = None,
+    n_prior: dict[str, Any] | None = None,
 ) -> DriftChange | None:
-    """What changed outside this tool since the last apply: readable fields only."""
+    """What changed outside this tool since the last apply: readable fields only.
+
+    ``n_obj``/``n_prior``: ``obj.values``/``prior.last_applied`` already normalised, if known.
+    """
     if obj is None:
         return DriftChange(address=address, kind=kind, name=name, gone=True)
+    fast = compiled(rules)
+    if fast.strip_commutes:
+        # compare() would find nothing: say so without building its copies. Anything else
+        # (there is drift to describe): the long way.
+        if n_obj is None:
+            n_obj = fast.normalised_view(obj.values)
+        if n_prior is None:
+            n_prior = fast.normalised_view(prior.last_applied)
+        if fast.same_readable(n_prior, n_obj):
+            return None
     changed = diff.compare(
         diff.readable(prior.last_applied, rules),
         diff.readable(obj.values, rules),

@@ -152,14 +152,32 @@ def is_digest(value: object) -> bool:
 
 
 def digest_secrets(value: Any, key: bytes) -> Any:
-    """``value`` with every ``EnvSecret`` replaced by its keyed digest."""
+    """``value`` with every ``EnvSecret`` replaced by its keyed digest. Containers holding no
+    secret are returned as they are (shared, not copied); the others are new."""
     if isinstance(value, EnvSecret):
         return value.digest(key)
     if isinstance(value, dict):
-        return {k: digest_secrets(v, key) for k, v in value.items()}
+        out: dict[str, Any] | None = None
+        for k, v in value.items():
+            if isinstance(v, _NOT_SCALAR):
+                new = digest_secrets(v, key)
+                if new is not v:
+                    out = dict(value) if out is None else out
+                    out[k] = new
+        return value if out is None else out
     if isinstance(value, list):
-        return [digest_secrets(v, key) for v in value]
+        items: list[Any] | None = None
+        for i, v in enumerate(value):
+            if isinstance(v, _NOT_SCALAR):
+                new = digest_secrets(v, key)
+                if new is not v:
+                    items = list(value) if items is None else items
+                    items[i] = new
+        return value if items is None else items
     return value
+
+
+_NOT_SCALAR = (dict, list, EnvSecret)
 
 
 def secret_refs(value: Any, prefix: Path = ()) -> dict[str, str]:

@@ -7,7 +7,6 @@ them, so ``reconciler --help`` stays fast.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 from collections.abc import Awaitable, Callable, Iterator
@@ -115,9 +114,11 @@ class Session:
         secrets_optional: bool = False,
         explain: str | None = None,
     ) -> None:
+        from reconciler import gc_pace
         from reconciler.engine import check_natural_keys, open_kinds
 
-        config = load(path, secrets_optional=secrets_optional, explain=explain)
+        with gc_pace.relaxed():  # the configuration is the first large structure
+            config = load(path, secrets_optional=secrets_optional, explain=explain)
         if sandbox_url is not None:
             config = config.model_copy(
                 update={"settings": sandbox_settings(config.settings, sandbox_url)}
@@ -133,6 +134,9 @@ class Session:
         """Run ``work`` on an event loop, closing the kinds' clients afterwards. A second
         signal cancels it: ``Interrupted`` (its ``with`` blocks, the state lock's among them,
         have been left by then)."""
+        import asyncio  # here, not at the top: --help never needs it
+
+        from reconciler import gc_pace
         from reconciler.engine import close_kinds
 
         async def main() -> T:
@@ -143,6 +147,8 @@ class Session:
                     await close_kinds(self.kinds)
 
         try:
-            return asyncio.run(main())
+            # State, live objects and the plan: as large as the configuration.
+            with gc_pace.relaxed(len(self.config.resources) >= gc_pace.LARGE):
+                return asyncio.run(main())
         except asyncio.CancelledError:
             raise Interrupted(self.stop.signum or signal.SIGINT) from None

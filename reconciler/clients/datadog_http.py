@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
@@ -20,6 +21,7 @@ import httpx
 
 from reconciler import printable
 from reconciler import redact as redaction
+from reconciler.clients.rate_pacing import RatePacer
 from reconciler.errors import ApiError, ConfigError
 from reconciler.settings import DATADOG_SITES, DatadogSettings
 
@@ -58,12 +60,15 @@ class DatadogClient:
         transport: httpx.AsyncBaseTransport | None = None,
         backoff_seconds: float = 0.5,
         sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._settings = settings
         self._env = env
         self._transport = transport
         self._backoff = backoff_seconds
         self._sleep = sleep
+        self._clock = clock
+        self._pacer = RatePacer()
         self._http: httpx.AsyncClient | None = None
 
     def _client(self) -> httpx.AsyncClient:
@@ -109,6 +114,13 @@ class DatadogClient:
         deadline = self._settings.timeout_seconds
         for attempt in range(attempts):
             last = attempt == attempts - 1
+            # An earlier answer said this rate-limit period is used up: wait for the next.
+            pause = min(self._pacer.delay(self._clock()), MAX_RATE_LIMIT_WAIT)
+            if pause > 0:
+                _note(on_retry, f"{where}: rate limit reached; waiting {pause:.1f}s")
+                await self._sleep(pause)
+                self._pacer.waited()
+            sent = self._clock()
             try:
                 # The whole exchange (connect, send, headers, every byte of the body) must
                 # finish in time; the non-streaming request reads the body before returning.
@@ -135,17 +147,21 @@ class DatadogClient:
                 await self._sleep(delay)
                 continue
             status = response.status_code
+            received = self._clock()
+            self._pacer.observe(response.headers, sent, received, refused=status == 429)
             if status < 400:
                 return _decode(response, where, redact)
             retryable = status == 429 or status >= 500
             if retryable and not last:
                 delay = (
-                    self._rate_limit_delay(response, attempt)
+                    self._rate_limit_delay(received, attempt)
                     if status == 429
                     else self._backoff_delay(attempt)
                 )
                 _note(on_retry, f"{where}: HTTP {status}; retrying in {delay:.1f}s")
                 await self._sleep(delay)
+                if status == 429:
+                    self._pacer.waited()
                 continue
             raise ApiError(
                 f"{where}: HTTP {status}: {error_text(response, redact)}",
@@ -158,13 +174,13 @@ class DatadogClient:
     def _backoff_delay(self, attempt: int) -> float:
         return min(self._backoff * 2.0**attempt, MAX_BACKOFF)
 
-    def _rate_limit_delay(self, response: httpx.Response, attempt: int) -> float:
-        # X-RateLimit-Reset is the number of seconds until the period resets.
-        try:
-            reset = float(response.headers["X-RateLimit-Reset"])
-        except (KeyError, ValueError):
+    def _rate_limit_delay(self, received: float, attempt: int) -> float:
+        # Until the period ends, as closely as the answers so far place it (at most
+        # X-RateLimit-Reset, the whole seconds this 429 gave); without the header, backoff.
+        delay = self._pacer.delay(received)
+        if delay <= 0:
             return self._backoff_delay(attempt)
-        return min(max(reset, 0.0), MAX_RATE_LIMIT_WAIT)
+        return min(delay, MAX_RATE_LIMIT_WAIT)
 
     async def aclose(self) -> None:
         if self._http is not None:

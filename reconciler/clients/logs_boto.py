@@ -4,8 +4,10 @@ One boto3 client per region, built on first use (boto3 is imported then, not whe
 is), from boto3's usual credential chain and ``[aws].profile``. The endpoint is
 ``[aws].endpoint_url`` if set, else whatever boto3 resolves (it honours
 ``AWS_ENDPOINT_URL_CLOUDWATCH_LOGS`` and ``AWS_ENDPOINT_URL``; note ``AWS_ENDPOINT_URL_LOGS`` is
-ignored). boto3 is synchronous, so every call runs in a worker thread: listing several regions
-at once runs them side by side. Every failure leaves here as a ``ReconcilerError``.
+ignored). boto3 is synchronous, so every call runs in a worker thread of this client's own
+bounded pool (never asyncio's default one, which other work shares): listing several regions,
+or writing in several, runs them side by side. Every failure leaves here as a
+``ReconcilerError``.
 
 Requests go through ``logs_transport`` (a total deadline per request, ``[aws].timeout_seconds``,
 and the raw 2xx body checked before botocore parses it); parsed answers are checked again
@@ -17,9 +19,12 @@ excerpt.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import random
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from reconciler import printable, redact
@@ -34,6 +39,9 @@ SERVICE = "AWS CloudWatch Logs"
 CONNECT_TIMEOUT_SECONDS = 10.0  # within [aws].timeout_seconds, the deadline of a request
 MAX_BACKOFF_SECONDS = 20.0
 MAX_MESSAGE = 400  # characters of API error text echoed in one message
+# Threads for boto3 calls: a list per region in use at once, or a few writes in flight. Calls
+# mostly wait on the network, so this is not tied to the number of cores.
+WORKERS = 8
 
 # Codes meaning "the request was not processed, try again later".
 THROTTLING_CODES = frozenset(
@@ -139,11 +147,19 @@ class LogsClient:
         self._session: Any = None
         # boto3 sessions are not thread-safe; clients are. Build clients under this lock.
         self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        # Not the build lock: the event loop takes this one, and must never wait for a build.
+        self._executor_lock = threading.Lock()
 
     # -- clients ---------------------------------------------------------------------------
     def _client(self, region: str, attempts: int) -> CloudWatchLogsClient:
+        # A built client is used without the lock, so calls in a region whose client exists
+        # never wait for another region's client being built.
+        client = self._clients.get((region, attempts))
+        if client is not None:
+            return client
         with self._lock:
-            client = self._clients.get((region, attempts))
+            client = self._clients.get((region, attempts))  # built while this thread waited?
             if client is None:
                 build = self._factory or self._boto_client
                 client = self._clients[(region, attempts)] = build(region, attempts)
@@ -183,9 +199,18 @@ class LogsClient:
         ).register(client.meta.events)
         return cast("CloudWatchLogsClient", client)
 
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._executor_lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(WORKERS, thread_name_prefix="reconciler-logs")
+            return self._executor
+
     async def _run(self, operation: str, region: str, call: Callable[[], T]) -> T:
+        loop = asyncio.get_running_loop()
+        # As asyncio.to_thread does: the call sees this task's context variables.
+        in_context = functools.partial(contextvars.copy_context().run, call)
         try:
-            return await asyncio.to_thread(call)
+            return await loop.run_in_executor(self._pool(), in_context)
         except ReconcilerError:
             raise
         except Exception as exc:
@@ -351,9 +376,13 @@ class LogsClient:
         return True
 
     def close(self) -> None:
+        with self._executor_lock:
+            executor, self._executor = self._executor, None
         with self._lock:
             clients = list(self._clients.values())
             self._clients.clear()
+        if executor is not None:
+            executor.shutdown(wait=True)  # no call in flight uses a closed client
         for client in clients:
             client.close()
 

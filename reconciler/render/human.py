@@ -187,6 +187,12 @@ def _changes(view: dict[str, Any]) -> list[Text]:
 
 
 def human_lines(plan: Plan) -> list[Text]:
+    if not (plan.drift or plan.unmanaged or plan.notes) and (
+        plan.refresh_only or not plan.actionable
+    ):
+        # Nothing to show but one line: what the full view would print, without building it
+        # (at 10,000 settled resources that view is most of a plan's rendering time).
+        return [Text(NO_DRIFT if plan.refresh_only else NO_CHANGES, style="bold green")]
     view = plan_to_json(plan)
     out: list[Text] = []
     if view["resource_drift"]:

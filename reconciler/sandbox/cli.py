@@ -12,7 +12,6 @@ import typer
 from reconciler.errors import ReconcilerError
 from reconciler.sandbox.aws_identity import SANDBOX_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY
 from reconciler.sandbox.options import DEFAULT_DATA_DIR, SandboxOptions
-from reconciler.sandbox.runner import Sandbox
 
 app = typer.Typer(help="A local stand-in for the Datadog and CloudWatch Logs APIs.")
 
@@ -78,6 +77,8 @@ def serve(
             seed=seed,
             shuffle_lists=shuffle_lists,
         )
+        from reconciler.sandbox.runner import Sandbox
+
         sandbox = Sandbox(options).start()
     except ReconcilerError as exc:
         typer.echo(f"error: {exc}", err=True)

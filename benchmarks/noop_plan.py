@@ -1,0 +1,76 @@
+"""A no-change plan at scale, as a user waits for it: ``reconciler plan`` in a child process.
+
+Usage: ``python benchmarks/noop_plan.py [--accounts 1000 10000 20000] [--runs R] [--cache DIR]``
+
+For each size, a cloud of N Datadog accounts + 5 Logs integrations and its state are made once
+(``harness.seed``) and kept in ``--cache`` for later runs.
+Each measured run is the whole ``reconciler plan`` process: interpreter start-up, imports,
+config load, state read, refresh (against the in-process sandbox, no added latency), planning
+and rendering. CPU is the child's user+sys; RSS its peak resident set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from pathlib import Path
+
+from harness import (
+    ENV,
+    load_average,
+    many_accounts,
+    run_cli,
+    write_config,
+)
+
+from reconciler.sandbox import Sandbox, SandboxOptions
+
+
+def seeded(cache: Path, n: int) -> Path:
+    """The cache directory for N accounts, created and applied if it is not there yet."""
+    import os
+
+    from harness import seed
+
+    home = cache / f"noop-{n}"
+    if (home / "seeded").exists():
+        return home
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ.update(ENV)
+    with Sandbox(SandboxOptions(data_dir=home / "cloud", port=0)) as sandbox:
+        write_config(home / "config", sandbox.url, home / "state.json", many_accounts(n))
+        seed(home / "config", sandbox.store)
+        sandbox.store.close()
+    (home / "seeded").touch()
+    return home
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--accounts", type=int, nargs="+", default=[1000, 10000, 20000])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/reconciler-bench"))
+    args = parser.parse_args()
+    print(f"# {load_average()}")
+    print("| accounts | resources | median CPU s | max CPU s | median wall s | peak RSS MiB |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for n in args.accounts:
+        home = seeded(args.cache, n)
+        with Sandbox(SandboxOptions(data_dir=home / "cloud", port=0)) as sandbox:
+            write_config(home / "config", sandbox.url, home / "state.json", many_accounts(n))
+            runs = []
+            for _ in range(args.runs):
+                run = run_cli(["plan", "--no-color", str(home / "config")])
+                assert run.code == 0 and "No changes" in run.stdout, run.stdout[-500:]
+                runs.append(run)
+        cpu = [r.cpu for r in runs]
+        print(
+            f"| {n} | {n + 5} | {statistics.median(cpu):.2f} | {max(cpu):.2f} | "
+            f"{statistics.median(r.wall for r in runs):.2f} | {max(r.rss_mib for r in runs):.0f} |",
+            flush=True,
+        )
+    print(f"# {load_average()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""A plan with nothing to show is one line, drawn without building the full view."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from reconciler.model import Action, Plan, ResourceChange
+from reconciler.render.human import human_lines, render_human
+from reconciler.render.lines import NO_CHANGES, NO_DRIFT
+
+
+def _render(plan: Plan) -> str:
+    out = io.StringIO()
+    render_human(plan, Console(file=out, no_color=True, width=120))
+    return out.getvalue()
+
+
+def _noop(name: str, moved_from: str | None = None) -> ResourceChange:
+    return ResourceChange(
+        address=f"datadog_aws_account.{name}",
+        kind="datadog_aws_account",
+        name=name,
+        action=Action.NOOP,
+        natural_key=name,
+        before={"a": 1},
+        after={"a": 1},
+        moved_from=moved_from,
+    )
+
+
+def test_a_settled_plan_is_one_line_however_large() -> None:
+    settled = Plan(changes=[_noop(f"n{i}") for i in range(50)])
+    assert [t.plain for t in human_lines(settled)] == [NO_CHANGES]
+    assert _render(settled) == NO_CHANGES + "\n"
+    quiet = Plan(refresh_only=True, changes=[_noop("a")])
+    assert [t.plain for t in human_lines(quiet)] == [NO_DRIFT]
+
+
+def test_no_op_changes_with_something_to_say_take_the_full_view() -> None:
+    moved = Plan(changes=[_noop("a", moved_from="datadog_aws_account.old")])
+    assert "moved from datadog_aws_account.old" in _render(moved)
+    noted = Plan(changes=[_noop("a")], notes=["datadog_aws_account.a: a note"])
+    assert "a note" in _render(noted)
