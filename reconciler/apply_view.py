@@ -21,7 +21,11 @@ STYLE = {"succeeded": "green", "failed": "red", "skipped": "yellow"}
 
 def verb(change: ResourceChange) -> str:
     if change.action is Action.NOOP:
-        return "Importing" if change.importing else "Recording settings"
+        if change.importing:
+            return "Importing"
+        return (
+            "Moving" if change.moved_from and not change.settings_changed else "Recording settings"
+        )
     return {
         Action.CREATE: "Creating",
         Action.UPDATE: "Updating",

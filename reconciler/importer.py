@@ -76,6 +76,8 @@ def import_objects(
             field = ".".join(str(x) for x in first["loc"])
             if first["type"] == "missing":
                 why = f"{field} cannot be read from the API (it is write-only)"
+            elif str(first["type"]).startswith("secret_env"):
+                why = f"{field} is read from the environment ({first['msg']}): set it"
             else:
                 why = f"this version refuses its live value of {field} ({first['msg']})"
             skipped.append(

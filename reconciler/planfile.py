@@ -26,7 +26,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from reconciler import __version__
+from reconciler import __version__, redact
 from reconciler.atomic import write_atomic
 from reconciler.errors import PlanError
 from reconciler.model import PLAN_FORMAT_VERSION, Plan
@@ -86,7 +86,10 @@ def _digest(data: bytes) -> str:
 
 def _encode(pf: PlanFile) -> bytes:
     # Field order kept (``format`` first, so a reader can recognise the file from its start).
-    doc = pf.model_dump(mode="json", by_alias=True)
+    # A registered secret found in any value (an API can echo anything) is removed: the file
+    # is uploaded as a CI artifact. The plan then no longer matches a fresh one there, so an
+    # apply of it is refused rather than carried out with the redacted value.
+    doc = redact.deep(pf.model_dump(mode="json", by_alias=True))
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
 
 

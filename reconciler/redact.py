@@ -17,6 +17,7 @@ import base64
 import json
 import threading
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 REDACTED = "(sensitive)"
@@ -95,6 +96,21 @@ def redact(text: str, extra: Iterable[str] = ()) -> str:
         if form[: min(len(form), MIN_PREFIX)] in text:
             text = _replace_form(text, form)
     return text
+
+
+def deep(value: Any) -> Any:
+    """``value`` (JSON-like) with every string in it, keys included, redacted: for documents
+    written whole (the JSON plan, a plan file), where an API value could hold a secret."""
+    with _lock:
+        if not _forms:
+            return value
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact(str(k)) if isinstance(k, str) else k: deep(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [deep(v) for v in value]
+    return value
 
 
 def known() -> bool:

@@ -10,16 +10,17 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from reconciler.interrupts import Interrupted, StopRequest, handled
+from reconciler.interrupts import Interrupted, StopRequest, handled, raising
 
 if TYPE_CHECKING:
     from reconciler.desired import Config
     from reconciler.kinds.base import ResourceKind
     from reconciler.settings import Settings
+    from reconciler.state import LockHandle
     from reconciler.state.base import StateBackend
 
 SANDBOX_DIR = Path("state/sandbox")
@@ -129,6 +130,17 @@ class Session:
         self.backend: StateBackend = state_backend(config, sandbox_url is not None)
         self.stop = StopRequest()  # set by the first SIGINT/SIGTERM/SIGHUP during run()
         self.notice: Callable[[str], None] = lambda text: None
+
+    @contextmanager
+    def locked(self, operation: str) -> Iterator[LockHandle]:
+        """Hold the state lock. Waiting for it blocks the event loop, whose signal handlers
+        cannot run meanwhile: a signal during the wait ends it with ``Interrupted``."""
+        from reconciler.console import note
+
+        with ExitStack() as stack:
+            with raising(self.stop):
+                held = stack.enter_context(self.backend.lock(operation, notify=note))
+            yield held
 
     def run(self, work: Callable[[Session], Awaitable[T]]) -> T:
         """Run ``work`` on an event loop, closing the kinds' clients afterwards. A second

@@ -99,7 +99,8 @@ class StateSettings(_Strict):
     lock_timeout_seconds: float = Field(10.0, ge=0)  # how long to wait for a held lock
     # The lock's lease: its holder renews it every quarter lease; a lock left unrenewed for a
     # whole lease (as the waiter measures it) is taken over. Not a limit on a run's length.
-    lock_ttl_seconds: float = Field(60.0, gt=0)
+    # The lease: at least 10 s, so one slow renewal (S3 timeouts) never hands a live lock over.
+    lock_ttl_seconds: float = Field(60.0, ge=10)
 
 
 class Settings(_Strict):

@@ -64,14 +64,15 @@ class Layers:
 @dataclass
 class Resolved:
     table: dict[str, Any]
-    origins: dict[Path, Origin]  # every path set by a layer other than the resource itself
+    origins: dict[Path, Origin]  # where each path was set, by the deepest layer that set it
 
     def origin(self, path: Path) -> Origin | None:
-        """The layer that wrote ``path`` (or its nearest ancestor), None for the resource."""
+        """The layer that wrote ``path`` (or its nearest ancestor written as a whole), None
+        for the resource itself."""
         for i in range(len(path), 0, -1):
             found = self.origins.get(path[:i])
             if found is not None:
-                return found
+                return None if found.label == "" else found
         return None
 
 
@@ -139,7 +140,9 @@ def resolve(
     )
     for name in names:
         _apply_template(name, layers, merged, origins, whole, chain=())
-    _merge(merged, own_table, None, origins, whole)
+    # The resource's own values are recorded too: a value it writes inside a table a
+    # template also wrote is the resource's, not the template's.
+    _merge(merged, own_table, own, origins, whole)
     return Resolved(merged, origins)
 
 

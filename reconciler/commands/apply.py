@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.markup import escape
 
-from reconciler.console import err_console, error_line, note, out_console
+from reconciler.console import err_console, error_line, out_console
 from reconciler.errors import PlanError, ReconcilerError, StateError
 from reconciler.interrupts import Interrupted, raising
 from reconciler.session import Session, sandbox_env
@@ -77,7 +77,7 @@ def _apply_fresh(
     session = _session(path, url, console)
 
     async def work(s: Session) -> ApplyReport | None:
-        with s.backend.lock("apply", notify=note) as held:
+        with s.locked("apply") as held:
             planned = await make_plan(
                 s.config, s.backend, s.kinds, targets=targets, excludes=excludes, replace=replace
             )
@@ -108,7 +108,7 @@ def _apply_saved(planfile: Path, url: str | None, console: Console) -> ApplyRepo
     session = _session(Path(pf.config_path), url, console)
 
     async def work(s: Session) -> ApplyReport | None:
-        with s.backend.lock("apply", notify=note) as held:
+        with s.locked("apply") as held:
             pending = State.new(digest_key=pf.pending_digest_key)
             # Only the plan's own addresses: a problem elsewhere (an address left out of the
             # plan with --exclude, say) is not this plan's business.

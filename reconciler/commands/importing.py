@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
-from reconciler.console import err_console, error_line, note, out_console
+from reconciler.console import err_console, error_line, out_console
 from reconciler.errors import ReconcilerError
 from reconciler.session import Session, load, sandbox_env
 from reconciler.suggest import hint
@@ -28,7 +28,7 @@ def run_import(
     """Returns the exit code (1 when the one object asked for could not be imported)."""
     from reconciler.engine import make_plan
     from reconciler.importer import import_objects
-    from reconciler.state.base import commit
+    from reconciler.state.base import commit_held
 
     if (kind is None) != (key is None and remote_id is None) or (key and remote_id):
         raise ReconcilerError("--kind goes with one of --key or --id")
@@ -38,7 +38,7 @@ def run_import(
         session = Session(path, url)
 
         async def work(s: Session) -> tuple[list[str], list[str], bool]:
-            with s.backend.lock("import", notify=note):
+            with s.locked("import") as held:
                 planned = await make_plan(s.config, s.backend, s.kinds, every_kind=True)
                 unmanaged = planned.plan.unmanaged
                 if kind is not None:
@@ -75,7 +75,7 @@ def run_import(
                 # plan would see the address in the state only, and destroy the object.
                 included = bool(added) and _declared(path, state, added, s)
                 if included:
-                    commit(state, s.backend)
+                    commit_held(state, s.backend, held)
                 return added, skipped, included
 
         added, skipped, included = session.run(work)

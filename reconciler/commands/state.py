@@ -12,6 +12,7 @@ from rich.markup import escape
 
 from reconciler.console import note, out_console
 from reconciler.errors import StateError
+from reconciler.printable import printable
 from reconciler.session import load, state_backend
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ def backend(path: Path, sandbox: bool) -> StateBackend:
 def show_list(path: Path, sandbox: bool) -> None:
     state = backend(path, sandbox).read()
     for address in sorted(state.resources if state else {}):
-        sys.stdout.write(address + "\n")
+        sys.stdout.write(printable(address) + "\n")  # from a file: escaped, bounded
 
 
 def show_one(address: str, path: Path, sandbox: bool) -> None:
@@ -36,32 +37,38 @@ def show_one(address: str, path: Path, sandbox: bool) -> None:
 
 
 def remove(address: str, path: Path, sandbox: bool) -> None:
-    from reconciler.state.base import commit
+    from reconciler.state.base import commit_held
 
     store = backend(path, sandbox)
-    with store.lock("state rm", notify=note):
+    with store.lock("state rm", notify=note) as held:
         state = store.read()
         if state is None or address not in state.resources:
             raise StateError(f"no {address} in the state")
         del state.resources[address]
-        commit(state, store)
+        commit_held(state, store, held)
     out_console().print(f"Removed {escape(address)} from the state.")
 
 
 def move(source: str, destination: str, path: Path, sandbox: bool) -> None:
-    from reconciler.state.base import commit
+    from reconciler.config import RESOURCE_NAME
+    from reconciler.state.base import commit_held
 
     if source.split(".", 1)[0] != destination.split(".", 1)[0] or "." not in destination:
         raise StateError(f"cannot move {source} to {destination}: the kind must stay the same")
+    if not RESOURCE_NAME.fullmatch(destination.split(".", 1)[1]):
+        raise StateError(
+            f"cannot move to {printable(destination)}: a name is letters, digits, '_' and '-', "
+            "starting with a letter or '_'"
+        )
     store = backend(path, sandbox)
-    with store.lock("state mv", notify=note):
+    with store.lock("state mv", notify=note) as held:
         state = store.read()
         if state is None or source not in state.resources:
             raise StateError(f"no {source} in the state")
         if destination in state.resources:
             raise StateError(f"{destination} is already in the state")
         state.resources[destination] = state.resources.pop(source)
-        commit(state, store)
+        commit_held(state, store, held)
     out_console().print(f"Moved {escape(source)} to {escape(destination)}.")
 
 

@@ -30,7 +30,12 @@ def catalogue_problems(spec: DatadogAwsAccountSpec, catalogue: Catalogue) -> lis
 
     metrics = spec.metrics_config
     filters = metrics.namespace_filters
-    for member in ("exclude_only", "include_only"):
+    # Only what the TOML wrote: the default list is reconciler's to keep current, not a
+    # mistake at the resource's line (and every account would fail if Datadog dropped one).
+    written = "metrics_config" in spec.model_fields_set and (
+        "namespace_filters" in metrics.model_fields_set
+    )
+    for member in ("exclude_only", "include_only") if written else ():
         for i, name in enumerate(getattr(filters, member) or ()):
             namespace(f"metrics_config.namespace_filters.{member}[{i}]", name)
     for i, tag_filter in enumerate(metrics.tag_filters):

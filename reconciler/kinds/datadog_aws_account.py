@@ -276,6 +276,15 @@ class DatadogAwsAccount:
                     service="Datadog",
                     status=409,
                 )
+            if existing.unmanageable is not None:
+                # Adopting it would overwrite what this version cannot represent.
+                raise ApiError(
+                    f"POST {ACCOUNTS}: AWS account {s.aws_account_id} already exists in "
+                    f"Datadog and uses {existing.unmanageable}, which this version of "
+                    "reconciler does not manage; it was left as it is",
+                    service="Datadog",
+                    status=409,
+                )
             return await self._patch(s, existing, progress)
 
     async def update(self, spec: ResourceSpec, observed: Observed, progress: Progress) -> Observed:

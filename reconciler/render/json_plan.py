@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from reconciler import __version__
+from reconciler import redact as secrets_out
 from reconciler.model import DriftChange, FieldChange, Plan, ResourceChange, Unmanaged
 from reconciler.render.values import Segment, clean_text, parse_path, redact
 
@@ -178,38 +179,42 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
     changes = sorted(plan.changes, key=lambda c: c.address)
     current = {c.address: c.before for c in changes}
     summary = plan.summary()
-    return {
-        "format_version": plan.format_version,
-        "reconciler_version": __version__,
-        "lineage": plan.lineage,
-        "serial": plan.serial,
-        "config_digest": plan.config_digest,
-        "refresh_only": plan.refresh_only,
-        "has_changes": plan.has_changes(),
-        "resource_changes": [_resource_change(c, by_kind.get(c.kind, [])) for c in changes],
-        "resource_drift": [
-            _drift(d, current.get(d.address), by_kind.get(d.kind, []))
-            for d in sorted(plan.drift, key=lambda d: d.address)
-        ],
-        "unmanaged": [
-            _unmanaged(u, by_kind.get(u.kind, []))
-            for u in sorted(plan.unmanaged, key=lambda u: (u.kind, u.natural_key, u.remote_id))
-        ],
-        "fingerprints": {
-            clean_text(c.address): c.fingerprint for c in changes if c.fingerprint is not None
-        },
-        "notes": [clean_text(note) for note in plan.notes],
-        "prevent_destroy_conflicts": [
-            clean_text(c.address) for c in changes if c.prevent_destroy and c.action.destroys
-        ],
-        "summary": {
-            "import": summary.import_,
-            "add": summary.add,
-            "change": summary.change,
-            "destroy": summary.destroy,
-            "line": summary.line(),
-        },
-    }
+    # Values come from the APIs too: a registered secret inside one is removed from every
+    # view (each is drawn from this one).
+    return secrets_out.deep(  # type: ignore[no-any-return]
+        {
+            "format_version": plan.format_version,
+            "reconciler_version": __version__,
+            "lineage": plan.lineage,
+            "serial": plan.serial,
+            "config_digest": plan.config_digest,
+            "refresh_only": plan.refresh_only,
+            "has_changes": plan.has_changes(),
+            "resource_changes": [_resource_change(c, by_kind.get(c.kind, [])) for c in changes],
+            "resource_drift": [
+                _drift(d, current.get(d.address), by_kind.get(d.kind, []))
+                for d in sorted(plan.drift, key=lambda d: d.address)
+            ],
+            "unmanaged": [
+                _unmanaged(u, by_kind.get(u.kind, []))
+                for u in sorted(plan.unmanaged, key=lambda u: (u.kind, u.natural_key, u.remote_id))
+            ],
+            "fingerprints": {
+                clean_text(c.address): c.fingerprint for c in changes if c.fingerprint is not None
+            },
+            "notes": [clean_text(note) for note in plan.notes],
+            "prevent_destroy_conflicts": [
+                clean_text(c.address) for c in changes if c.prevent_destroy and c.action.destroys
+            ],
+            "summary": {
+                "import": summary.import_,
+                "add": summary.add,
+                "change": summary.change,
+                "destroy": summary.destroy,
+                "line": summary.line(),
+            },
+        }
+    )
 
 
 def settings_notes(view: dict[str, Any]) -> list[str]:

@@ -225,7 +225,15 @@ def _sections(view: dict[str, Any]) -> list[Section]:
         sections.append(Section("\n### Objects changed outside reconciler\n\n", items))
     sections.extend(_unmanaged_group(view))
     sections.extend(_settings_group(view))
+    sections.extend(_notes_group(view))
     return sections
+
+
+def _notes_group(view: dict[str, Any]) -> list[Section]:
+    if not view["notes"]:
+        return []
+    items = [f"- {clean_text(n)}\n" for n in view["notes"]]
+    return [Section("\n### Notes\n\n", items)]
 
 
 def _settings_group(view: dict[str, Any]) -> list[Section]:
@@ -261,7 +269,7 @@ def _detailed(view: dict[str, Any], level: int) -> str:
     if view["resource_drift"]:
         text += "\n### Objects changed outside reconciler\n\n"
         text += "".join(_drift_detail(e, level) for e in view["resource_drift"])
-    for section in (*_unmanaged_group(view), *_settings_group(view)):
+    for section in (*_unmanaged_group(view), *_settings_group(view), *_notes_group(view)):
         text += _render(section)
     return text
 

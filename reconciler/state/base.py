@@ -145,6 +145,19 @@ class StateBackend(Protocol):
         ...
 
 
+def commit_held(state: State, backend: StateBackend, held: Any) -> None:
+    """``commit`` for a run holding the lock ``held`` (a ``LockHandle``): refused once the
+    lock was lost (taken over, force-unlocked), since another run may now write the state."""
+    if held.lost.is_set():
+        from reconciler.errors import StateError
+
+        raise StateError(
+            "the state lock was taken by another run (force-unlock?); nothing was written",
+            file=backend.describe(),
+        )
+    commit(state, backend)
+
+
 def commit(state: State, backend: StateBackend) -> None:
     """Record one change: addresses sorted, serial up by one, written atomically."""
     state.resources = dict(sorted(state.resources.items()))

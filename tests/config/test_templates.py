@@ -136,3 +136,18 @@ def test_one_of_tables_are_replaced_whole(tmp_path: Path) -> None:
     spec = config.resources["datadog_aws_account.a"].spec  # type: ignore[attr-defined]
     assert spec.aws_regions.include_only == ["us-east-1"]
     assert spec.aws_regions.include_all is None
+
+
+def test_a_value_the_resource_writes_inside_a_template_table_is_the_resources(
+    tmp_path: Path,
+) -> None:
+    errors = _errors(
+        tmp_path,
+        "[templates.t]\nmetrics_config = { collect_custom_metrics = true }\n"
+        '[datadog_aws_account.a]\ntemplate = "t"\naws_account_id = "111111111111"\n'
+        'auth_config = { role_name = "R" }\n'
+        'metrics_config = { namespace_filters = { include_only = ["AWS/EC3"] } }\n',
+    )
+    (error,) = errors
+    assert error.startswith(f"{tmp_path / 'main.toml'}:7: datadog_aws_account.a: ")
+    assert "(from template" not in error

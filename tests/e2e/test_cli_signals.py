@@ -5,6 +5,7 @@ force-unlock. (Real processes: the signal and the process boundary are the point
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import sys
@@ -94,3 +95,51 @@ def test_a_signal_mid_apply_stops_cleanly_and_a_rerun_converges(
     assert rest.returncode == 0, describe(rest)
     assert len(slow.datadog_accounts()) == 6
     assert ws.plan("--detailed-exitcode").returncode == 0
+
+
+HOLD_LOCK_ALIVE = """
+import sys
+from pathlib import Path
+from reconciler.state.local import LocalBackend
+
+with LocalBackend(Path(sys.argv[1])).lock("apply") as held:
+    print(held.id, flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_a_signal_while_waiting_for_the_lock_ends_the_wait(
+    tmp_path: Path, make_cloud: SandboxFactory
+) -> None:
+    cloud = make_cloud(data_dir=tmp_path / "c")
+    ws = Workspace(root=tmp_path, datadog_url=cloud.url, aws_url=cloud.url, env=cloud_env())
+    ws.write(ACCOUNTS)
+    settings = ws.infra / "00-settings.toml"  # a wait that would outlast any CI grace period
+    settings.write_text(
+        settings.read_text().replace("lock_timeout_seconds = 0.5", "lock_timeout_seconds = 60")
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK_ALIVE, str(ws.state_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=environment(),
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip()
+        proc = _start_apply(ws)
+        assert proc.stderr is not None
+        # Give it time to reach the wait (it is still running: the lock is held).
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=2)
+        assert proc.poll() is None, proc.communicate()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+        assert proc.returncode == 143, f"{out}\n{err}"
+        assert "Interrupted (SIGTERM)." in err
+        assert "Traceback" not in out + err
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert cloud.datadog_accounts() == []
