@@ -25,7 +25,7 @@ from reconciler.errors import ConfigError, ReconcilerError
 from reconciler.kinds.base import Observed, ResourceKind
 from reconciler.secrets import digest_secrets
 from reconciler.state.base import ResourceState, State
-from reconciler.templates import strip, whole_tables
+from reconciler.templates import overlay, strip, whole_tables
 
 _TOML_POSITION = re.compile(r" at line (\d+) col (\d+)$")
 
@@ -88,9 +88,7 @@ def import_objects(
         if kind_name not in doc:
             doc.add(kind_name, tomlkit.table(is_super_table=True))
         parent: Any = doc[kind_name]
-        # What the defaults give is left out; the configuration, read again before anything
-        # is recorded, must still resolve to this object (see commands/importing.py).
-        written = strip(table, (defaults or {}).get(kind_name, {}), whole_tables(kind.spec))
+        written = _relying_on_defaults(kind, table, spec, (defaults or {}).get(kind_name, {}))
         parent.add(name, _to_toml(written))
         entries[address] = ResourceState(
             kind=kind_name,
@@ -106,6 +104,29 @@ def import_objects(
         _write_target(target, tomlkit.dumps(doc).encode("utf-8"))
         state.resources.update(entries)
     return added, skipped
+
+
+def _relying_on_defaults(
+    kind: ResourceKind, table: dict[str, Any], spec: Any, defaults: dict[str, Any]
+) -> dict[str, Any]:
+    """``table`` without what ``[defaults.<kind>]`` already gives, if the defaults, merged back
+    in, still declare exactly this object; else every value written out. (The kind's table
+    leaves out server defaults; a configuration default for one of those would otherwise
+    turn into a change nobody asked for.)"""
+    if not defaults:
+        return table
+    whole = whole_tables(kind.spec)
+    written = strip(table, defaults, whole)
+    try:
+        again = kind.spec.model_validate(overlay(defaults, written, whole))
+    except ValidationError:
+        again = None
+    if again is not None and kind.desired_values(again) == kind.desired_values(spec):
+        return written
+    explicit: dict[str, Any] = spec.model_dump(
+        mode="json", exclude={"lifecycle"}, exclude_none=True
+    )
+    return explicit
 
 
 def _read_target(target: Path) -> tomlkit.TOMLDocument:

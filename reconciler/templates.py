@@ -243,6 +243,16 @@ def explain(resolved: Resolved, own: Origin) -> list[str]:
     return lines
 
 
+def overlay(
+    base: Mapping[str, Any], table: Mapping[str, Any], whole: frozenset[Path] = frozenset()
+) -> dict[str, Any]:
+    """``table`` merged over ``base`` as a resource over its defaults."""
+    merged: dict[str, Any] = {}
+    _merge(merged, base, None, {}, whole)
+    _merge(merged, table, None, {}, whole)
+    return merged
+
+
 def strip(
     table: dict[str, Any],
     base: Mapping[str, Any],

@@ -176,3 +176,19 @@ def test_import_relies_on_the_defaults_already_written(
     assert "ImportedRole" not in written  # given by [defaults.datadog_aws_account]
     after = work.run("plan", "infra", "--target", f"datadog_aws_account.r_{ROLE_ACCOUNT}")
     assert after.code == 0 and "No changes." in after.out, after.show()
+
+
+def test_import_writes_what_differing_defaults_would_change(
+    work: Workdir, cloud: Cloud, outside: dict[str, str]
+) -> None:
+    # The live account has the server's default tags and regions; the configuration's defaults
+    # say otherwise. Leaving those keys out would make the next plan change the account.
+    (work.infra / "shared.toml").write_text(
+        "[defaults.datadog_aws_account]\n"
+        'account_tags = ["managed:yes"]\n'
+        'aws_regions = { include_only = ["us-east-1"] }\n'
+    )
+    (work.infra / "imported.toml").unlink()
+    work.ok("import", "infra", "--kind", "datadog_aws_account", "--key", ROLE_ACCOUNT)
+    after = work.run("plan", "infra", "--target", f"datadog_aws_account.r_{ROLE_ACCOUNT}")
+    assert after.code == 0 and "No changes." in after.out, after.show()
