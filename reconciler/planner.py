@@ -237,8 +237,8 @@ def build_plan(
 def _check_manageable(address: str, obj: Observed | None) -> None:
     if obj is not None and obj.unmanageable is not None:
         raise PlanError(
-            f"the live object uses {obj.unmanageable}, which this version of reconciler does "
-            "not manage; update reconciler, or leave the address out with --exclude",
+            f"the live object cannot be planned: {obj.unmanageable}; update reconciler, try "
+            "again later, or leave the address out with --exclude",
             address=address,
         )
 

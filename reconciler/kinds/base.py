@@ -77,9 +77,9 @@ class Observed(BaseModel):
     # What the plan should say about the object without acting on it, e.g. a sub-resource
     # status this version does not know (reported, never a reason to replace).
     notes: tuple[str, ...] = ()
-    # Set when the live object uses something this version does not manage (an unknown
-    # oneOf member, say), naming it: the address cannot be planned, so it is never
-    # overwritten with what this version believes the object to be.
+    # Set, as a reason ("it uses aws_regions.exclude_only, which this version ... does not
+    # manage"; "it is still being provisioned ..."), when the live object cannot be planned
+    # against safely: the address is refused, never overwritten on what this version guesses.
     unmanageable: str | None = None
 
 

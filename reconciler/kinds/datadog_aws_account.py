@@ -181,7 +181,11 @@ class DatadogAwsAccount:
             natural_key=data.attributes.aws_account_id,
             remote_id=data.id,
             values=values,
-            unmanageable=", ".join(unknown) or None,
+            unmanageable=(
+                f"it uses {', '.join(unknown)}, which this version of reconciler does not manage"
+                if unknown
+                else None
+            ),
         )
 
     def spec_table(self, observed: Observed) -> dict[str, Any]:
@@ -189,9 +193,8 @@ class DatadogAwsAccount:
             # The table would declare something else than what exists (the unknown member
             # is not in the model), and adopting it would overwrite the live object.
             raise ReconcilerError(
-                f"datadog_aws_account {observed.natural_key}: cannot import: the live object "
-                f"uses {observed.unmanageable}, which this version of reconciler does not "
-                "manage; update reconciler"
+                f"datadog_aws_account {observed.natural_key}: cannot import: "
+                f"{observed.unmanageable}; update reconciler"
             )
         values = paths.copy_json(observed.values)
         auth = values.get("auth_config", {})
@@ -280,8 +283,7 @@ class DatadogAwsAccount:
                 # Adopting it would overwrite what this version cannot represent.
                 raise ApiError(
                     f"POST {ACCOUNTS}: AWS account {s.aws_account_id} already exists in "
-                    f"Datadog and uses {existing.unmanageable}, which this version of "
-                    "reconciler does not manage; it was left as it is",
+                    f"Datadog, and {existing.unmanageable}; it was left as it is",
                     service="Datadog",
                     status=409,
                 )

@@ -83,7 +83,7 @@ def retire_namespaces(store: Store, namespaces: Iterable[str]) -> list[str]:
             f"{unknown[0]!r} is not in the namespace catalogue", field="namespaces"
         )
     with store.update() as doc:
-        doc["datadog"]["retired_namespaces"] = names
+        doc["datadog"]["controls"]["retired_namespaces"] = names
     return names
 
 
@@ -92,7 +92,7 @@ def refuse_writes(store: Store, aws_account_ids: Iterable[str]) -> list[str]:
     can foresee (in real life, say, a role Datadog cannot assume). [] lifts it."""
     ids = sorted(set(aws_account_ids))
     with store.update() as doc:
-        doc["datadog"]["refused_accounts"] = ids
+        doc["datadog"]["controls"]["refused_accounts"] = ids
     return ids
 
 

@@ -121,7 +121,7 @@ class DatadogApi:
 
     def _refuse_account(self, attrs: dict[str, Any]) -> None:
         with self._store.view() as doc:
-            refused = doc["datadog"].get("refused_accounts", [])
+            refused = doc["datadog"].get("controls", {}).get("refused_accounts", [])
         if attrs.get("aws_account_id") in refused:
             raise checks.generic(
                 "cannot assume role for the AWS account (the sandbox refuses writes to it)"
@@ -217,7 +217,7 @@ class DatadogApi:
 
 def retired_namespaces(doc: dict[str, Any]) -> list[str]:
     """Names a sandbox control took out of the catalogue (``Sandbox.retire_namespaces``)."""
-    retired = doc["datadog"].get("retired_namespaces", [])
+    retired = doc["datadog"].get("controls", {}).get("retired_namespaces", [])
     return [n for n in retired if isinstance(n, str)] if isinstance(retired, list) else []
 
 

@@ -39,7 +39,13 @@ Record = Any
 
 
 def _empty() -> Document:
-    return {"version": FORMAT_VERSION, "datadog": {"accounts": {}}, "logs": {"integrations": {}}}
+    # "controls": the sandbox's own switches (retired namespaces, refused accounts), kept as
+    # records like any other so the journal carries them.
+    return {
+        "version": FORMAT_VERSION,
+        "datadog": {"accounts": {}, "controls": {}},
+        "logs": {"integrations": {}},
+    }
 
 
 class _Gone:

@@ -84,12 +84,17 @@ def test_unmanageable_live_objects_stop_the_plan_and_notes_are_carried(tmp_path:
     plan = build_plan(config, {"memory_thing": [live]}, state, kinds)
     assert plan.notes == ["memory_thing.a: odd"]
 
-    strange = live.model_copy(update={"unmanageable": "regions.exclude_only"})
+    strange = live.model_copy(
+        update={
+            "unmanageable": "it uses regions.exclude_only, which this version of reconciler "
+            "does not manage"
+        }
+    )
     try:
         build_plan(config, {"memory_thing": [strange]}, state, kinds)
     except PlanError as err:
         assert err.address == "memory_thing.a"
-        assert "regions.exclude_only, which this version of reconciler does not manage" in str(err)
+        assert "cannot be planned: it uses regions.exclude_only, which this version" in str(err)
     else:
         raise AssertionError("an unmanageable live object was planned")
     # Left out with --exclude, the rest plans.

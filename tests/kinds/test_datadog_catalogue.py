@@ -238,7 +238,9 @@ UNKNOWN_MEMBER: dict[str, Any] = {
 
 def test_an_unknown_one_of_member_makes_the_object_unmanageable() -> None:
     observed = KIND.normalise(UNKNOWN_MEMBER, "")
-    assert observed.unmanageable == "aws_regions.exclude_only"
+    assert observed.unmanageable == (
+        "it uses aws_regions.exclude_only, which this version of reconciler does not manage"
+    )
     with pytest.raises(ReconcilerError, match=r"aws_regions\.exclude_only"):
         KIND.spec_table(observed)
 
@@ -249,7 +251,9 @@ def test_a_new_setting_beside_a_known_auth_member_is_not_unmanageable() -> None:
     raw["attributes"]["auth_config"]["role_arn"] = "arn:aws:iam::123456789012:role/R"
     assert KIND.normalise(raw, "").unmanageable is None
     raw["attributes"]["auth_config"] = {"oidc_provider": "x"}  # no known auth member at all
-    assert KIND.normalise(raw, "").unmanageable == "auth_config.oidc_provider"
+    assert KIND.normalise(raw, "").unmanageable == (
+        "it uses auth_config.oidc_provider, which this version of reconciler does not manage"
+    )
 
 
 def test_plan_refuses_an_address_whose_live_object_is_unmanageable(tmp_path: Path) -> None:
@@ -264,5 +268,5 @@ def test_plan_refuses_an_address_whose_live_object_is_unmanageable(tmp_path: Pat
     state = State(lineage="t", serial=1, digest_key="00" * 32)
     with pytest.raises(ReconcilerError) as info:
         build_plan(config, observed, state, kinds)
-    assert "the live object uses aws_regions.exclude_only" in str(info.value)
+    assert "the live object cannot be planned: it uses aws_regions.exclude_only" in str(info.value)
     assert "--exclude" in str(info.value)
