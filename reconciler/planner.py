@@ -33,6 +33,7 @@ from reconciler.model import (
     Unmanaged,
 )
 from reconciler.moves import with_moves
+from reconciler.plan_checks import check_manageable, check_one_address_per_object
 from reconciler.rule_tree import compiled
 from reconciler.secrets import digest_secrets
 from reconciler.state.base import ResourceState, State
@@ -148,7 +149,7 @@ def build_plan(
         address: (res.kind, kinds[res.kind].natural_key(res.spec))
         for address, res in config.resources.items()
     }
-    _check_one_address_per_object(config, declared_keys, state, located)
+    check_one_address_per_object(config, declared_keys, state, located)
     # Live objects accounted for: those the state holds, and those declared (imports).
     claimed = set(declared_keys.values()) | {
         (state.resources[address].kind, o.natural_key)
@@ -165,7 +166,7 @@ def build_plan(
             continue
         prior = state.resources.get(address)
         obj = located.get(address) if prior is not None else live.by_key.get(declared_keys[address])
-        _check_manageable(address, obj)
+        check_manageable(address, obj)
         notes.extend(f"{address}: {note}" for note in (obj.notes if obj else ()))
         change, drifted = _plan_declared(
             res, kinds[res.kind], prior, obj, key, replace=address in replace
@@ -181,7 +182,7 @@ def build_plan(
             continue
         kind = kinds[prior.kind]
         obj = located[address]
-        _check_manageable(address, obj)
+        check_manageable(address, obj)
         name = address.split(".", 1)[1]
         drifted = _drift(address, prior.kind, name, prior, obj, kind.rules)
         if drifted is not None:
@@ -232,51 +233,6 @@ def build_plan(
         unmanaged=sorted(unmanaged, key=lambda u: (u.kind, u.natural_key)),
         refresh_only=refresh_only,
     )
-
-
-def _check_manageable(address: str, obj: Observed | None) -> None:
-    if obj is not None and obj.unmanageable is not None:
-        raise PlanError(
-            f"the live object cannot be planned: {obj.unmanageable}; update reconciler, try "
-            "again later, or leave the address out with --exclude",
-            address=address,
-        )
-
-
-def _check_one_address_per_object(
-    config: Config,
-    declared_keys: Mapping[str, tuple[str, str]],
-    state: State,
-    located: Mapping[str, Observed | None],
-) -> None:
-    """Refuse configurations where two addresses would manage one object.
-
-    Two declarations with one natural key would fight over it. A declaration that would import
-    a live object the state already holds under another address would adopt it while the
-    other address (typically removed from the TOML) deletes it in the same apply.
-    """
-    declared: dict[tuple[str, str], DesiredResource] = {}
-    for address, res in config.resources.items():
-        kind_key = declared_keys[address]
-        other = declared.get(kind_key)
-        if other is not None:
-            raise PlanError(
-                f"{other.address} ({other.source}) and {res.address} ({res.source}) both "
-                f"declare {res.kind} {kind_key[1]}; keep one"
-            )
-        declared[kind_key] = res
-    held: dict[tuple[str, str], str] = {}
-    for address, prior in state.resources.items():
-        obj = located[address]
-        held[(prior.kind, obj.natural_key if obj else prior.natural_key)] = address
-    for (kind_name, nk), res in declared.items():
-        holder = held.get((kind_name, nk))
-        if holder is not None and holder != res.address:
-            raise PlanError(
-                f"{res.kind} {nk} is already managed as {holder} in the state; to rename it, "
-                f"run `reconciler state mv {holder} {res.address}`, or remove one of the two",
-                address=res.address,
-            )
 
 
 def _sensitive(values: dict[str, Any], rules: DiffRules) -> list[str]:
@@ -434,15 +390,3 @@ def _drift(
 
 def _mark_all(changes: list[FieldChange]) -> list[FieldChange]:
     return [c.model_copy(update={"forces_replacement": True}) for c in changes]
-
-
-def check_prevent_destroy(plan: Plan) -> None:
-    """Refuse a plan that would destroy a resource protected by ``lifecycle.prevent_destroy``."""
-    blocked = [c.address for c in plan.changes if c.prevent_destroy and c.action.destroys]
-    if blocked:
-        raise PlanError(
-            "lifecycle.prevent_destroy is set, but the plan would destroy "
-            + ", ".join(blocked)
-            + "; remove the protection first or change the configuration so it is kept",
-            address=blocked[0],
-        )

@@ -71,7 +71,7 @@ def _apply_fresh(
     replace: Sequence[str],
 ) -> ApplyReport | None:
     from reconciler.engine import make_plan
-    from reconciler.planner import check_prevent_destroy
+    from reconciler.plan_checks import check_prevent_destroy
     from reconciler.render.human import render_human
 
     session = _session(path, url, console)
@@ -99,8 +99,8 @@ def _apply_saved(planfile: Path, url: str | None, console: Console) -> ApplyRepo
     from reconciler.approval import approved_changes, check_lineage
     from reconciler.engine import make_plan
     from reconciler.model import Action
+    from reconciler.plan_checks import check_prevent_destroy
     from reconciler.planfile import load_plan
-    from reconciler.planner import check_prevent_destroy
     from reconciler.render.human import render_human
     from reconciler.state.base import State
 

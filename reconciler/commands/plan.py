@@ -30,7 +30,7 @@ def run_plan(
 ) -> int:
     """Returns the exit code."""
     from reconciler.engine import make_plan
-    from reconciler.planner import check_prevent_destroy
+    from reconciler.plan_checks import check_prevent_destroy
 
     console = out_console(no_color)
     with sandbox_env(sandbox) as url:

@@ -15,7 +15,7 @@ from reconciler.engine import make_plan
 from reconciler.errors import PlanError
 from reconciler.kinds.base import ResourceKind
 from reconciler.model import Action, Plan
-from reconciler.planner import check_prevent_destroy
+from reconciler.plan_checks import check_prevent_destroy
 from reconciler.state.base import State
 from reconciler.state.local import LocalBackend
 from tests.engine.memory_kind import Cloud, MemoryKind
