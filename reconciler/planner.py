@@ -73,6 +73,9 @@ def _current_values(
         if prior is not None:
             wanted |= set(paths.expand(pattern, prior.last_applied))
         work.extend((path, source) for path in wanted)
+    for pattern in observed.unreported:
+        source = prior.last_applied if prior is not None else desired
+        work.extend((path, source) for path in paths.expand(pattern, source))
     if not work:
         return observed.values, False
     current: dict[str, Any] = paths.copy_json(observed.values)
@@ -377,12 +380,13 @@ def _drift(
             n_prior = fast.normalised_view(prior.last_applied)
         if fast.same_readable(n_prior, n_obj):
             return None
-    changed = diff.compare(
-        diff.readable(prior.last_applied, rules),
-        diff.readable(obj.values, rules),
-        rules,
-        declared="before",
-    )
+    readable_prior = diff.readable(prior.last_applied, rules)
+    readable_obj = diff.readable(obj.values, rules)
+    for pattern in obj.unreported:  # not known yet: no drift either way
+        for path in paths.expand(pattern, readable_prior):
+            paths.remove(readable_prior, path)
+            paths.remove(readable_obj, path)
+    changed = diff.compare(readable_prior, readable_obj, rules, declared="before")
     if not changed:
         return None
     return DriftChange(address=address, kind=kind, name=name, changes=changed)

@@ -26,7 +26,13 @@ from reconciler.errors import ApiError, ConfigError, ReconcilerError
 from reconciler.kinds.aws_names import ALL_REGIONS, REGION, region_hint
 from reconciler.kinds.base import DiffRules, Observed, Progress, ResourceSpec
 from reconciler.kinds.logs_spec import AwsLogsIntegrationSpec, OpenSearchConfig
-from reconciler.kinds.logs_status import component_problems, details_of, health, notes
+from reconciler.kinds.logs_status import (
+    PENDING_APPLICATION_NOTE,
+    component_problems,
+    details_of,
+    health,
+    notes,
+)
 from reconciler.printable import printable
 from reconciler.settings import Settings
 
@@ -169,12 +175,20 @@ class AwsLogsIntegration:
             # in use (server-chosen when the TOML leaves application_arn out).
             "opensearch": {"application_arn": app_arn},
         }
+        status = raw.get("integrationStatus")
+        # While provisioning, the application shows up only once it exists: a pinned
+        # application_arn is compared then, not planned as a replacement before.
+        pending = app_arn is None and status not in ("ACTIVE", "FAILED")
+        found = notes(raw)
+        if pending and status == "PROVISIONING":
+            found = (*found, PENDING_APPLICATION_NOTE)
         return Observed(
             natural_key=f"{scope}/{name}",
             remote_id=name,
             values=values,
             health=health(raw),
-            notes=notes(raw),
+            notes=found,
+            unreported=("opensearch.application_arn",) if pending else (),
         )
 
     def spec_table(self, observed: Observed) -> dict[str, Any]:

@@ -81,6 +81,11 @@ class Observed(BaseModel):
     # manage"; "it is still being provisioned ..."), when the live object cannot be planned
     # against safely: the address is refused, never overwritten on what this version guesses.
     unmanageable: str | None = None
+    # Readable paths the API has not reported yet (an OpenSearch application while the
+    # integration is still being provisioned). Taken from the last-applied record (or, on an
+    # import, from the configuration) like a write-only field: never a change, drift or a
+    # reason to replace; compared once the API reports them.
+    unreported: tuple[str, ...] = ()
 
 
 class ResourceKind(Protocol):
@@ -142,7 +147,8 @@ class ResourceKind(Protocol):
         """Parse one raw API object (as the list/get call returns it) into ``Observed``:
         values in the shape of ``desired_values``, ``health`` when only a replacement can
         repair it, ``notes`` for what the plan should report, ``unmanageable`` when it uses
-        something this version does not manage. Raises ``ApiError`` for an object it cannot
+        something this version does not manage, ``unreported`` for readable paths the API
+        has not reported yet. Raises ``ApiError`` for an object it cannot
         read (no id, no natural key): never an ``Observed`` with empty keys."""
         ...
 

@@ -37,6 +37,10 @@ def details_of(raw: Mapping[str, Any]) -> dict[str, Any] | None:
 # The statuses this version knows (API model enums). A status the API adds later is reported
 # in the plan's notes, never a reason to replace: unknown is not broken.
 KNOWN_INTEGRATION_STATUSES = frozenset({"PROVISIONING", "ACTIVE", "FAILED"})
+PENDING_APPLICATION_NOTE = (
+    "still PROVISIONING: its OpenSearch application is not reported yet, so application_arn "
+    "is compared once it is"
+)
 KNOWN_COMPONENT_STATUSES = frozenset({"ACTIVE", "NOT_FOUND", "ERROR"})
 
 

@@ -116,6 +116,24 @@ def test_provisioning_right_after_put_has_no_details() -> None:
     )
     assert observed.health is None
     assert observed.values["opensearch"] == {"application_arn": None}
+    # Not reported yet is not "no application": a pinned application_arn waits for it.
+    assert observed.unreported == ("opensearch.application_arn",)
+    assert any("application_arn is compared once" in note for note in observed.notes)
+
+
+def test_an_active_integration_without_an_application_reports_it_as_absent() -> None:
+    # Only a pending integration defers the comparison: an ACTIVE one without an
+    # application is a difference a pinned application_arn must show.
+    observed = kind().normalise(
+        {
+            "integrationName": "vended-logs",
+            "integrationType": "OPENSEARCH",
+            "integrationStatus": "ACTIVE",
+        },
+        "eu-west-1",
+    )
+    assert observed.unreported == ()
+    assert observed.notes == ()
 
 
 def test_failed() -> None:
