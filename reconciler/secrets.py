@@ -8,6 +8,7 @@ states gives unrelated digests.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -194,9 +195,10 @@ def secret_refs(value: Any, prefix: Path = ()) -> dict[str, str]:
     return out
 
 
-def secret_paths(model: type[Any]) -> set[tuple[str, ...]]:
+@functools.cache  # one walk per model, not per resource
+def secret_paths(model: type[Any]) -> frozenset[tuple[str, ...]]:
     """The field paths of ``model`` (a pydantic model; list indexes left out) whose values are
     secrets: where ``${env:NAME}`` is read."""
     from reconciler.kinds.spec_values import fields, members
 
-    return {path for path, annotation in fields(model) if EnvSecret in members(annotation)}
+    return frozenset(path for path, annotation in fields(model) if EnvSecret in members(annotation))

@@ -22,6 +22,7 @@ error in a template names the template's file and line, once for each resource i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,6 +77,7 @@ class Resolved:
         return None
 
 
+@functools.cache  # one walk per model, not per resource
 def whole_tables(model: type[Any]) -> frozenset[Path]:
     """Paths of tables whose members are alternatives (the API's oneOf): merged whole, never
     key by key (include_all from a template and include_only from the resource would

@@ -7,8 +7,10 @@ exactly one member. Every helper here treats such tables the same way.
 
 from __future__ import annotations
 
+import functools
 import types
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
@@ -55,6 +57,31 @@ def fields(model: type[BaseModel], prefix: Path = ()) -> Iterator[tuple[Path, An
             yield from fields(sub, path)
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What ``known`` needs of a model, worked out once per model (a plan reads it for every
+    field of every object)."""
+
+    fields: tuple[tuple[str, type[BaseModel] | None, bool], ...]  # name, submodel, is a list
+    names: frozenset[str]
+    alternatives: tuple[str, ...]  # the oneOf members; empty outside a oneOf block
+    pure: bool  # the block holds only its oneOf members
+
+
+@functools.cache
+def _shape(model: type[BaseModel]) -> _Shape:
+    alternatives = tuple(getattr(model, "one_of", ()) or ())
+    return _Shape(
+        fields=tuple(
+            (name, submodel(f.annotation), is_list(f.annotation))
+            for name, f in model.model_fields.items()
+        ),
+        names=frozenset(model.model_fields),
+        alternatives=alternatives,
+        pure=set(model.model_fields) == set(alternatives),
+    )
+
+
 def known(
     raw: Any, model: type[BaseModel], unknown: list[str] | None = None, where: str = ""
 ) -> Any:
@@ -67,24 +94,22 @@ def known(
     New keys elsewhere are new settings with server defaults, and are dropped."""
     if not isinstance(raw, dict):
         return raw
-    one_of = is_one_of(model)
+    shape = _shape(model)
+    one_of = bool(shape.alternatives)
     if unknown is not None and one_of:
-        alternatives = getattr(model, "one_of", ())
-        extra = [k for k in sorted(raw) if k not in model.model_fields and raw[k] is not None]
+        extra = [k for k in sorted(raw) if k not in shape.names and raw[k] is not None]
         # In a block that holds only the oneOf's members (regions, namespace filters, X-Ray),
         # any other key is another member. Where the block has other settings too (auth,
         # metric name filters), a new key beside a known member is a new setting.
-        pure = set(model.model_fields) == set(alternatives)
-        if extra and (pure or not any(raw.get(m) is not None for m in alternatives)):
+        if extra and (shape.pure or not any(raw.get(m) is not None for m in shape.alternatives)):
             unknown.extend(f"{where}{key}" for key in extra)
     out: dict[str, Any] = {}
-    for name, field in model.model_fields.items():
+    for name, sub, listed in shape.fields:
         if name not in raw:
             continue
         value = raw[name]
-        sub = submodel(field.annotation)
         if value is None:
-            if one_of or not is_list(field.annotation):
+            if one_of or not listed:
                 continue
             value = []
         elif sub is not None and isinstance(value, list):
