@@ -10,6 +10,7 @@ from reconciler.config import load_config
 from reconciler.errors import ConfigErrors
 from reconciler.kinds.datadog_spec import DatadogAwsAccountSpec
 from reconciler.registry import KINDS
+from reconciler.settings import Settings
 
 ENV = {"LEGACY_AWS_SECRET": "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"}
 
@@ -34,6 +35,22 @@ def only_error(data: dict[str, Any]) -> tuple[tuple[str | int, ...], str]:
 def test_minimal_spec_is_valid() -> None:
     spec = DatadogAwsAccountSpec.model_validate(base())
     assert spec.aws_partition == "aws"
+
+
+def test_default_tables_are_shared_not_copied_and_values_stay_separate() -> None:
+    # A configuration of thousands of accounts leaves these tables out: one default instance
+    # serves them all (no deep copy per resource), and the values the planner gets are still
+    # each resource's own.
+    first = DatadogAwsAccountSpec.model_validate(base())
+    second = DatadogAwsAccountSpec.model_validate(base(aws_account_id="210987654321"))
+    assert first.metrics_config is second.metrics_config
+    assert first.logs_config is second.logs_config
+    kind = KINDS["datadog_aws_account"](Settings())
+    mine = kind.desired_values(first)
+    mine["metrics_config"]["namespace_filters"]["exclude_only"].append("AWS/EC2")
+    theirs = kind.desired_values(second)
+    assert "AWS/EC2" not in theirs["metrics_config"]["namespace_filters"]["exclude_only"]
+    assert "AWS/EC2" not in first.metrics_config.namespace_filters.exclude_only  # type: ignore[operator]
 
 
 def test_integer_account_id_gets_a_hint_to_quote_it() -> None:
