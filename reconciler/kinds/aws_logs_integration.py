@@ -177,8 +177,10 @@ class AwsLogsIntegration:
         }
         status = raw.get("integrationStatus")
         # While provisioning, the application shows up only once it exists: a pinned
-        # application_arn is compared then, not planned as a replacement before.
-        pending = app_arn is None and status not in ("ACTIVE", "FAILED")
+        # application_arn is compared then, not planned as a replacement before. (A status
+        # this version does not know is left as it is too, and already has its note; an
+        # answer without a status defers nothing.)
+        pending = app_arn is None and isinstance(status, str) and status not in ("ACTIVE", "FAILED")
         found = notes(raw)
         if pending and status == "PROVISIONING":
             found = (*found, PENDING_APPLICATION_NOTE)

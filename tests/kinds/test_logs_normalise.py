@@ -136,6 +136,13 @@ def test_an_active_integration_without_an_application_reports_it_as_absent() -> 
     assert observed.notes == ()
 
 
+def test_an_answer_without_a_status_defers_nothing() -> None:
+    observed = kind().normalise(
+        {"integrationName": "vended-logs", "integrationType": "OPENSEARCH"}, "eu-west-1"
+    )
+    assert observed.unreported == ()
+
+
 def test_failed() -> None:
     failed = with_component("collection", {"status": "ERROR", "statusMessage": "quota"})
     failed["integrationStatus"] = "FAILED"
