@@ -97,6 +97,6 @@ def summary(view: dict[str, Any]) -> str:
             return text + NO_DRIFT + "\n\n"
         plural = "s" if drifted != 1 else ""
         return text + f"Refresh-only plan: {drifted} object{plural} changed outside reconciler.\n\n"
-    if not actionable(view):
+    if not view["has_changes"]:  # Plan.has_changes: renames and settings to record count
         text += NO_CHANGES + "\n\n"
     return text

@@ -43,3 +43,19 @@ def test_no_op_changes_with_something_to_say_take_the_full_view() -> None:
     assert "moved from datadog_aws_account.old" in _render(moved)
     noted = Plan(changes=[_noop("a")], notes=["datadog_aws_account.a: a note"])
     assert "a note" in _render(noted)
+
+
+def test_markdown_does_not_call_a_move_or_a_settings_change_no_changes() -> None:
+    # The pull-request comment must agree with `plan`: a rename or a setting to record is a
+    # change the merge will apply.
+    from reconciler.render.markdown import render_markdown
+
+    moved = Plan(changes=[_noop("a", moved_from="datadog_aws_account.old")])
+    assert moved.has_changes()
+    text = render_markdown(moved, plan_digest="0" * 64)
+    assert NO_CHANGES not in text
+    assert "datadog_aws_account.old" in text
+    settings = Plan(changes=[_noop("b").model_copy(update={"settings_changed": ["options.x"]})])
+    assert settings.has_changes()
+    assert NO_CHANGES not in render_markdown(settings, plan_digest="0" * 64)
+    assert NO_CHANGES in render_markdown(Plan(changes=[_noop("c")]), plan_digest="0" * 64)
