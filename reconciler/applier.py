@@ -24,7 +24,7 @@ from reconciler.kinds.base import DiffRules, Observed, ResourceKind
 from reconciler.model import Action, Plan, ResourceChange
 from reconciler.outputs import collect
 from reconciler.planner import current_values
-from reconciler.state.base import ResourceState, State, StateBackend, commit
+from reconciler.state.base import ResourceState, State, StateBackend, commit_held
 
 
 class Outcome(StrEnum):
@@ -74,12 +74,14 @@ def _describe(change: ResourceChange) -> str:
 class _StateWriter:
     """Serialises state updates: bump the serial and write atomically after each step."""
 
-    def __init__(self, state: State, backend: StateBackend) -> None:
+    def __init__(
+        self, state: State, backend: StateBackend, lock_lost: threading.Event | None
+    ) -> None:
         self.state = state
         self.backend = backend
+        self.lock_lost = lock_lost
         self._lock = asyncio.Lock()
-        self.broken: StateError | None = None  # the first write that failed
-        self.unrecorded: list[str] = []
+        self.unrecorded: list[str] = []  # changed remotely, but no state write took them
 
     async def record(
         self, address: str, entry: ResourceState | None, moved_from: str | None = None
@@ -92,9 +94,10 @@ class _StateWriter:
             else:
                 self.state.resources[address] = entry
             try:
-                await asyncio.to_thread(commit, self.state, self.backend)
+                # Also for a change that was in flight when the lock was lost: another run
+                # may be writing the state now.
+                await asyncio.to_thread(commit_held, self.state, self.backend, self.lock_lost)
             except ReconcilerError as err:
-                self.broken = self.broken or StateError(str(err))
                 self.unrecorded.append(address)
                 raise StateError(
                     f"changed remotely, but the state could not be written ({err}); the "
@@ -114,7 +117,7 @@ async def apply_plan(
     lock_lost: threading.Event | None = None,
 ) -> ApplyReport:
     cb = callbacks or Callbacks()
-    writer = _StateWriter(state, backend)
+    writer = _StateWriter(state, backend, lock_lost)
     report = ApplyReport()
     semaphore = asyncio.Semaphore(concurrency)
     stop = stop or StopRequest()
@@ -126,7 +129,7 @@ async def apply_plan(
             # Another run holds the state now (force-unlock, or a lease seen as lapsed):
             # writing on would race it.
             why = "not started: the state lock was lost"
-        elif writer.broken is not None:
+        elif writer.unrecorded:
             why = "not started: the state can no longer be written"
         else:
             return None

@@ -75,7 +75,7 @@ def run_import(
                 # plan would see the address in the state only, and destroy the object.
                 included = bool(added) and _declared(path, state, added, s)
                 if included:
-                    commit_held(state, s.backend, held)
+                    commit_held(state, s.backend, held.lost)
                 return added, skipped, included
 
         added, skipped, included = session.run(work)

@@ -45,7 +45,7 @@ def remove(address: str, path: Path, sandbox: bool) -> None:
         if state is None or address not in state.resources:
             raise StateError(f"no {address} in the state")
         del state.resources[address]
-        commit_held(state, store, held)
+        commit_held(state, store, held.lost)
     out_console().print(f"Removed {escape(address)} from the state.")
 
 
@@ -68,7 +68,7 @@ def move(source: str, destination: str, path: Path, sandbox: bool) -> None:
         if destination in state.resources:
             raise StateError(f"{destination} is already in the state")
         state.resources[destination] = state.resources.pop(source)
-        commit_held(state, store, held)
+        commit_held(state, store, held.lost)
     out_console().print(f"Moved {escape(source)} to {escape(destination)}.")
 
 

@@ -13,6 +13,7 @@ Trust rules:
 from __future__ import annotations
 
 import secrets
+import threading
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -145,10 +146,11 @@ class StateBackend(Protocol):
         ...
 
 
-def commit_held(state: State, backend: StateBackend, held: Any) -> None:
-    """``commit`` for a run holding the lock ``held`` (a ``LockHandle``): refused once the
-    lock was lost (taken over, force-unlocked), since another run may now write the state."""
-    if held.lost.is_set():
+def commit_held(state: State, backend: StateBackend, lost: threading.Event | None) -> None:
+    """``commit`` for a run holding the lock whose ``lost`` event is given (``LockHandle.lost``;
+    None: no lock to lose): refused once the lock was lost (taken over, force-unlocked), since
+    another run may now write the state."""
+    if lost is not None and lost.is_set():
         from reconciler.errors import StateError
 
         raise StateError(

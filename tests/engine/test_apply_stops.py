@@ -4,6 +4,7 @@ remote change whose state write failed is reported as unrecorded (the next plan 
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 from reconciler.applier import Outcome, apply_plan
@@ -123,3 +124,43 @@ def test_a_write_that_does_not_converge_is_reported_at_once(tmp_path: Path) -> N
     state = w.backend.read()
     assert state is not None and list(state.resources) == ["memory_thing.a"]
     assert [c.path for c in w.plan(toml)[0].changes[0].changes] == ["tags"]
+
+
+class LosesLockOnFirstWrite(LocalBackend):
+    """A local state whose lock is taken over (a lapsed lease) while the first write lands."""
+
+    def __init__(self, path: Path, lost: threading.Event) -> None:
+        super().__init__(path, lock_timeout=0.5)
+        self.lost = lost
+        self.writes = 0
+
+    def write(self, state: State) -> None:
+        self.writes += 1
+        super().write(state)
+        self.lost.set()
+
+
+def test_changes_in_flight_when_the_lock_is_lost_do_not_write_the_state(tmp_path: Path) -> None:
+    # Another run may own the state now: what finishes remotely afterwards is reported as
+    # unrecorded (the next plan adopts it), never written over the other run's state.
+    w = World(tmp_path)
+    lost = threading.Event()
+    backend = LosesLockOnFirstWrite(tmp_path / "state.json", lost)
+    config = w.config(MANY)
+    kinds = w.kinds(config)
+
+    async def go() -> None:
+        planned = await make_plan(config, backend, kinds)
+        report = await apply_plan(
+            planned.plan, config, planned.state, backend, kinds, lock_lost=lost
+        )
+        assert backend.writes == 1
+        assert [r.outcome for r in report.results].count(Outcome.OK) == 1
+        failed = [r for r in report.results if r.outcome is Outcome.FAILED]
+        assert failed, "some changes were in flight when the lock was lost"
+        assert all("lock was taken by another run" in r.message for r in failed)
+        assert report.unrecorded == sorted(r.address for r in failed)
+        skipped = [r for r in report.results if r.outcome is Outcome.SKIPPED]
+        assert all(r.message == "not started: the state lock was lost" for r in skipped)
+
+    asyncio.run(go())
