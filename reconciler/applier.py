@@ -46,7 +46,6 @@ class ApplyReport:
     results: list[StepResult] = field(default_factory=list)
     # Addresses changed remotely whose state write failed: the next plan adopts them.
     unrecorded: list[str] = field(default_factory=list)
-    interrupted: int | None = None  # the signal that stopped the run, if one did
     lock_lost: bool = False  # another run took the state lock while this one applied
 
     @property

@@ -129,7 +129,13 @@ class Session:
         check_natural_keys(config, self.kinds)
         self.backend: StateBackend = state_backend(config, sandbox_url is not None)
         self.stop = StopRequest()  # set by the first SIGINT/SIGTERM/SIGHUP during run()
-        self.notice: Callable[[str], None] = lambda text: None
+        self.notice: Callable[[str], None] = _note  # what the first signal prints
+
+    def stop_if_asked(self) -> None:
+        """Before a step that cannot be taken back (the writes, a state commit): a signal
+        received so far ends the command here."""
+        if self.stop.signum is not None:
+            raise Interrupted(self.stop.signum)
 
     @contextmanager
     def locked(self, operation: str) -> Iterator[LockHandle]:
@@ -161,6 +167,18 @@ class Session:
         try:
             # State, live objects and the plan: as large as the configuration.
             with gc_pace.relaxed(len(self.config.resources) >= gc_pace.LARGE):
-                return asyncio.run(main())
+                result = asyncio.run(main())
         except asyncio.CancelledError:
             raise Interrupted(self.stop.signum or signal.SIGINT) from None
+        if self.stop.requested:
+            # The first signal let the work finish what it had started (apply records it);
+            # the command still ends as interrupted, for every command alike: a plan does
+            # not write its file, an import does not say it is done.
+            raise Interrupted(self.stop.signum or signal.SIGINT)
+        return result
+
+
+def _note(text: str) -> None:
+    from reconciler.console import note
+
+    note(text)

@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from reconciler.console import err_console, error_line, out_console
 from reconciler.errors import PlanError, ReconcilerError, StateError
-from reconciler.interrupts import Interrupted, raising
+from reconciler.interrupts import raising
 from reconciler.session import Session, sandbox_env
 
 if TYPE_CHECKING:
@@ -49,8 +49,6 @@ def run_apply(
             report = _apply_saved(path, url, console)
         else:
             report = _apply_fresh(path, url, console, auto_approve, targets, excludes, replace)
-    if report is not None and report.interrupted is not None:
-        raise Interrupted(report.interrupted)
     if report is not None and report.lock_lost:
         raise StateError(
             "another run took the state lock during this apply (force-unlock?); what was "
@@ -85,7 +83,7 @@ def _apply_fresh(
             check_prevent_destroy(planned.plan)
             if not planned.plan.has_changes():
                 return None
-            _stop_if_asked(s)
+            s.stop_if_asked()
             if not auto_approve and not _confirm(console, s):
                 console.print("Apply cancelled.")
                 return None
@@ -134,7 +132,7 @@ def _apply_saved(planfile: Path, url: str | None, console: Console) -> ApplyRepo
             render_human(plan, console)
             if not plan.has_changes():
                 return None
-            _stop_if_asked(s)
+            s.stop_if_asked()
             return await _carry_out(plan, planned.state, s, console, held.lost)
 
     return session.run(work)
@@ -144,11 +142,6 @@ def _session(path: Path, url: str | None, console: Console) -> Session:
     session = Session(path, url)
     session.notice = lambda text: console.print(escape(text))
     return session
-
-
-def _stop_if_asked(s: Session) -> None:
-    if s.stop.signum is not None:
-        raise Interrupted(s.stop.signum)
 
 
 async def _carry_out(
@@ -168,7 +161,6 @@ async def _carry_out(
             f"[bold red]Error:[/] {error_line(address)}: changed remotely, but not recorded in "
             "the state (it could not be written); the next plan adopts it by its natural key"
         )
-    report.interrupted = s.stop.signum
     return report
 
 

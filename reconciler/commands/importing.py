@@ -75,6 +75,7 @@ def run_import(
                 # plan would see the address in the state only, and destroy the object.
                 included = bool(added) and _declared(path, state, added, s)
                 if included:
+                    s.stop_if_asked()
                     commit_held(state, s.backend, held.lost)
                 return added, skipped, included
 
