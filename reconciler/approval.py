@@ -22,7 +22,7 @@ from typing import Any
 from reconciler import paths
 from reconciler.errors import PlanError
 from reconciler.model import Plan, ResourceChange
-from reconciler.printable import printable
+from reconciler.printable import cut
 from reconciler.render.values import clean_text
 
 NEXT_STEP = "re-run plan and review again"
@@ -123,11 +123,10 @@ def _difference(
 
 
 def _shown(value: Any) -> str:
-    if isinstance(value, str) and value.startswith("hmac-sha256:"):
-        return "(sensitive)"
-    import json
+    """A value as the plan views print it (secret digests hidden anywhere inside it)."""
+    from reconciler.render.values import format_value
 
-    return printable(json.dumps(value, sort_keys=True, ensure_ascii=False), 80)
+    return cut(format_value(value), 80)
 
 
 def _first_difference(a: Any, b: Any, prefix: paths.Path = ()) -> paths.Path:

@@ -11,7 +11,7 @@ from reconciler.desired import Config, DesiredResource
 from reconciler.errors import ConfigError, ConfigErrors, StateError
 from reconciler.kinds.base import Observed, ResourceKind
 from reconciler.model import Plan
-from reconciler.planner import build_plan
+from reconciler.planner import build_plan, selected
 from reconciler.refresh import refresh
 from reconciler.settings import Settings
 from reconciler.state.base import State, StateBackend
@@ -73,13 +73,10 @@ async def check_live(
     """What the live APIs would refuse in the selected declarations, as plan errors (one
     per problem, with file, address and field) before anything is planned or applied."""
     targets, excludes = list(targets), set(excludes)
-    selected = [
-        r
-        for r in config.resources.values()
-        if (not targets or r.address in targets) and r.address not in excludes
-    ]
     by_kind: dict[str, dict[str, DesiredResource]] = {}
-    for res in selected:
+    for res in config.resources.values():
+        if not selected(res.address, targets, excludes):
+            continue
         by_kind.setdefault(res.kind, {})[res.address] = res
     found = await asyncio.gather(
         *(

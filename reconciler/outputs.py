@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler import paths
 from reconciler.errors import StateError
 from reconciler.printable import printable
 from reconciler.redact import redact
@@ -41,12 +42,7 @@ class Output:
 
 
 def _at(values: Mapping[str, Any], path: str) -> Any:
-    node: Any = values
-    for part in path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return None
-        node = node[part]
-    return node
+    return paths.get(values, paths.parse_path(path))
 
 
 def collect(kind: str, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -69,12 +65,11 @@ def _applies(resource: ResourceState, name: str) -> bool:
 
 def _of(address: str, resource: ResourceState) -> list[Output]:
     found = [Output(address, "id", resource.remote_id)]
-    # model_dump: the entry may or may not carry ``outputs`` (older state files do not).
-    recorded = resource.model_dump().get("outputs") or {}
+    recorded = resource.outputs  # {} in entries written before outputs were recorded
     for name, path in OUTPUTS.get(resource.kind, {}).items():
         if not _applies(resource, name):
             continue
-        value = recorded.get(name) if isinstance(recorded, dict) else None
+        value = recorded.get(name)
         if value is None:
             value = _at(resource.last_applied, path)
         found.append(Output(address, name, None if value is None else str(value)))

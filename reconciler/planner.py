@@ -108,7 +108,8 @@ class _Live:
         return self.by_id.get((prior.kind, scope, prior.remote_id))
 
 
-def _selected(address: str, targets: Iterable[str], excludes: Iterable[str]) -> bool:
+def selected(address: str, targets: Iterable[str], excludes: Iterable[str]) -> bool:
+    """Whether --target/--exclude keep ``address`` in the plan."""
     targets = list(targets)
     if targets and address not in targets:
         return False
@@ -165,7 +166,7 @@ def build_plan(
 
     notes: list[str] = []
     for address, res in config.resources.items():
-        if not _selected(address, targets, excludes):
+        if not selected(address, targets, excludes):
             continue
         prior = state.resources.get(address)
         obj = located.get(address) if prior is not None else live.by_key.get(declared_keys[address])
@@ -181,7 +182,7 @@ def build_plan(
             drift.append(drifted)
 
     for address, prior in state.resources.items():
-        if address in config.resources or not _selected(address, targets, excludes):
+        if address in config.resources or not selected(address, targets, excludes):
             continue
         kind = kinds[prior.kind]
         obj = located[address]

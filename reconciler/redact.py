@@ -111,8 +111,3 @@ def deep(value: Any) -> Any:
     if isinstance(value, list):
         return [deep(v) for v in value]
     return value
-
-
-def known() -> bool:
-    with _lock:
-        return bool(_secrets)
