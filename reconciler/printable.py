@@ -12,7 +12,9 @@ import re
 MAX_VALUE = 200  # characters of one echoed value
 MAX_LINE = 2000  # characters of one message line
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Control characters, line/paragraph separators and the bidi overrides (text that reads
+# differently from how it is stored).
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -26,7 +28,7 @@ def escape_controls(text: str) -> str:
         code = ord(char)
         return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
-    return _CONTROL.sub(one, text)
+    return CONTROL.sub(one, text)
 
 
 def cut(text: str, limit: int) -> str:

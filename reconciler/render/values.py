@@ -14,6 +14,7 @@ from typing import Any
 
 from reconciler import paths
 from reconciler.paths import ANY, ANY_INDEX
+from reconciler.printable import CONTROL
 from reconciler.secrets import DIGEST_PREFIX, is_digest
 
 SENSITIVE = "(sensitive)"
@@ -23,7 +24,6 @@ Mask = Any  # bool | dict[str, Mask] | list[Mask]
 
 # Digests anywhere in free text (reasons, keys): hide them too, not only whole values.
 _DIGEST_IN_TEXT = re.compile(re.escape(DIGEST_PREFIX) + r"[0-9A-Za-z+/=_-]*")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def parse_path(path: str) -> list[Segment]:
@@ -101,7 +101,12 @@ def clean_text(text: str) -> str:
     """Free text from the plan (addresses, paths, reasons, ids) made safe to print: digests
     hidden, control characters (terminal escapes) written out."""
     text = _DIGEST_IN_TEXT.sub(SENSITIVE, text)
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return CONTROL.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def format_value(value: Any, mask: Mask = False) -> str:

@@ -134,6 +134,27 @@ def test_control_characters_cannot_reach_the_terminal() -> None:
     assert '+ note: "a\\u001b[2Jb"' in text
 
 
+def test_bidi_overrides_are_written_out_in_every_plan_view() -> None:
+    # U+202E makes a reviewer read text reversed ("Trojan Source"): never printed as is.
+    from reconciler.render.markdown import render_markdown
+
+    tricky = Plan(
+        changes=[
+            ResourceChange(
+                address="datadog_aws_account.b",
+                kind="datadog_aws_account",
+                name="b",
+                action=Action.CREATE,
+                natural_key="1",
+                after={"tags": ["team:\u202eevil", "line\u2028break"]},
+            )
+        ]
+    )
+    for text in (_render(tricky), render_markdown(tricky, plan_digest="0" * 64)):
+        assert "\u202e" not in text and "\u2028" not in text
+        assert "team:\\u202eevil" in text
+
+
 def test_no_changes_message() -> None:
     steady = Plan(
         changes=[
