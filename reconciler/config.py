@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from reconciler import moves as moves_module
 from reconciler import templates
 from reconciler.desired import Config, DesiredResource, Move, SourceLocation
-from reconciler.errors import ConfigError, ConfigErrors
+from reconciler.errors import ConfigError, raise_all
 from reconciler.kinds.base import ResourceKind
 from reconciler.paths import format_path
 from reconciler.secrets import MissingEnvironment, secret_paths
@@ -144,10 +144,7 @@ def load_config(
     settings = _load_settings(settings_tables, errors)
     if not settings_only:
         errors.extend(moves_module.check_moves(moves, resources))
-    if len(errors) == 1:
-        raise errors[0]
-    if errors:
-        raise ConfigErrors(errors)
+    raise_all(errors)
     assert settings is not None
     return Config(
         settings=settings,

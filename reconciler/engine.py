@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from reconciler.desired import Config, DesiredResource
-from reconciler.errors import ConfigError, ConfigErrors, StateError
+from reconciler.errors import ConfigError, StateError, raise_all
 from reconciler.kinds.base import Observed, ResourceKind
 from reconciler.model import Plan
 from reconciler.planner import build_plan, selected
@@ -58,10 +58,7 @@ def check_natural_keys(config: Config, kinds: Mapping[str, ResourceKind]) -> Non
                     address=res.address,
                 )
             )
-    if len(errors) == 1:
-        raise errors[0]
-    if errors:
-        raise ConfigErrors(errors)
+    raise_all(errors)
 
 
 async def check_live(
@@ -95,10 +92,7 @@ async def check_live(
         for problems in found
         for address, field, message in problems
     ]
-    if len(errors) == 1:
-        raise errors[0]
-    if errors:
-        raise ConfigErrors(errors)
+    raise_all(errors)
 
 
 async def close_kinds(kinds: Mapping[str, ResourceKind]) -> None:

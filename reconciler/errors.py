@@ -59,6 +59,14 @@ class ConfigErrors(ReconcilerError):
         return "\n".join(str(e) for e in self.errors)
 
 
+def raise_all(errors: list[ConfigError]) -> None:
+    """Raise the one error as itself, several as ``ConfigErrors``; nothing if there are none."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ConfigErrors(errors)
+
+
 class StateError(ReconcilerError):
     """The state file or backend is unreadable, corrupt or unwritable."""
 

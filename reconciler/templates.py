@@ -104,10 +104,12 @@ def _merge(
         if isinstance(value, dict) and isinstance(dst.get(key), dict) and path not in whole:
             _merge(dst[key], value, origin, origins, whole, path)
             continue
+        replaced = key in dst
         dst[key] = copy_json(value)
-        # The value is now this layer's, whole: forget what earlier layers said inside it.
-        for known in [p for p in origins if p[: len(path)] == path]:
-            del origins[known]
+        if replaced:
+            # The value is now this layer's, whole: forget what earlier layers said inside it.
+            for known in [p for p in origins if p[: len(path)] == path]:
+                del origins[known]
         if origin is not None:
             origins[path] = origin
 
@@ -129,6 +131,10 @@ def resolve(
 ) -> Resolved:
     """The resource's table with its kind's defaults and its templates merged in. Raises
     ``ConfigError`` for an unknown template or a cycle (the caller adds file and address)."""
+    if kind not in layers.defaults and TEMPLATE_KEY not in table:
+        # Nothing to merge (most resources of most configurations): every value is the
+        # resource's own, which ``Resolved.origin`` reports as None anyway.
+        return Resolved(copy_json(table), {})
     merged: dict[str, Any] = {}
     origins: dict[Path, Origin] = {}
     if kind in layers.defaults:
