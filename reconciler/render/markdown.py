@@ -157,7 +157,10 @@ def _shared_key(entry: dict[str, Any]) -> tuple[str, ...]:
     return (describe(entry), *notes, "\0", *body)
 
 
-def _split(view: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Shared]]:
+_Split = tuple[list[dict[str, Any]], list[Shared]]  # shown one by one, shared
+
+
+def _split(view: dict[str, Any]) -> _Split:
     """The entries shown one by one, and the changes shared by SHARED_MIN or more resources
     (creates, deletes and changes without field lines are never merged)."""
     by_key: dict[tuple[str, ...], list[dict[str, Any]]] = {}
@@ -204,10 +207,10 @@ def _shared_section(group: Shared) -> Section:
 # -- sections -------------------------------------------------------------------------------
 
 
-def _sections(view: dict[str, Any]) -> list[Section]:
+def _sections(view: dict[str, Any], split: _Split) -> list[Section]:
     sections: list[Section] = []
     if not view["refresh_only"]:
-        singles, shared = _split(view)
+        singles, shared = split
         by_action: dict[str, list[str]] = {}
         for e in singles:
             by_action.setdefault(action_of(e), []).append(f"- {code(e['address'])}\n")
@@ -258,10 +261,10 @@ def _unmanaged_group(view: dict[str, Any]) -> list[Section]:
     return [Section(heading, items)]
 
 
-def _detailed(view: dict[str, Any], level: int) -> str:
+def _detailed(view: dict[str, Any], split: _Split, level: int) -> str:
     text = ""
     if not view["refresh_only"]:
-        singles, shared = _split(view)
+        singles, shared = split
         if singles or shared:
             text += "### Changes\n\n"
             text += "".join(_render(_shared_section(g)) for g in shared)
@@ -330,11 +333,13 @@ def _greedy(sections: list[Section], budget: int) -> str:
 
 
 def _body(view: dict[str, Any], budget: int) -> str:
+    # Grouping reads every change's lines: done once for every level tried below.
+    split: _Split = ([], []) if view["refresh_only"] else _split(view)
     for level in (FULL, CHANGED, PATHS):
-        text = _detailed(view, level)
+        text = _detailed(view, split, level)
         if len(text) <= budget:
             return text
-    sections = _sections(view)
+    sections = _sections(view, split)
     text = _listed(sections)
     if len(text) <= budget:
         return text
