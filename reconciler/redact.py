@@ -92,6 +92,10 @@ def redact(text: str, extra: Iterable[str] = ()) -> str:
     more = [f for s in extra if s for f in encodings(s)]
     if more:
         forms = sorted({*forms, *more}, key=len, reverse=True)
+    return _redact_with(text, forms)
+
+
+def _redact_with(text: str, forms: list[str]) -> str:
     for form in forms:
         if form[: min(len(form), MIN_PREFIX)] in text:
             text = _replace_form(text, form)
@@ -102,12 +106,20 @@ def deep(value: Any) -> Any:
     """``value`` (JSON-like) with every string in it, keys included, redacted: for documents
     written whole (the JSON plan, a plan file), where an API value could hold a secret."""
     with _lock:
-        if not _forms:
-            return value
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {redact(str(k)) if isinstance(k, str) else k: deep(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [deep(v) for v in value]
-    return value
+        forms = list(_forms)  # once for the whole document, not once per string
+    if not forms:
+        return value
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, str):
+            return _redact_with(node, forms)
+        if isinstance(node, dict):
+            return {
+                _redact_with(k, forms) if isinstance(k, str) else k: walk(v)
+                for k, v in node.items()
+            }
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(value)
