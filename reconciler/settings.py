@@ -1,20 +1,30 @@
 """Provider and backend settings: the ``[datadog]``, ``[aws]`` and ``[state]`` tables.
 
 These say where to connect, never what to manage. Credentials are not kept here: Datadog keys
-come from ``DD_API_KEY`` / ``DD_APP_KEY`` and AWS uses boto3's own credential chain, both read
+come from ``DD_API_KEY`` / ``DD_APP_KEY`` (a named organisation's from the variables its
+``api_key`` / ``app_key`` references name) and AWS uses boto3's own credential chain, all read
 by the kinds when they first talk to an API (so ``validate`` needs no credentials).
+
+Named connections: ``[aws.accounts.<name>]`` (a profile, or a role assumed through STS from
+the base credentials) and ``[datadog.orgs.<name>]`` (a site and its own key pair). A resource
+names one with ``account = "<name>"`` / ``org = "<name>"``; without one it uses the
+default connection, ``[aws]`` / ``[datadog]`` themselves.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from reconciler.kinds.arns import check_role_arn
 from reconciler.kinds.aws_names import check_region
 from reconciler.printable import printable
+from reconciler.secrets import ENV_REF
 
 DATADOG_SITES = (
     "datadoghq.com",
@@ -43,8 +53,69 @@ def check_url(value: str | None) -> str | None:
     return value
 
 
+# A connection's name: it is written into natural keys ("<name>:<id>"), so no ":" or "/".
+CONNECTION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,62}")
+# STS: RoleSessionName [\w+=,.@-]{2,64}; ExternalId [\w+=,.@:/-]{2,1224} (ASCII only here).
+SESSION_NAME = re.compile(r"[A-Za-z0-9_+=,.@-]{2,64}")
+EXTERNAL_ID = re.compile(r"[A-Za-z0-9_+=,.@:/-]{2,1224}")
+
+
+def _check_site(v: str | None) -> str | None:
+    if v is not None and v not in DATADOG_SITES:
+        known = ", ".join(DATADOG_SITES)
+        raise ValueError(f"unknown Datadog site {printable(repr(v), 80)}; expected one of {known}")
+    return v
+
+
+def _check_names(names: Mapping[str, object], table: str) -> None:
+    for name in names:
+        if not CONNECTION_NAME.fullmatch(name):
+            raise PydanticCustomError(
+                "connection_name",
+                "{table}.{name}: a connection name is a letter, then letters, digits, '_' or '-' "
+                "(at most 63)",
+                {"table": table, "name": printable(repr(name), 80)},
+            )
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class DatadogOrg(_Strict):
+    """``[datadog.orgs.<name>]``: another Datadog organisation, with its own key pair."""
+
+    site: str | None = Field(None, description="Its Datadog site; default datadoghq.com.")
+    api_url: str | None = Field(None, description="Overrides the site (a proxy, a test server).")
+    api_key: str = Field(description="Its API key, as ${env:NAME}: read when first needed.")
+    app_key: str = Field(description="Its application key, as ${env:NAME}.")
+
+    @field_validator("site")
+    @classmethod
+    def _known_site(cls, v: str | None) -> str | None:
+        return _check_site(v)
+
+    @field_validator("api_url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        return check_url(v)
+
+    @field_validator("api_key", "app_key")
+    @classmethod
+    def _reference(cls, v: str) -> str:
+        if not ENV_REF.match(v):
+            raise PydanticCustomError(
+                "secret_literal",
+                "keys must be written as ${env:NAME} (the variable that holds the key), "
+                "never as the key itself",
+            )
+        return v
+
+    def key_variables(self) -> tuple[str, str]:
+        """The environment variables holding (API key, application key)."""
+        api, app = ENV_REF.match(self.api_key), ENV_REF.match(self.app_key)
+        assert api is not None and app is not None  # checked when the table was read
+        return api.group(1), app.group(1)
 
 
 class DatadogSettings(_Strict):
@@ -52,21 +123,80 @@ class DatadogSettings(_Strict):
     api_url: str | None = None  # overrides the site; env DD_HOST
     timeout_seconds: float = Field(30.0, gt=0)
     max_retries: int = Field(3, ge=0, le=10)
+    orgs: dict[str, DatadogOrg] = {}
 
     @field_validator("site")
     @classmethod
     def _known_site(cls, v: str | None) -> str | None:
-        if v is not None and v not in DATADOG_SITES:
-            known = ", ".join(DATADOG_SITES)
-            raise ValueError(
-                f"unknown Datadog site {printable(repr(v), 80)}; expected one of {known}"
-            )
-        return v
+        return _check_site(v)
 
     @field_validator("api_url")
     @classmethod
     def _url(cls, v: str | None) -> str | None:
         return check_url(v)
+
+    @field_validator("orgs")
+    @classmethod
+    def _org_names(cls, v: dict[str, DatadogOrg]) -> dict[str, DatadogOrg]:
+        _check_names(v, "datadog.orgs")
+        return v
+
+    def for_org(self, name: str | None) -> DatadogSettings:
+        """The settings a client of this organisation uses (None: the default one)."""
+        if name is None:
+            return self
+        org = self.orgs[name]
+        return self.model_copy(update={"site": org.site, "api_url": org.api_url, "orgs": {}})
+
+
+class AwsAccount(_Strict):
+    """``[aws.accounts.<name>]``: another AWS account, through a profile or an assumed role."""
+
+    profile: str | None = Field(
+        None,
+        description="A profile of the AWS config files (its credentials, or the source "
+        "credentials of role_arn).",
+    )
+    role_arn: str | None = Field(
+        None,
+        description="A role to assume through STS, from the profile or else the base "
+        "credentials ([aws]).",
+    )
+    external_id: str | None = Field(None, description="The ExternalId the role's trust requires.")
+    session_name: str | None = Field(None, description="RoleSessionName; default reconciler.")
+    region: str | None = Field(None, description="Default region of this account's resources.")
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, v: str | None) -> str | None:
+        return None if v is None else check_region(v)
+
+    @field_validator("role_arn")
+    @classmethod
+    def _role(cls, v: str | None) -> str | None:
+        return None if v is None else check_role_arn(v)
+
+    @field_validator("session_name")
+    @classmethod
+    def _session(cls, v: str | None) -> str | None:
+        if v is not None and not SESSION_NAME.fullmatch(v):
+            raise ValueError("2 to 64 of letters, digits and _ + = , . @ -")
+        return v
+
+    @field_validator("external_id")
+    @classmethod
+    def _external(cls, v: str | None) -> str | None:
+        if v is not None and not EXTERNAL_ID.fullmatch(v):
+            raise ValueError("2 to 1224 of letters, digits and _ + = , . @ : / -")
+        return v
+
+    @model_validator(mode="after")
+    def _how(self) -> AwsAccount:
+        if self.profile is None and self.role_arn is None:
+            raise ValueError("set profile, role_arn, or both (role_arn assumed from the profile)")
+        if self.role_arn is None and (self.external_id or self.session_name):
+            raise ValueError("external_id and session_name apply to role_arn, which is not set")
+        return self
 
 
 class AwsSettings(_Strict):
@@ -77,16 +207,39 @@ class AwsSettings(_Strict):
     timeout_seconds: float = Field(60.0, gt=0)  # one request, whole (not per read)
     wait_timeout_seconds: float = Field(1800.0, gt=0)  # create: wait until ACTIVE
     poll_interval_seconds: float = Field(10.0, gt=0)
+    sts_endpoint_url: str | None = None  # for role_arn; else AWS_ENDPOINT_URL_STS, regional
+    accounts: dict[str, AwsAccount] = {}
 
     @field_validator("region")
     @classmethod
     def _region(cls, v: str | None) -> str | None:
         return None if v is None else check_region(v)
 
-    @field_validator("endpoint_url")
+    @field_validator("endpoint_url", "sts_endpoint_url")
     @classmethod
     def _url(cls, v: str | None) -> str | None:
         return check_url(v)
+
+    @field_validator("accounts")
+    @classmethod
+    def _account_names(cls, v: dict[str, AwsAccount]) -> dict[str, AwsAccount]:
+        _check_names(v, "aws.accounts")
+        return v
+
+    def for_account(self, name: str | None) -> AwsSettings:
+        """The settings a client of this account uses (None: the default one). A role is
+        assumed from the account's profile, else from the base credentials ([aws].profile or
+        boto3's chain)."""
+        if name is None:
+            return self
+        account = self.accounts[name]
+        return self.model_copy(
+            update={
+                "profile": account.profile or self.profile,
+                "region": account.region or self.region,
+                "accounts": {},
+            }
+        )
 
 
 class StateSettings(_Strict):

@@ -9,10 +9,8 @@ replacement while a new role name or a rotated key pair remains a plain update.
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import quote
 
 from reconciler import paths, printable
 from reconciler.clients import datadog_models as wire
@@ -20,18 +18,26 @@ from reconciler.errors import ApiError, ReconcilerError
 from reconciler.kinds import datadog_answers as answers
 from reconciler.kinds.base import DiffRules, Observed, Progress, ResourceSpec
 from reconciler.kinds.datadog_catalogue import Catalogue
-from reconciler.kinds.datadog_spec import AuthConfig, DatadogAwsAccountSpec
+from reconciler.kinds.datadog_requests import (
+    ACCOUNTS,
+    AUTH_METHOD,
+    account_path,
+    auth_method,
+    creation_values,
+    defaults,
+    envelope,
+    request_attributes,
+    secret_env_name,
+)
+from reconciler.kinds.datadog_spec import DatadogAwsAccountSpec
 from reconciler.kinds.spec_values import known, without_defaults
-from reconciler.secrets import EnvSecret
 from reconciler.settings import Settings
 
 if TYPE_CHECKING:
     from reconciler.clients.datadog_http import DatadogClient
 
-ACCOUNTS = "/api/v2/integration/aws/accounts"
 NAMESPACES_PATH = "/api/v2/integration/aws/available_namespaces"
 LOG_SERVICES_PATH = "/api/v2/integration/aws/logs/services"
-AUTH_METHOD = "method"  # derived key inside auth_config; see the module docstring
 
 _LF = "logs_config.lambda_forwarder"
 _MC = "metrics_config"
@@ -81,14 +87,6 @@ RULES = DiffRules(
 )
 
 
-def _auth_method(auth: dict[str, Any]) -> str | None:
-    if "role_name" in auth:
-        return "role"
-    if "access_key_id" in auth:
-        return "keys"
-    return None
-
-
 class DatadogAwsAccount:
     name: ClassVar[str] = "datadog_aws_account"
     spec: ClassVar[type[ResourceSpec]] = DatadogAwsAccountSpec
@@ -130,7 +128,7 @@ class DatadogAwsAccount:
         # model_dump writes a secret as its ${env:NAME} reference; keep the EnvSecret itself.
         if s.auth_config.secret_access_key is not None:
             values["auth_config"]["secret_access_key"] = s.auth_config.secret_access_key
-        values["auth_config"][AUTH_METHOD] = _auth_method(values["auth_config"])
+        values["auth_config"][AUTH_METHOD] = auth_method(values["auth_config"])
         return values
 
     def options(self, spec: ResourceSpec) -> dict[str, Any]:
@@ -155,7 +153,7 @@ class DatadogAwsAccount:
         if not isinstance(auth, dict):
             raise ApiError(f"{where}: unexpected answer: no auth_config", service="Datadog")
         auth.pop("secret_access_key", None)  # write-only; never trust an echo
-        method = _auth_method(auth)
+        method = auth_method(auth)
         if method is not None:
             auth[AUTH_METHOD] = method
         elif not unknown:
@@ -208,7 +206,7 @@ class DatadogAwsAccount:
             # Datadog's default; left out of the TOML it is not compared (RULES), so a plan
             # stays empty whichever value the account has.
             resources.pop("extended_collection")
-        rest = without_defaults(values, _defaults())
+        rest = without_defaults(values, defaults())
         rest.pop("aws_account_id", None)
         return {"aws_account_id": observed.natural_key, **rest}
 
@@ -218,7 +216,7 @@ class DatadogAwsAccount:
         return [self.normalise(item, "") for item in answers.items(body, f"GET {ACCOUNTS}")]
 
     async def get(self, natural_key: str, remote_id: str) -> Observed | None:
-        path = _account_path(remote_id)
+        path = account_path(remote_id)
         try:
             body = await self._client.request("GET", path)
         except ApiError as exc:
@@ -256,11 +254,11 @@ class DatadogAwsAccount:
     # -- writes ----------------------------------------------------------------------------
     async def create(self, spec: ResourceSpec, progress: Progress) -> Observed:
         s = _spec(spec)
-        attributes, secrets = _request_attributes(creation_values(self.desired_values(s)))
+        attributes, secrets = request_attributes(creation_values(self.desired_values(s)))
         async with self._write_lock:
             try:
                 body = await self._client.request(
-                    "POST", ACCOUNTS, json=_envelope(attributes), redact=secrets, on_retry=progress
+                    "POST", ACCOUNTS, json=envelope(attributes), redact=secrets, on_retry=progress
                 )
             except ApiError as exc:
                 if exc.status != 409:
@@ -298,7 +296,7 @@ class DatadogAwsAccount:
     ) -> None:
         async with self._write_lock:
             try:
-                await self._client.request("DELETE", _account_path(remote_id), on_retry=progress)
+                await self._client.request("DELETE", account_path(remote_id), on_retry=progress)
             except ApiError as exc:
                 # Already gone is success; this also covers a DELETE whose reply was lost
                 # and that the client sent again.
@@ -323,7 +321,7 @@ class DatadogAwsAccount:
     async def _patch(
         self, spec: DatadogAwsAccountSpec, observed: Observed, progress: Progress
     ) -> Observed:
-        attributes, secrets = _request_attributes(self.desired_values(spec))
+        attributes, secrets = request_attributes(self.desired_values(spec))
         # The whole object is sent (PATCH merges, so anything left out would linger). An
         # external ID the TOML does not pin is sent back as it is, so the role's trust policy
         # keeps matching.
@@ -331,70 +329,15 @@ class DatadogAwsAccount:
         live_external_id = observed.values.get("auth_config", {}).get("external_id")
         if "role_name" in auth and "external_id" not in auth and live_external_id:
             auth["external_id"] = live_external_id
-        path = _account_path(observed.remote_id)
+        path = account_path(observed.remote_id)
         body = await self._client.request(
-            "PATCH", path, json=_envelope(attributes), redact=secrets, on_retry=progress
+            "PATCH", path, json=envelope(attributes), redact=secrets, on_retry=progress
         )
         item = answers.item(body, f"PATCH {path}", written=True, expected_id=observed.remote_id)
         return self.normalise(item, "")
-
-
-# Settings left to Datadog when the TOML does not write them (not compared), but sent with
-# their documented default on create: no recording shows what a create that leaves them out
-# gets (in 2024-08 such an account had no extended_collection at all).
-CREATION_DEFAULTS: dict[tuple[str, str], Any] = {
-    ("resources_config", "extended_collection"): True,
-}
-
-
-def creation_values(values: dict[str, Any]) -> dict[str, Any]:
-    """``values`` (desired) with the ``CREATION_DEFAULTS`` the TOML left out filled in."""
-    out: dict[str, Any] = paths.copy_json(values)
-    for (block, key), default in CREATION_DEFAULTS.items():
-        out.setdefault(block, {}).setdefault(key, default)
-    return out
-
-
-def secret_env_name(aws_account_id: str) -> str:
-    return f"DD_AWS_SECRET_{aws_account_id}"
-
-
-def _account_path(remote_id: str) -> str:
-    # The id comes from the state file; quoting keeps it one path segment whatever it holds.
-    return f"{ACCOUNTS}/{quote(remote_id, safe='')}"
 
 
 def _spec(spec: ResourceSpec) -> DatadogAwsAccountSpec:
     if not isinstance(spec, DatadogAwsAccountSpec):
         raise TypeError(f"expected a DatadogAwsAccountSpec, got {type(spec).__name__}")
     return spec
-
-
-def _request_attributes(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Desired values as the API takes them: the derived method dropped, the secret in clear.
-    Also returns the secret values, so error messages can redact them."""
-    attributes = {k: v for k, v in values.items() if k != "auth_config"}
-    auth = {k: v for k, v in values["auth_config"].items() if k != AUTH_METHOD}
-    secrets: list[str] = []
-    secret = auth.get("secret_access_key")
-    if isinstance(secret, EnvSecret):
-        plain = secret.value.get_secret_value()
-        auth["secret_access_key"] = plain
-        secrets.append(plain)
-    attributes["auth_config"] = auth
-    return attributes, secrets
-
-
-def _envelope(attributes: dict[str, Any]) -> dict[str, Any]:
-    return {"data": {"type": "account", "attributes": attributes}}
-
-
-@functools.cache
-def _defaults() -> dict[str, Any]:
-    """The values of a spec that sets only what is required (shared: never mutate it)."""
-    minimal = DatadogAwsAccountSpec(
-        aws_account_id="000000000000", auth_config=AuthConfig(role_name="placeholder")
-    )
-    return minimal.model_dump(
-        mode="json", exclude={"lifecycle", "auth_config", "aws_account_id"}, exclude_none=True
-    )

@@ -268,6 +268,11 @@ class TracesConfig(Block):
 
 class DatadogAwsAccountSpec(ResourceSpec):
     aws_account_id: str = Field(description="The AWS account ID: 12 digits, quoted.")
+    org: str | None = Field(
+        None,
+        description="The Datadog organisation it belongs to: a connection "
+        "[datadog.orgs.<name>]; default: the [datadog] connection.",
+    )
     aws_partition: Partition = Field("aws", description="AWS partition of the account.")
     account_tags: list[str] = Field(
         [], description="Tags (key:value) on every host and metric from this account."

@@ -12,119 +12,20 @@ import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic_core import PydanticCustomError
 
-from reconciler.kinds.aws_names import (
-    ACCOUNT_ID,
-    PARTITIONS,
-    REGION,
-    check_region,
-    partition_of,
+from reconciler.kinds.arns import (
+    check_application_arn,
+    check_kms_arn,
+    check_principal_arn,
+    check_role_arn,
+    err,
 )
+from reconciler.kinds.aws_names import check_region, partition_of
 from reconciler.kinds.base import ResourceSpec
-from reconciler.printable import printable
 
 INTEGRATION_NAME = re.compile(r"[\.\-_/#A-Za-z0-9]+")  # API shape IntegrationName, full match
-# IAM names may sit under a path: role/service-role/Name. Names: [\w+=,.@-], 1..64 (roles).
-IAM_PATH_NAME = re.compile(r"(?:/?[A-Za-z0-9_+=,.@-]+)+")  # ASCII: \w matches any script
-KMS_KEY_ID = re.compile(
-    r"(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
-)
-KMS_ALIAS = re.compile(r"alias/[A-Za-z0-9/_-]{1,250}")
-APPLICATION_ID = re.compile(r"[\.\-_/#A-Za-z0-9]{1,256}")  # API shape OpenSearchApplicationId
 
 MAX_RETENTION_DAYS = 30
-SERVICE_NAMES = {"iam": "an IAM", "kms": "a KMS", "opensearch": "an OpenSearch"}
-
-
-def _err(kind: str, message: str, **ctx: str) -> PydanticCustomError:
-    # Values come from the user's TOML: escaped and bounded before they are echoed.
-    return PydanticCustomError(kind, message, {k: printable(v, 120) for k, v in ctx.items()})
-
-
-def _parse_arn(value: str, service: str, example: str, *, regional: bool) -> str:
-    """Check the parts every ARN field shares and return the resource part."""
-    parts = value.split(":", 5)
-    if len(parts) != 6 or parts[0] != "arn":
-        raise _err("arn", "expected an ARN like {example}", example=example)
-    _, partition, arn_service, region, account, resource = parts
-    if partition not in PARTITIONS:
-        raise _err(
-            "arn_partition",
-            "ARN partition must be aws, aws-cn or aws-us-gov, not '{partition}'",
-            partition=partition,
-        )
-    if arn_service != service:
-        raise _err(
-            "arn_service",
-            "expected {what} ARN like {example}, not an ARN of service '{service}'",
-            what=SERVICE_NAMES.get(service, service),
-            example=example,
-            service=arn_service,
-        )
-    if regional and not REGION.fullmatch(region):
-        raise _err(
-            "arn_region",
-            "ARN region '{region}' is not a region name like eu-west-1",
-            region=region,
-        )
-    if not regional and region:
-        raise _err("arn_region", "IAM ARNs have no region: expected {example}", example=example)
-    if not ACCOUNT_ID.fullmatch(account):
-        raise _err(
-            "arn_account",
-            "account id in the ARN must be 12 digits, not '{account}'",
-            account=account,
-        )
-    return resource
-
-
-ROLE_EXAMPLE = "arn:aws:iam::123456789012:role/NAME"
-PRINCIPAL_EXAMPLE = "arn:aws:iam::123456789012:role/NAME (or :user/NAME, :root)"
-KMS_EXAMPLE = "arn:aws:kms:eu-west-1:123456789012:key/KEY-ID (or :alias/NAME)"
-APPLICATION_EXAMPLE = "arn:aws:opensearch:eu-west-1:123456789012:application/ID"
-
-
-def check_role_arn(value: str) -> str:
-    resource = _parse_arn(value, "iam", ROLE_EXAMPLE, regional=False)
-    kind, _, name = resource.partition("/")
-    if kind != "role" or not IAM_PATH_NAME.fullmatch(name):
-        raise _err("arn_role", "expected an IAM role ARN like {example}", example=ROLE_EXAMPLE)
-    return value
-
-
-def check_principal_arn(value: str) -> str:
-    resource = _parse_arn(value, "iam", PRINCIPAL_EXAMPLE, regional=False)
-    if resource == "root":
-        return value
-    kind, _, name = resource.partition("/")
-    if kind not in ("role", "user") or not IAM_PATH_NAME.fullmatch(name):
-        raise _err(
-            "arn_principal",
-            "expected an IAM role, user or root ARN like {example}",
-            example=PRINCIPAL_EXAMPLE,
-        )
-    return value
-
-
-def check_kms_arn(value: str) -> str:
-    resource = _parse_arn(value, "kms", KMS_EXAMPLE, regional=True)
-    kind, _, key_id = resource.partition("/")
-    if not (kind == "key" and KMS_KEY_ID.fullmatch(key_id)) and not KMS_ALIAS.fullmatch(resource):
-        raise _err("arn_kms", "expected a KMS key or alias ARN like {example}", example=KMS_EXAMPLE)
-    return value
-
-
-def check_application_arn(value: str) -> str:
-    resource = _parse_arn(value, "opensearch", APPLICATION_EXAMPLE, regional=True)
-    kind, _, app_id = resource.partition("/")
-    if kind != "application" or not APPLICATION_ID.fullmatch(app_id):
-        raise _err(
-            "arn_application",
-            "expected an OpenSearch application ARN like {example}",
-            example=APPLICATION_EXAMPLE,
-        )
-    return value
 
 
 class OpenSearchConfig(BaseModel):
@@ -175,12 +76,12 @@ class OpenSearchConfig(BaseModel):
     @classmethod
     def _principals(cls, value: list[str]) -> list[str]:
         if not value:
-            raise _err("principals_empty", "must list at least one IAM principal ARN")
+            raise err("principals_empty", "must list at least one IAM principal ARN")
         seen: set[str] = set()
         for item in value:
             check_principal_arn(item)
             if item in seen:
-                raise _err("principals_duplicate", "{item} is listed twice", item=item)
+                raise err("principals_duplicate", "{item} is listed twice", item=item)
             seen.add(item)
         return value
 
@@ -188,11 +89,11 @@ class OpenSearchConfig(BaseModel):
     @classmethod
     def _retention(cls, value: object) -> object:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise _err("retention_type", "must be a whole number of days")
+            raise err("retention_type", "must be a whole number of days")
         # CloudFormation's schema allows up to 3650, but PutIntegration itself rejects more
         # than 30 (API shape CollectionRetentionDays), and botocore does not check the max.
         if not 1 <= value <= MAX_RETENTION_DAYS:
-            raise _err(
+            raise err(
                 "retention_range",
                 "must be 1 to 30 days (the PutIntegration limit; CloudFormation's 3650 does "
                 "not apply to this API), not {value}",
@@ -210,10 +111,15 @@ class AwsLogsIntegrationSpec(ResourceSpec):
         "(integrationName). Identifies it within its region.",
         json_schema_extra={"minLength": 1, "maxLength": 50, "pattern": r"^[\.\-_/#A-Za-z0-9]+$"},
     )
+    account: str | None = Field(
+        None,
+        description="The AWS account it lives in: a connection [aws.accounts.<name>]; default: "
+        "the [aws] connection.",
+    )
     region: str | None = Field(
         None,
-        description="Region to manage the integration in; default: [aws].region, then "
-        "AWS_REGION / AWS_DEFAULT_REGION.",
+        description="Region to manage the integration in; default: the account's region, "
+        "[aws].region, then AWS_REGION / AWS_DEFAULT_REGION.",
     )
     integration_type: Literal["OPENSEARCH"] = Field(
         "OPENSEARCH", description="Integration type; OPENSEARCH is the only one (integrationType)."
@@ -231,16 +137,16 @@ class AwsLogsIntegrationSpec(ResourceSpec):
     @classmethod
     def _type(cls, value: object) -> object:
         if value != "OPENSEARCH":
-            raise _err("integration_type", "must be OPENSEARCH (the only integration type)")
+            raise err("integration_type", "must be OPENSEARCH (the only integration type)")
         return value
 
     @field_validator("integration_name")
     @classmethod
     def _name(cls, value: str) -> str:
         if not 1 <= len(value) <= 50:
-            raise _err("name_length", "must be 1 to 50 characters, not {n}", n=str(len(value)))
+            raise err("name_length", "must be 1 to 50 characters, not {n}", n=str(len(value)))
         if not INTEGRATION_NAME.fullmatch(value):
-            raise _err("name_pattern", "may only contain letters, digits and . - _ / #")
+            raise err("name_pattern", "may only contain letters, digits and . - _ / #")
         return value
 
     @field_validator("region")
@@ -270,7 +176,7 @@ class AwsLogsIntegrationSpec(ResourceSpec):
                 wanted = partition
             elif partition != wanted:
                 where = f"region {self.region}" if self.region else "the other ARNs"
-                raise _err(
+                raise err(
                     "partition_mismatch",
                     "{field} is in partition {partition}, but {where} is in {wanted}",
                     field=field,
