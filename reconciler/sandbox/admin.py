@@ -3,8 +3,10 @@
 - ``POST /_sandbox/logs/fault`` with ``{"integrationName", "region", "accountId"?, "failed"?,
   "notFound"?, "dashboards"?}``: make an integration end FAILED, have sub-resources report
   NOT_FOUND, or give it vended dashboards (so a delete needs ``force``).
-- ``POST /_sandbox/datadog/refuse_writes`` with ``{"aws_account_ids": [str]}``: answer 400 to
-  every create or update of those AWS accounts.
+- ``POST /_sandbox/datadog/refuse_writes`` with ``{"aws_account_ids": [str], "org"?: str}``:
+  answer 400 to every create or update of those AWS accounts in that organisation (default:
+  the default organisation).
+- ``GET /_sandbox/datadog/accounts[?org=NAME]``: one organisation's stored account configs.
 - ``POST /_sandbox/datadog/retire_namespaces`` with ``{"namespaces": [str]}``: take names out of
   the namespace catalogue (``available_namespaces`` stops listing them and writes naming them
   get Datadog's 400), as when Datadog drops a namespace after a reconciler release: the
@@ -18,15 +20,18 @@ These requests see no latency, faults or rate limits.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable
 from typing import Any
 
 from reconciler.errors import ReconcilerError
 from reconciler.sandbox.aws_identity import DEFAULT_ACCOUNT_ID
+from reconciler.sandbox.datadog import record_org, refused_key
 from reconciler.sandbox.datadog_catalog import NAMESPACES
 from reconciler.sandbox.logs import key
 from reconciler.sandbox.logs_model import SUB_RESOURCES
+from reconciler.sandbox.orgs import DEFAULT_ORG
 from reconciler.sandbox.store import Store
 from reconciler.sandbox.wire import Reply, Request, json_reply
 
@@ -87,13 +92,24 @@ def retire_namespaces(store: Store, namespaces: Iterable[str]) -> list[str]:
     return names
 
 
-def refuse_writes(store: Store, aws_account_ids: Iterable[str]) -> list[str]:
-    """Datadog answers 400 to every create or update of these AWS accounts: a refusal no plan
-    can foresee (in real life, say, a role Datadog cannot assume). [] lifts it."""
+def refuse_writes(
+    store: Store, aws_account_ids: Iterable[str], org: str = DEFAULT_ORG
+) -> list[str]:
+    """Datadog answers 400 to every create or update of these AWS accounts in ``org``: a
+    refusal no plan can foresee (in real life, say, a role Datadog cannot assume). [] lifts
+    it."""
     ids = sorted(set(aws_account_ids))
     with store.update() as doc:
-        doc["datadog"]["controls"]["refused_accounts"] = ids
+        doc["datadog"]["controls"][refused_key(org)] = ids
     return ids
+
+
+def datadog_accounts(store: Store, org: str = DEFAULT_ORG) -> list[dict[str, Any]]:
+    """``org``'s stored account configs, oldest first: ``{"id", "attributes", "created_ns",
+    "modified_ns"}`` (and ``"org"`` for a named organisation)."""
+    with store.view() as doc:
+        records = [r for r in doc["datadog"]["accounts"].values() if record_org(r) == org]
+        return copy.deepcopy(sorted(records, key=lambda r: r["created_ns"]))
 
 
 def handle(store: Store, req: Request) -> Reply:
@@ -109,6 +125,9 @@ def handle(store: Store, req: Request) -> Reply:
         return _retire(store, req)
     if route == ("POST", "/datadog/refuse_writes"):
         return _refuse(store, req)
+    if route == ("GET", "/datadog/accounts"):
+        org = req.query.get("org", [DEFAULT_ORG])[0] or DEFAULT_ORG
+        return json_reply(200, {"data": datadog_accounts(store, org)}, CONTENT_TYPE)
     return json_reply(
         404, {"error": f"no such sandbox control: {req.method} {req.path}"}, CONTENT_TYPE
     )
@@ -133,11 +152,16 @@ def _refuse(store: Store, req: Request) -> Reply:
     try:
         body = json.loads(req.body or b"null")
         ids = body.get("aws_account_ids") if isinstance(body, dict) else None
+        org = body.get("org", DEFAULT_ORG) if isinstance(body, dict) else None
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
             raise ValueError
+        if not isinstance(org, str) or not org:
+            raise ValueError
     except (ValueError, UnicodeDecodeError):
-        return json_reply(400, {"error": 'expected {"aws_account_ids": [str]}'}, CONTENT_TYPE)
-    return json_reply(200, {"refused_accounts": refuse_writes(store, ids)}, CONTENT_TYPE)
+        message = 'expected {"aws_account_ids": [str], "org"?: str}'
+        return json_reply(400, {"error": message}, CONTENT_TYPE)
+    refused = refuse_writes(store, ids, org)
+    return json_reply(200, {"org": org, "refused_accounts": refused}, CONTENT_TYPE)
 
 
 def _logs_fault(store: Store, req: Request) -> Reply:

@@ -1,4 +1,10 @@
-"""The sandbox's Datadog: /api/v2/integration/aws/... over JSON:API."""
+"""The sandbox's Datadog: /api/v2/integration/aws/... over JSON:API.
+
+Each organisation (``orgs``: one per key pair) sees and changes its own account configs only;
+an id from another organisation is a 404, and the same AWS account may be integrated in two.
+A record of a named organisation carries ``"org"``; a record without one is the default
+organisation's (as is everything stored before organisations existed).
+"""
 
 from __future__ import annotations
 
@@ -20,7 +26,8 @@ from reconciler.sandbox.datadog_catalog import (
     NAMESPACES,
 )
 from reconciler.sandbox.faults import Fault
-from reconciler.sandbox.ratelimit import RateLimiter
+from reconciler.sandbox.orgs import DEFAULT_ORG, org_of
+from reconciler.sandbox.ratelimit import RateLimits
 from reconciler.sandbox.store import Store
 from reconciler.sandbox.wire import Reply, Request, json_reply
 
@@ -53,22 +60,44 @@ def _new_external_id() -> Reply:
     return _singleton("external_id", "external_id", external_id, id_=external_id)
 
 
+def record_org(record: Any) -> str:
+    org = record.get("org", DEFAULT_ORG)
+    return org if isinstance(org, str) else DEFAULT_ORG
+
+
+def _org_and_account(record: Any) -> tuple[str, Any]:
+    return record_org(record), record["attributes"]["aws_account_id"]
+
+
+def refused_key(org: str) -> str:
+    """The controls record holding an organisation's refused AWS accounts."""
+    return "refused_accounts" if org == DEFAULT_ORG else f"refused_accounts@{org}"
+
+
 class DatadogApi:
-    def __init__(self, store: Store, limiter: RateLimiter, *, shuffle_lists: bool) -> None:
+    def __init__(self, store: Store, limits: RateLimits, *, shuffle_lists: bool) -> None:
         self._store = store
-        self._limiter = limiter
+        self._limits = limits
         self._shuffle = shuffle_lists
+        self._by_org = store.index("datadog", "accounts", record_org)
+        self._by_account = store.index("datadog", "accounts", _org_and_account)
 
     def claims(self, req: Request) -> bool:
         return req.path == PREFIX or req.path.startswith(PREFIX + "/")
 
     def handle(self, req: Request, fault: Fault, rng: random.Random) -> Reply:
-        window = self._limiter.exhausted() if fault is Fault.THROTTLE else self._limiter.take()
-        reply = self._answer(req, fault, rng, window.exceeded)
+        api_key = req.headers.get("dd-api-key", "")
+        app_key = req.headers.get("dd-application-key", "")
+        org = org_of(api_key, app_key)
+        limiter = self._limits.of(org or DEFAULT_ORG)
+        window = limiter.exhausted() if fault is Fault.THROTTLE else limiter.take()
+        reply = self._answer(req, fault, rng, window.exceeded, org)
         reply.headers.update(window.headers())
         return reply
 
-    def _answer(self, req: Request, fault: Fault, rng: random.Random, limited: bool) -> Reply:
+    def _answer(
+        self, req: Request, fault: Fault, rng: random.Random, limited: bool, org: str | None
+    ) -> Reply:
         if fault is Fault.ERROR:
             if rng.random() < 0.5:
                 return _error(500, "Internal Server Error", "An internal error occurred")
@@ -77,22 +106,31 @@ class DatadogApi:
             return _error(429, "Too Many Requests", "Rate limit exceeded, retry after the reset")
         if not req.headers.get("dd-api-key") or not req.headers.get("dd-application-key"):
             return _error(403, "Forbidden", "Both DD-API-KEY and DD-APPLICATION-KEY are required")
+        if org is None:
+            return _error(
+                403,
+                "Forbidden",
+                "DD-API-KEY and DD-APPLICATION-KEY belong to different organisations",
+            )
         try:
-            return self._route(req)
+            return self._route(req, org)
         except checks.BadRequest as exc:
             return _reply(400, {"errors": [exc.error]})
 
-    def _route(self, req: Request) -> Reply:
+    def _route(self, req: Request, org: str) -> Reply:
         rest = req.path[len(PREFIX) :].rstrip("/")
         methods: dict[str, Callable[[], Reply]]
         if rest == "/accounts":
-            methods = {"GET": lambda: self._list(req), "POST": lambda: self._create(req)}
+            methods = {
+                "GET": lambda: self._list(req, org),
+                "POST": lambda: self._create(req, org),
+            }
         elif rest.startswith("/accounts/") and rest.count("/") == 2:
             segment = rest.split("/")[2]
             methods = {
-                "GET": lambda: self._get(_config_id(segment)),
-                "PATCH": lambda: self._patch(_config_id(segment), req),
-                "DELETE": lambda: self._delete(_config_id(segment)),
+                "GET": lambda: self._get(_config_id(segment), org),
+                "PATCH": lambda: self._patch(_config_id(segment), req, org),
+                "DELETE": lambda: self._delete(_config_id(segment), org),
             }
         elif rest == "/available_namespaces":
             methods = {"GET": self._namespaces}
@@ -119,9 +157,9 @@ class DatadogApi:
         names = [n for n in NAMESPACES if n not in retired]
         return _singleton("namespaces", "namespaces", names)
 
-    def _refuse_account(self, attrs: dict[str, Any]) -> None:
+    def _refuse_account(self, attrs: dict[str, Any], org: str) -> None:
         with self._store.view() as doc:
-            refused = doc["datadog"].get("controls", {}).get("refused_accounts", [])
+            refused = doc["datadog"].get("controls", {}).get(refused_key(org), [])
         if attrs.get("aws_account_id") in refused:
             raise checks.generic(
                 "cannot assume role for the AWS account (the sandbox refuses writes to it)"
@@ -137,21 +175,19 @@ class DatadogApi:
                 path = f"metrics_config.namespace_filters.{member}"
                 raise checks.invalid(path, f"invalid namespaces: [{' '.join(gone)}]")
 
-    def _list(self, req: Request) -> Reply:
+    def _list(self, req: Request, org: str) -> Reply:
         wanted = req.query.get("aws_account_id", [None])[0]
         with self._store.view() as doc:
-            records = sorted(doc["datadog"]["accounts"].values(), key=lambda r: r["created_ns"])
-            data = [
-                model.render(r, nanoseconds=False)
-                for r in records
-                if wanted is None or r["attributes"]["aws_account_id"] == wanted
-            ]
+            ids = self._by_org.get(org) if wanted is None else self._by_account.get((org, wanted))
+            accounts = doc["datadog"]["accounts"]
+            records = sorted((accounts[i] for i in ids), key=lambda r: r["created_ns"])
+            data = [model.render(r, nanoseconds=False) for r in records]
         return _reply(200, {"data": data})
 
-    def _create(self, req: Request) -> Reply:
+    def _create(self, req: Request, org: str) -> Reply:
         data = _data(req)
         attrs = checks.clean_attributes(data.get("attributes"), creating=True)
-        self._refuse_account(attrs)
+        self._refuse_account(attrs, org)
         self._refuse_retired(attrs)
         if self._shuffle:
             model.shuffle(attrs)
@@ -161,10 +197,8 @@ class DatadogApi:
             auth["external_id"] = model.new_external_id()
         with self._store.update() as doc:
             accounts = doc["datadog"]["accounts"]
-            if any(
-                r["attributes"]["aws_account_id"] == full["aws_account_id"]
-                for r in accounts.values()
-            ):
+            same = self._by_account.get((org, full["aws_account_id"]))
+            if any(i in accounts for i in same):
                 return _error(
                     409, "Account already exists", "AWS account with provided id already exists"
                 )
@@ -175,28 +209,30 @@ class DatadogApi:
                 "created_ns": now,
                 "modified_ns": now,
             }
+            if org != DEFAULT_ORG:
+                record["org"] = org
             accounts[record["id"]] = record
         return _reply(200, {"data": model.render(record, nanoseconds=True, created=True)})
 
-    def _get(self, config_id: str) -> Reply:
+    def _get(self, config_id: str, org: str) -> Reply:
         with self._store.view() as doc:
             record = doc["datadog"]["accounts"].get(config_id)
-            if record is None:
+            if record is None or record_org(record) != org:
                 return _not_found()
             return _reply(200, {"data": model.render(record, nanoseconds=False)})
 
-    def _patch(self, config_id: str, req: Request) -> Reply:
+    def _patch(self, config_id: str, req: Request, org: str) -> Reply:
         data = _data(req)
         if data.get("id") not in (None, config_id):
             raise checks.generic("data.id does not match the config ID in the path")
         attrs = checks.clean_attributes(data.get("attributes"), creating=False)
-        self._refuse_account(attrs)
+        self._refuse_account(attrs, org)
         self._refuse_retired(attrs)
         if self._shuffle:
             model.shuffle(attrs)
         with self._store.update() as doc:
             record = doc["datadog"]["accounts"].get(config_id)
-            if record is None:
+            if record is None or record_org(record) != org:
                 return _not_found()
             old = record["attributes"]
             if attrs["aws_account_id"] != old["aws_account_id"]:
@@ -208,10 +244,12 @@ class DatadogApi:
             record["modified_ns"] = time.time_ns()
         return _reply(200, {"data": model.render(record, nanoseconds=True)})
 
-    def _delete(self, config_id: str) -> Reply:
+    def _delete(self, config_id: str, org: str) -> Reply:
         with self._store.update() as doc:
-            if doc["datadog"]["accounts"].pop(config_id, None) is None:
+            accounts = doc["datadog"]["accounts"]
+            if config_id not in accounts or record_org(accounts[config_id]) != org:
                 return _not_found()
+            del accounts[config_id]
         return Reply(204)
 
 

@@ -63,3 +63,20 @@ class RateLimiter:
                 self._window, self._count = int(now // self._period), 0
             limit = self._limit if self._limit is not None else NOMINAL_LIMIT
             return Window(limit, self._period, 0, self._reset_in(now), True)
+
+
+class RateLimits:
+    """One limiter per Datadog organisation, as the real API counts each org on its own."""
+
+    def __init__(self, limit: int | None, period: int) -> None:
+        self._limit = limit
+        self._period = period
+        self._limiters: dict[str, RateLimiter] = {}
+        self._lock = threading.Lock()
+
+    def of(self, org: str) -> RateLimiter:
+        with self._lock:
+            limiter = self._limiters.get(org)
+            if limiter is None:
+                limiter = self._limiters[org] = RateLimiter(self._limit, self._period)
+            return limiter

@@ -12,6 +12,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.sandbox import admin
 from reconciler.sandbox.aws_identity import DEFAULT_ACCOUNT_ID
 from reconciler.sandbox.options import SandboxOptions
+from reconciler.sandbox.orgs import DEFAULT_ORG
 from reconciler.sandbox.server import App, SandboxHTTPServer
 from reconciler.sandbox.store import Store
 from reconciler.sandbox.wire import Api
@@ -89,11 +90,9 @@ class Sandbox:
             raise ReconcilerError("the sandbox is not running")
         return self._store
 
-    def datadog_accounts(self) -> list[dict[str, Any]]:
-        """Stored account configs: ``{"id", "attributes", "created_ns", "modified_ns"}``."""
-        with self.store.view() as doc:
-            records = doc["datadog"]["accounts"].values()
-            return copy.deepcopy(sorted(records, key=lambda r: r["created_ns"]))
+    def datadog_accounts(self, org: str = DEFAULT_ORG) -> list[dict[str, Any]]:
+        """One organisation's stored account configs (see ``admin.datadog_accounts``)."""
+        return admin.datadog_accounts(self.store, org)
 
     def logs_integrations(self) -> list[dict[str, Any]]:
         """Stored integrations with their sandbox controls (failed, notFound, dashboards)."""
@@ -107,9 +106,10 @@ class Sandbox:
             raise ReconcilerError("the sandbox is not running")
         self._server.app.apis.append(api)
 
-    def refuse_writes(self, aws_account_ids: Iterable[str]) -> list[str]:
-        """Datadog answers 400 to writes of these AWS accounts (see ``admin``); [] lifts it."""
-        return admin.refuse_writes(self.store, aws_account_ids)
+    def refuse_writes(self, aws_account_ids: Iterable[str], org: str = DEFAULT_ORG) -> list[str]:
+        """Datadog answers 400 to writes of these AWS accounts in ``org`` (see ``admin``); []
+        lifts it."""
+        return admin.refuse_writes(self.store, aws_account_ids, org)
 
     def retire_namespaces(self, namespaces: Iterable[str]) -> list[str]:
         """Take names out of the Datadog namespace catalogue (see ``admin``); [] restores it."""

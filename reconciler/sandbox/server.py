@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 from reconciler.sandbox import admin, datadog, logs
 from reconciler.sandbox.faults import Fault, FaultPlan
 from reconciler.sandbox.options import SandboxOptions
-from reconciler.sandbox.ratelimit import RateLimiter
+from reconciler.sandbox.ratelimit import RateLimits
 from reconciler.sandbox.store import Store
 from reconciler.sandbox.wire import Api, Reply, Request, json_reply
 
@@ -39,7 +39,7 @@ class App:
         self.apis: list[Api] = [
             datadog.DatadogApi(
                 store,
-                RateLimiter(options.rate_limit, options.rate_period),
+                RateLimits(options.rate_limit, options.rate_period),
                 shuffle_lists=options.shuffle_lists,
             ),
             logs.LogsApi(store, provisioning_seconds=options.provisioning_seconds),

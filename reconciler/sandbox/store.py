@@ -29,6 +29,7 @@ from typing import Any
 from reconciler.atomic import write_atomic
 from reconciler.errors import StateError
 from reconciler.paths import copy_json
+from reconciler.sandbox.store_index import Index, KeyOf
 
 FILE_NAME = "sandbox.json"
 JOURNAL_NAME = "sandbox.journal"
@@ -40,11 +41,13 @@ Record = Any
 
 def _empty() -> Document:
     # "controls": the sandbox's own switches (retired namespaces, refused accounts), kept as
-    # records like any other so the journal carries them.
+    # records like any other so the journal carries them. "sts": roles registered per AWS
+    # account, and the sessions AssumeRole handed out (never their secrets).
     return {
         "version": FORMAT_VERSION,
         "datadog": {"accounts": {}, "controls": {}},
         "logs": {"integrations": {}},
+        "sts": {"roles": {}, "sessions": {}},
     }
 
 
@@ -131,6 +134,7 @@ class Store:
         self._lock = threading.RLock()
         self._snapshot_bytes = 0
         self._journal_bytes = 0
+        self._indexes: dict[tuple[str, str], list[Index]] = {}
         self._doc = self._load()
         if self._journal_bytes:
             self._fold()
@@ -176,7 +180,7 @@ class Store:
                     "delete it to start afresh",
                     file=str(self.path),
                 )
-            for section in ("datadog", "logs"):
+            for section in ("datadog", "logs", "sts"):
                 if isinstance(doc.get(section), dict):
                     base[section].update(doc[section])
         for section in base.values():
@@ -224,6 +228,13 @@ class Store:
         with self._lock:
             yield self._doc
 
+    def index(self, section: str, name: str, key_of: KeyOf) -> Index:
+        """An index of one collection by ``key_of(record)``, kept current on every commit."""
+        with self._lock:
+            index = Index(key_of, self._doc[section][name].items())
+            self._indexes.setdefault((section, name), []).append(index)
+            return index
+
     @contextmanager
     def update(self) -> Iterator[Document]:
         """Change under the lock; recorded when the block ends without an exception.
@@ -253,6 +264,13 @@ class Store:
             self._append(ops)
             for section, name, key, value in ops:
                 collection = self._doc[section][name]
+                indexes = self._indexes.get((section, name), ())
+                old = collection.get(key)
+                for index in indexes:
+                    if old is not None:
+                        index.remove(key, old)
+                    if value is not None:
+                        index.add(key, value)
                 if value is None:
                     del collection[key]
                 else:
