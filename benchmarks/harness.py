@@ -141,7 +141,7 @@ def seed(config_dir: Path, store: Any) -> None:
     from reconciler.config import load_config
     from reconciler.engine import close_kinds, make_plan, open_kinds
     from reconciler.kinds.base import Observed
-    from reconciler.kinds.datadog_aws_account import _request_attributes
+    from reconciler.kinds.datadog_requests import request_attributes
     from reconciler.registry import KINDS
     from reconciler.sandbox import datadog_model as model
     from reconciler.sandbox import datadog_validation as checks
@@ -155,7 +155,7 @@ def seed(config_dir: Path, store: Any) -> None:
         for res in config.resources.values():
             if res.kind != "datadog_aws_account":
                 continue
-            attrs, _ = _request_attributes(dd.desired_values(res.spec))
+            attrs, _ = request_attributes(dd.desired_values(res.spec))
             full = model.merge(model.defaults(), checks.clean_attributes(attrs, creating=True))
             if "role_name" in full["auth_config"]:
                 full["auth_config"]["external_id"] = model.new_external_id()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from reconciler.desired import Config, DesiredResource
 from reconciler.errors import ConfigError, StateError, raise_all
+from reconciler.kinds import connections
 from reconciler.kinds.base import Observed, ResourceKind
 from reconciler.model import Plan
 from reconciler.planner import build_plan, selected
@@ -49,9 +50,12 @@ def check_natural_keys(config: Config, kinds: Mapping[str, ResourceKind]) -> Non
         scope = kind.scope(key)
         other = first_in_scope.setdefault((res.kind, scope), res)
         if other is not res:
+            connection, place = connections.split(scope)
+            if connection is not None:
+                place += f" through connection {connection}"
             errors.append(
                 ConfigError(
-                    f"{other.address} ({other.source}) is in the same place ({scope}); the API "
+                    f"{other.address} ({other.source}) is in the same place ({place}); the API "
                     f"allows one {res.kind} there: keep one of the two",
                     file=res.source.file,
                     line=res.source.line,

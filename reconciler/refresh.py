@@ -16,20 +16,19 @@ def scopes_to_read(
 ) -> dict[str, set[str]]:
     """Per kind, the scopes to list. Only kinds in use (declared, or in the state) are read,
     unless ``every_kind`` (import, looking for anything to adopt): a Logs-only configuration
-    needs no Datadog keys and lists no Datadog accounts."""
-    in_use = {r.kind for r in config.resources.values()} | {
-        p.kind for p in state.resources.values()
-    }
-    wanted: dict[str, set[str]] = {
-        name: set(kind.default_scopes()) if every_kind or name in in_use else set()
-        for name, kind in kinds.items()
-    }
+    needs no Datadog keys and lists no Datadog accounts. Within a kind, only the connections
+    the configuration and state use are read."""
+    used: dict[str, set[str]] = {name: set() for name in kinds}
     for res in config.resources.values():
         kind = kinds[res.kind]
-        wanted[res.kind].add(kind.scope(kind.natural_key(res.spec)))
+        used[res.kind].add(kind.scope(kind.natural_key(res.spec)))
     for prior in state.resources.values():
         if prior.kind in kinds:
-            wanted[prior.kind].add(kinds[prior.kind].scope(prior.natural_key))
+            used[prior.kind].add(kinds[prior.kind].scope(prior.natural_key))
+    wanted = {
+        name: scopes | set(kinds[name].default_scopes(scopes)) if scopes or every_kind else scopes
+        for name, scopes in used.items()
+    }
     return {k: v for k, v in wanted.items() if v}
 
 

@@ -46,7 +46,8 @@ def sandbox_env(enabled: bool) -> Iterator[str | None]:
         "AWS_ACCESS_KEY_ID": "sandbox",
         "AWS_SECRET_ACCESS_KEY": "sandbox",
     }
-    saved = {k: os.environ.get(k) for k in (*overrides, "AWS_SESSION_TOKEN", "AWS_PROFILE")}
+    # Restored whole afterwards: sandbox_settings also sets each named organisation's keys.
+    saved = dict(os.environ)
     with Sandbox(options) as sandbox:
         os.environ.update(overrides)
         os.environ.pop("AWS_SESSION_TOKEN", None)
@@ -54,23 +55,45 @@ def sandbox_env(enabled: bool) -> Iterator[str | None]:
         try:
             yield sandbox.url
         finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+            for k in set(os.environ) - set(saved):
+                del os.environ[k]
+            os.environ.update(saved)
 
 
 def sandbox_settings(settings: Settings, sandbox_url: str) -> Settings:
+    """Every connection pointed at the sandbox, with the sandbox's credentials: a named AWS
+    account assumes a role in its own sandbox account (a profile-only one, in an account
+    derived from its name: no profile is read); a named organisation gets its own keys, set
+    in the variables its key references name (restored by ``sandbox_env``)."""
+    from reconciler.sandbox.aws_identity import account_for
+    from reconciler.sandbox.orgs import sandbox_keys
+
+    accounts = {
+        name: account.model_copy(
+            update={
+                "profile": None,
+                "role_arn": account.role_arn
+                or f"arn:aws:iam::{account_for('profile-' + name)}:role/sandbox-profile",
+            }
+        )
+        for name, account in settings.aws.accounts.items()
+    }
+    orgs = {}
+    for name, org in settings.datadog.orgs.items():
+        for variable, key in zip(org.key_variables(), sandbox_keys(name), strict=True):
+            os.environ[variable] = key
+        orgs[name] = org.model_copy(update={"api_url": sandbox_url})
     return settings.model_copy(
         update={
-            "datadog": settings.datadog.model_copy(update={"api_url": sandbox_url}),
+            "datadog": settings.datadog.model_copy(update={"api_url": sandbox_url, "orgs": orgs}),
             "aws": settings.aws.model_copy(
                 update={
                     "endpoint_url": sandbox_url,
+                    "sts_endpoint_url": sandbox_url,
                     "profile": None,
                     "poll_interval_seconds": 0.25,
                     "region": settings.aws.region or "us-east-1",
+                    "accounts": accounts,
                 }
             ),
         }

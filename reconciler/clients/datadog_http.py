@@ -61,8 +61,10 @@ class DatadogClient:
         backoff_seconds: float = 0.5,
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        key_variables: tuple[str, str] = ("DD_API_KEY", "DD_APP_KEY"),
     ) -> None:
         self._settings = settings
+        self._key_variables = key_variables
         self._env = env
         self._transport = transport
         self._backoff = backoff_seconds
@@ -76,7 +78,8 @@ class DatadogClient:
             env = os.environ if self._env is None else self._env
             url = base_url(self._settings, env)
             headers = {"Accept": "application/json", "Content-Type": "application/json"}
-            for var, header in (("DD_API_KEY", "DD-API-KEY"), ("DD_APP_KEY", "DD-APPLICATION-KEY")):
+            names = ("DD-API-KEY", "DD-APPLICATION-KEY")
+            for var, header in zip(self._key_variables, names, strict=True):
                 value = env.get(var, "")
                 if not value:
                     raise ConfigError(f"{var} is not set: export it to talk to the Datadog API")

@@ -44,6 +44,8 @@ from reconciler.settings import AwsSettings
 if TYPE_CHECKING:
     from mypy_boto3_logs.client import CloudWatchLogsClient
 
+    from reconciler.clients.aws_roles import AssumedRole
+
 CONNECT_TIMEOUT_SECONDS = 10.0  # within [aws].timeout_seconds, the deadline of a request
 MAX_BACKOFF_SECONDS = 20.0
 # Threads for boto3 calls: a list per region in use at once, or a few writes in flight. Calls
@@ -67,8 +69,12 @@ class LogsClient:
         *,
         factory: ClientFactory | None = None,
         put_backoff_seconds: float = 1.0,
+        role: AssumedRole | None = None,
+        connection: str | None = None,
     ) -> None:
         self._aws = aws
+        self._role = role  # assumed (from the session's credentials) before the first call
+        self._connection = connection  # a named [aws.accounts] connection, for messages
         self._factory = factory
         self._put_backoff = put_backoff_seconds
         self._clients: dict[tuple[str, int], CloudWatchLogsClient] = {}
@@ -96,17 +102,21 @@ class LogsClient:
     def _boto_client(self, region: str, attempts: int) -> CloudWatchLogsClient:
         from botocore.config import Config
 
+        from reconciler.clients.aws_roles import assume
         from reconciler.clients.boto_sessions import new_session
         from reconciler.clients.logs_transport import DeadlineTransport
 
-        if self._session is None:
-            self._session = new_session(self._aws.profile)
         deadline = self._aws.timeout_seconds
         config = Config(
             retries={"mode": "standard", "total_max_attempts": attempts},
             connect_timeout=min(CONNECT_TIMEOUT_SECONDS, deadline),
             read_timeout=deadline,
         )
+        if self._session is None:
+            session = new_session(self._aws.profile)
+            if self._role is not None:
+                assume(session, self._role, region, config)
+            self._session = session
         client = self._session.client(
             "logs", region_name=region, endpoint_url=self._aws.endpoint_url, config=config
         )
@@ -142,8 +152,9 @@ class LogsClient:
         except ReconcilerError:
             raise
         except Exception as exc:
+            where = region if self._connection is None else f"{region}, account {self._connection}"
             translated = translate(
-                exc, operation, region, self._aws.profile, deadline=self._aws.timeout_seconds
+                exc, operation, where, self._aws.profile, deadline=self._aws.timeout_seconds
             )
             if translated is exc:
                 raise

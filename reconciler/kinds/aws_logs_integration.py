@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
+from reconciler.clients.aws_roles import assumed_role
 from reconciler.clients.logs_boto import SERVICE, LogsApiError, LogsClient
 from reconciler.errors import ApiError, ConfigError, ReconcilerError
+from reconciler.kinds import connections, polling
 from reconciler.kinds.aws_names import ALL_REGIONS, REGION, region_hint
 from reconciler.kinds.base import DiffRules, Observed, Progress, ResourceSpec
 from reconciler.kinds.logs_spec import AwsLogsIntegrationSpec, OpenSearchConfig
@@ -94,13 +95,37 @@ class AwsLogsIntegration:
     ) -> None:
         self._settings = settings
         self._environ = os.environ if environ is None else environ
-        # Building LogsClient imports nothing from boto3; that happens on the first call.
-        self._client = client if client is not None else LogsClient(settings.aws)
+        # One client per AWS account connection (None: the default one). Building one
+        # imports nothing from boto3; that happens on its first call. A client given here
+        # serves the default connection.
+        self._clients: dict[str | None, LogsClient] = {} if client is None else {None: client}
+
+    def _at(self, scope: str) -> tuple[LogsClient, str]:
+        """The client and region of a scope ("eu-west-1", "prod:eu-west-1")."""
+        account, region = connections.split(scope)
+        client = self._clients.get(account)
+        if client is None:
+            aws = self._settings.aws
+            if account is not None and account not in aws.accounts:
+                # Only objects the state holds can get here (a declared account is checked
+                # with the configuration): not reading them would plan them as gone.
+                raise ConfigError(
+                    f"the state holds aws_logs_integration objects in the AWS account "
+                    f"'{account}', which the configuration no longer declares: declare "
+                    f"[aws.accounts.{account}] again (to delete them, or keep them), or "
+                    "forget them with `reconciler state rm`"
+                )
+            role = None if account is None else assumed_role(aws, account)
+            client = LogsClient(aws.for_account(account), role=role, connection=account)
+            self._clients[account] = client
+        return client, region
 
     # -- pure ------------------------------------------------------------------------------
-    def default_region(self) -> str | None:
-        """[aws].region, else AWS_REGION, else AWS_DEFAULT_REGION."""
+    def default_region(self, account: str | None = None) -> str | None:
+        """The account's region, else [aws].region, else AWS_REGION, else AWS_DEFAULT_REGION."""
+        named = None if account is None else self._settings.aws.accounts[account].region
         for source, value in (
+            (f"[aws.accounts.{account}].region", named),
             ("[aws].region", self._settings.aws.region),
             ("AWS_REGION", self._environ.get("AWS_REGION")),
             ("AWS_DEFAULT_REGION", self._environ.get("AWS_DEFAULT_REGION")),
@@ -116,22 +141,31 @@ class AwsLogsIntegration:
                 return value
         return None
 
+    def account(self, spec: ResourceSpec) -> str | None:
+        """The spec's AWS account connection, checked against [aws.accounts]."""
+        declared = self._settings.aws.accounts
+        return connections.check(_spec(spec).account, declared, "aws.accounts", "account")
+
     def region(self, spec: ResourceSpec) -> str:
         s = _spec(spec)
-        region = s.region or self.default_region()
+        account = self.account(s)
+        region = s.region or self.default_region(account)
         if region is None:
+            where = "[aws].region" if account is None else f"[aws.accounts.{account}].region"
             raise ConfigError(
                 f"no region for integration {s.integration_name}: set region here, "
-                "[aws].region, or AWS_REGION",
+                f"{where}, or AWS_REGION",
                 field="region",
             )
         return region
 
     def natural_key(self, spec: ResourceSpec) -> str:
-        return f"{self.region(spec)}/{_spec(spec).integration_name}"
+        s = _spec(spec)
+        return connections.qualify(self.account(s), f"{self.region(s)}/{s.integration_name}")
 
     def scope(self, natural_key: str) -> str:
-        # Names may contain "/", regions never do: the first "/" ends the region.
+        # Names may contain "/", regions and connection names never do: the first "/" ends
+        # the scope.
         return natural_key.split("/", 1)[0]
 
     def desired_values(self, spec: ResourceSpec) -> dict[str, Any]:
@@ -205,9 +239,11 @@ class AwsLogsIntegration:
         app_arn = values.get("opensearch", {}).get("application_arn")
         if app_arn:
             opensearch["application_arn"] = app_arn
+        account, region = connections.split(self.scope(observed.natural_key))
         table: dict[str, Any] = {
             "integration_name": values["integration_name"],
-            "region": self.scope(observed.natural_key),
+            **({"account": account} if account else {}),
+            "region": region,
         }
         if values.get("integration_type"):
             table["integration_type"] = values["integration_type"]
@@ -215,15 +251,23 @@ class AwsLogsIntegration:
         return table
 
     # -- reads -----------------------------------------------------------------------------
-    def default_scopes(self) -> list[str]:
-        region = self.default_region()
-        return [region] if region else []
+    def default_scopes(self, used: Collection[str]) -> list[str]:
+        # The default region of every account the configuration or state uses (of the
+        # default account when none is used): never an account it does not name.
+        accounts = {connections.split(scope)[0] for scope in used} if used else {None}
+        found = []
+        for account in accounts:
+            region = self.default_region(account)
+            if region:
+                found.append(connections.qualify(account, region))
+        return found
 
     async def list(self, scope: str) -> list[Observed]:
+        client, region = self._at(scope)
         # The client checked every summary (a name each, no name twice): none is dropped.
-        summaries = await self._client.list_integrations(scope)
+        summaries = await client.list_integrations(region)
         names = [s["integrationName"] for s in summaries]
-        raws = await asyncio.gather(*(self._client.get_integration(scope, n) for n in names))
+        raws = await asyncio.gather(*(client.get_integration(region, n) for n in names))
         missing = [n for n, raw in zip(names, raws, strict=True) if raw is None]
         if missing:
             # Listed, then not found: deleted in between, or a Get that lags behind. Either
@@ -239,21 +283,23 @@ class AwsLogsIntegration:
         return []  # nothing the live API lists that the model does not already check
 
     async def get(self, natural_key: str, remote_id: str) -> Observed | None:
-        region = self.scope(natural_key)
-        raw = await self._client.get_integration(region, remote_id)
-        return None if raw is None else self.normalise(raw, region)
+        scope = self.scope(natural_key)
+        client, region = self._at(scope)
+        raw = await client.get_integration(region, remote_id)
+        return None if raw is None else self.normalise(raw, scope)
 
     # -- writes ----------------------------------------------------------------------------
     async def create(self, spec: ResourceSpec, progress: Progress) -> Observed:
         s = _spec(spec)
-        region = self.region(s)
+        scope = self.scope(self.natural_key(s))
+        client, region = self._at(scope)
         config = {"openSearchResourceConfig": resource_config(s.opensearch)}
         # A Put whose outcome is unknown is resolved by the client (adopt or send again).
-        await self._client.put_integration(
+        await client.put_integration(
             region, s.integration_name, s.integration_type, config, on_retry=progress
         )
-        progress(f"{s.integration_name}: created in {region}, waiting until ACTIVE")
-        return await self._wait_active(region, s.integration_name, progress)
+        progress(f"{s.integration_name}: created in {scope}, waiting until ACTIVE")
+        return await self._wait_active(scope, s.integration_name, progress)
 
     async def update(self, spec: ResourceSpec, observed: Observed, progress: Progress) -> Observed:
         raise ReconcilerError(
@@ -264,10 +310,11 @@ class AwsLogsIntegration:
     async def delete(
         self, natural_key: str, remote_id: str, options: dict[str, Any], progress: Progress
     ) -> None:
-        region = self.scope(natural_key)
+        scope = self.scope(natural_key)
+        client, region = self._at(scope)
         force = options.get("force_delete") is True
         try:
-            existed = await self._client.delete_integration(region, remote_id, force=force)
+            existed = await client.delete_integration(region, remote_id, force=force)
         except LogsApiError as exc:
             if force or exc.code not in DASHBOARDS_EXIST_CODES:
                 raise
@@ -278,22 +325,23 @@ class AwsLogsIntegration:
                 status=exc.status,
             ) from None
         if not existed:
-            progress(f"{remote_id}: already gone from {region}")
+            progress(f"{remote_id}: already gone from {scope}")
             return
-        await self._wait_gone(region, remote_id, progress)
+        await self._wait_gone(scope, remote_id, progress)
 
     async def aclose(self) -> None:
-        self._client.close()
+        for client in self._clients.values():
+            client.close()
 
     # -- waits -----------------------------------------------------------------------------
-    async def _wait_active(self, region: str, name: str, progress: Progress) -> Observed:
+    async def _wait_active(self, scope: str, name: str, progress: Progress) -> Observed:
         def check(raw: dict[str, Any] | None) -> Observed | str:
             if raw is None:
                 # GetIntegration can lag behind PutIntegration for a moment.
                 return "not visible yet"
             status = str(raw.get("integrationStatus"))
             if status == "ACTIVE":
-                observed = self.normalise(raw, region)
+                observed = self.normalise(raw, scope)
                 if observed.health:
                     progress(f"{name}: ACTIVE but unhealthy: {observed.health}")
                 return observed
@@ -301,7 +349,7 @@ class AwsLogsIntegration:
                 problems = component_problems(details_of(raw))
                 detail = f" ({'; '.join(problems)})" if problems else ""
                 raise ApiError(
-                    f"integration {name} in {region} FAILED while being created{detail}; "
+                    f"integration {name} in {scope} FAILED while being created{detail}; "
                     "the next plan replaces it",
                     service=SERVICE,
                 )
@@ -309,48 +357,40 @@ class AwsLogsIntegration:
 
         def timed_out(timeout: float, status: str) -> str:
             return (
-                f"integration {name} in {region} is not ACTIVE after the "
+                f"integration {name} in {scope} is not ACTIVE after the "
                 f"{timeout:g}s wait timeout ([aws].wait_timeout_seconds; still {status}); "
                 "it may still finish: run plan again later"
             )
 
-        return await self._poll(region, name, progress, check, timed_out)
+        return await self._poll(scope, name, progress, check, timed_out)
 
-    async def _wait_gone(self, region: str, name: str, progress: Progress) -> None:
+    async def _wait_gone(self, scope: str, name: str, progress: Progress) -> None:
         def check(raw: dict[str, Any] | None) -> str | None:
             return None if raw is None else "being deleted"
 
         def timed_out(timeout: float, state: str) -> str:
             return (
-                f"integration {name} in {region} still exists {timeout:g}s after "
+                f"integration {name} in {scope} still exists {timeout:g}s after "
                 "DeleteIntegration ([aws].wait_timeout_seconds)"
             )
 
-        await self._poll(region, name, progress, check, timed_out)
+        await self._poll(scope, name, progress, check, timed_out)
 
     async def _poll(
         self,
-        region: str,
+        scope: str,
         name: str,
         progress: Progress,
         check: Callable[[dict[str, Any] | None], _T | str],
         timed_out: Callable[[float, str], str],
     ) -> _T:
-        """GetIntegration until ``check`` returns something other than a string (the result);
-        a string is the state still waited on. Past [aws].wait_timeout_seconds, an ApiError
-        with the message ``timed_out(timeout, state)``."""
-        timeout = self._settings.aws.wait_timeout_seconds
-        start = time.monotonic()
-        while True:
-            raw = await self._client.get_integration(region, name)
-            elapsed = time.monotonic() - start
-            state = check(raw)
-            if not isinstance(state, str):
-                return state
-            if elapsed >= timeout:
-                raise ApiError(timed_out(timeout, state), service=SERVICE)
-            progress(f"{name}: still {state} ({elapsed:.0f}s)")
-            await self._sleep(timeout - elapsed)
-
-    async def _sleep(self, remaining: float) -> None:
-        await asyncio.sleep(max(0.0, min(self._settings.aws.poll_interval_seconds, remaining)))
+        client, region = self._at(scope)
+        aws = self._settings.aws
+        return await polling.poll(
+            lambda: client.get_integration(region, name),
+            check,
+            lambda timeout, state: ApiError(timed_out(timeout, state), service=SERVICE),
+            lambda elapsed, state: progress(f"{name}: still {state} ({elapsed:.0f}s)"),
+            timeout=aws.wait_timeout_seconds,
+            interval=aws.poll_interval_seconds,
+        )

@@ -8,7 +8,7 @@ ExternalClient) is written on ``ResourceKind`` and on each of its members.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
@@ -67,7 +67,9 @@ class Observed(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    natural_key: str  # aws_account_id for Datadog; "<region>/<integration_name>" for Logs
+    # aws_account_id for Datadog; "<region>/<integration_name>" for Logs; through a named
+    # connection, its name first: "eu:<aws_account_id>", "prod:<region>/<integration_name>".
+    natural_key: str
     remote_id: str  # the API's id: Datadog config UUID; the integration name for Logs
     values: dict[str, Any]
     # None when healthy. Otherwise why the object cannot be trusted, e.g. "FAILED" or
@@ -160,8 +162,10 @@ class ResourceKind(Protocol):
         ...
 
     # -- reads -----------------------------------------------------------------------------
-    def default_scopes(self) -> list[str]:
-        """Scopes listed even when nothing is declared there (to find unmanaged objects)."""
+    def default_scopes(self, used: Collection[str]) -> list[str]:
+        """Scopes listed besides ``used`` (those the configuration and state name), to find
+        unmanaged objects: only through the connections ``used`` names (the default
+        connection when ``used`` is empty), never one the configuration does not use."""
         ...
 
     async def list(self, scope: str) -> list[Observed]:

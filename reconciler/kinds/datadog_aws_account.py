@@ -9,12 +9,14 @@ replacement while a new role name or a rotated key pair remains a plain update.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from reconciler import paths, printable
 from reconciler.clients import datadog_models as wire
-from reconciler.errors import ApiError, ReconcilerError
+from reconciler.errors import ApiError, ConfigError, ReconcilerError
+from reconciler.kinds import connections
 from reconciler.kinds import datadog_answers as answers
 from reconciler.kinds.base import DiffRules, Observed, Progress, ResourceSpec
 from reconciler.kinds.datadog_catalogue import Catalogue
@@ -34,6 +36,8 @@ from reconciler.kinds.spec_values import known, without_defaults
 from reconciler.settings import Settings
 
 if TYPE_CHECKING:
+    import httpx
+
     from reconciler.clients.datadog_http import DatadogClient
 
 NAMESPACES_PATH = "/api/v2/integration/aws/available_namespaces"
@@ -96,35 +100,71 @@ class DatadogAwsAccount:
     write_concurrency: ClassVar[int] = 1
     one_per_scope: ClassVar[bool] = False
 
-    def __init__(self, settings: Settings, *, client: DatadogClient | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        client: DatadogClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self._settings = settings
-        self._http = client  # built on first use: no credentials are read before that
+        self._transport = transport  # for the clients it builds (tests: httpx.MockTransport)
+        # One client per organisation (None: the default one), each built on first use: no
+        # credentials are read before that. A client given here serves the default one.
+        self._http: dict[str | None, DatadogClient] = {} if client is None else {None: client}
         # Writes to the AWS integration are serialised: the v1 API failed on concurrent
         # writes for one org (terraform-provider-datadog #132) and v2 documents nothing.
         self._write_lock = asyncio.Lock()
 
-    @property
-    def _client(self) -> DatadogClient:
-        if self._http is None:
+    def _client(self, org: str | None) -> DatadogClient:
+        client = self._http.get(org)
+        if client is None:
             # Imported here: httpx is slow to import and `validate` never talks to the API.
             from reconciler.clients.datadog_http import DatadogClient
 
-            self._http = DatadogClient(self._settings.datadog)
-        return self._http
+            settings = self._settings.datadog
+            if org is None:
+                client = DatadogClient(settings, transport=self._transport)
+            elif org in settings.orgs:
+                # Only the org's own key variables: DD_HOST / DD_SITE belong to the default
+                # organisation and must never send this one's keys elsewhere.
+                variables = settings.orgs[org].key_variables()
+                env = {v: os.environ[v] for v in variables if v in os.environ}
+                client = DatadogClient(
+                    settings.for_org(org),
+                    env=env,
+                    key_variables=variables,
+                    transport=self._transport,
+                )
+            else:
+                # Only objects the state holds can get here (a declared org is checked with
+                # the configuration): not reading them would plan them as gone.
+                raise ConfigError(
+                    f"the state holds datadog_aws_account objects in the Datadog organisation "
+                    f"'{org}', which the configuration no longer declares: declare "
+                    f"[datadog.orgs.{org}] again (to delete them, or keep them), or forget "
+                    "them with `reconciler state rm`"
+                )
+            self._http[org] = client
+        return client
 
     # -- pure ---------------------------------------------------------------------------
     def natural_key(self, spec: ResourceSpec) -> str:
-        return _spec(spec).aws_account_id
+        s = _spec(spec)
+        org = connections.check(s.org, self._settings.datadog.orgs, "datadog.orgs", "org")
+        return connections.qualify(org, s.aws_account_id)
 
     def scope(self, natural_key: str) -> str:
-        return ""
+        return connections.split(natural_key)[0] or ""
 
-    def default_scopes(self) -> list[str]:
-        return [""]
+    def default_scopes(self, used: Collection[str]) -> list[str]:
+        # Every organisation the configuration or state uses is listed anyway; with none,
+        # the default one (import looking for accounts to adopt).
+        return [] if used else [""]
 
     def desired_values(self, spec: ResourceSpec) -> dict[str, Any]:
         s = _spec(spec)
-        values = s.model_dump(mode="python", exclude={"lifecycle"}, exclude_none=True)
+        values = s.model_dump(mode="python", exclude={"lifecycle", "org"}, exclude_none=True)
         # model_dump writes a secret as its ${env:NAME} reference; keep the EnvSecret itself.
         if s.auth_config.secret_access_key is not None:
             values["auth_config"]["secret_access_key"] = s.auth_config.secret_access_key
@@ -176,7 +216,7 @@ class DatadogAwsAccount:
             # "no services", not an absent setting the plan would then fill in.
             values.setdefault("traces_config", {})["xray_services"] = {"include_only": []}
         return Observed(
-            natural_key=data.attributes.aws_account_id,
+            natural_key=connections.qualify(scope or None, data.attributes.aws_account_id),
             remote_id=data.id,
             values=values,
             unmanageable=(
@@ -200,7 +240,8 @@ class DatadogAwsAccount:
         # A Datadog-generated external ID is left to Datadog (it is kept on every update).
         auth.pop("external_id", None)
         if "access_key_id" in auth:
-            auth["secret_access_key"] = "${env:" + secret_env_name(observed.natural_key) + "}"
+            account_id = connections.split(observed.natural_key)[1]
+            auth["secret_access_key"] = "${env:" + secret_env_name(account_id) + "}"
         resources = values.get("resources_config", {})
         if resources.get("extended_collection") is True:
             # Datadog's default; left out of the TOML it is not compared (RULES), so a plan
@@ -208,42 +249,49 @@ class DatadogAwsAccount:
             resources.pop("extended_collection")
         rest = without_defaults(values, defaults())
         rest.pop("aws_account_id", None)
-        return {"aws_account_id": observed.natural_key, **rest}
+        org, account_id = connections.split(observed.natural_key)
+        return {"aws_account_id": account_id, **({"org": org} if org else {}), **rest}
 
     # -- reads -----------------------------------------------------------------------------
     async def list(self, scope: str) -> list[Observed]:
-        body = await self._client.request("GET", ACCOUNTS)
-        return [self.normalise(item, "") for item in answers.items(body, f"GET {ACCOUNTS}")]
+        body = await self._client(scope or None).request("GET", ACCOUNTS)
+        return [self.normalise(item, scope) for item in answers.items(body, f"GET {ACCOUNTS}")]
 
     async def get(self, natural_key: str, remote_id: str) -> Observed | None:
+        scope = self.scope(natural_key)
         path = account_path(remote_id)
         try:
-            body = await self._client.request("GET", path)
+            body = await self._client(scope or None).request("GET", path)
         except ApiError as exc:
             if exc.status == 404:
                 return None
             raise
-        return self.normalise(answers.item(body, f"GET {path}", expected_id=remote_id), "")
+        return self.normalise(answers.item(body, f"GET {path}", expected_id=remote_id), scope)
 
     async def check_live(self, specs: Mapping[str, ResourceSpec]) -> Sequence[tuple[str, str, str]]:
         if not specs:
             return []
         from reconciler.kinds.catalogue_check import catalogue_problems
 
-        live = await self.catalogue()
+        by_org: dict[str | None, dict[str, DatadogAwsAccountSpec]] = {}
+        for address, spec in specs.items():
+            by_org.setdefault(_spec(spec).org, {})[address] = _spec(spec)
+        orgs = list(by_org)
+        catalogues = await asyncio.gather(*(self.catalogue(org) for org in orgs))
         return [
             (address, field, message)
-            for address, spec in specs.items()
-            for field, message in catalogue_problems(_spec(spec), live)
+            for org, live in zip(orgs, catalogues, strict=True)
+            for address, spec in by_org[org].items()
+            for field, message in catalogue_problems(spec, live)
         ]
 
-    async def catalogue(self) -> Catalogue:
+    async def catalogue(self, org: str | None = None) -> Catalogue:
         """The names the live Datadog accepts (namespaces, log sources): two reads, meant to
         be made once per plan and checked with ``catalogue_check.catalogue_problems``. An
         answer that is not a list of names is an error, never an empty catalogue."""
+        client = self._client(org)
         namespaces, sources = await asyncio.gather(
-            self._client.request("GET", NAMESPACES_PATH),
-            self._client.request("GET", LOG_SERVICES_PATH),
+            client.request("GET", NAMESPACES_PATH), client.request("GET", LOG_SERVICES_PATH)
         )
         return Catalogue(
             namespaces=answers.names(namespaces, "namespaces", f"GET {NAMESPACES_PATH}"),
@@ -255,21 +303,23 @@ class DatadogAwsAccount:
     async def create(self, spec: ResourceSpec, progress: Progress) -> Observed:
         s = _spec(spec)
         attributes, secrets = request_attributes(creation_values(self.desired_values(s)))
+        scope = self.scope(self.natural_key(s))
         async with self._write_lock:
             try:
-                body = await self._client.request(
+                body = await self._client(s.org).request(
                     "POST", ACCOUNTS, json=envelope(attributes), redact=secrets, on_retry=progress
                 )
             except ApiError as exc:
                 if exc.status != 409:
                     raise
             else:
-                return self.normalise(answers.item(body, f"POST {ACCOUNTS}", written=True), "")
+                item = answers.item(body, f"POST {ACCOUNTS}", written=True)
+                return self.normalise(item, scope)
             # 409: Datadog already has this account (made elsewhere, or our earlier POST
             # succeeded but its answer was lost and the client sent it again). Adopt it and
             # make it match.
             progress(f"AWS account {s.aws_account_id} already exists in Datadog; adopting it")
-            existing = await self._find(s.aws_account_id)
+            existing = await self._find(scope, s.aws_account_id)
             if existing is None:
                 raise ApiError(
                     f"POST {ACCOUNTS}: AWS account {s.aws_account_id} already exists, "
@@ -296,7 +346,8 @@ class DatadogAwsAccount:
     ) -> None:
         async with self._write_lock:
             try:
-                await self._client.request("DELETE", account_path(remote_id), on_retry=progress)
+                client = self._client(self.scope(natural_key) or None)
+                await client.request("DELETE", account_path(remote_id), on_retry=progress)
             except ApiError as exc:
                 # Already gone is success; this also covers a DELETE whose reply was lost
                 # and that the client sent again.
@@ -304,17 +355,17 @@ class DatadogAwsAccount:
                     raise
 
     async def aclose(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
+        for client in self._http.values():
+            await client.aclose()
 
     # -- helpers ---------------------------------------------------------------------------
-    async def _find(self, aws_account_id: str) -> Observed | None:
-        body = await self._client.request(
+    async def _find(self, scope: str, aws_account_id: str) -> Observed | None:
+        body = await self._client(scope or None).request(
             "GET", ACCOUNTS, params={"aws_account_id": aws_account_id}
         )
         for item in answers.items(body, f"GET {ACCOUNTS}?aws_account_id={aws_account_id}"):
-            found = self.normalise(item, "")
-            if found.natural_key == aws_account_id:
+            found = self.normalise(item, scope)
+            if connections.split(found.natural_key)[1] == aws_account_id:
                 return found
         return None
 
@@ -330,11 +381,12 @@ class DatadogAwsAccount:
         if "role_name" in auth and "external_id" not in auth and live_external_id:
             auth["external_id"] = live_external_id
         path = account_path(observed.remote_id)
-        body = await self._client.request(
+        scope = self.scope(observed.natural_key)
+        body = await self._client(scope or None).request(
             "PATCH", path, json=envelope(attributes), redact=secrets, on_retry=progress
         )
         item = answers.item(body, f"PATCH {path}", written=True, expected_id=observed.remote_id)
-        return self.normalise(item, "")
+        return self.normalise(item, scope)
 
 
 def _spec(spec: ResourceSpec) -> DatadogAwsAccountSpec:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -76,7 +76,7 @@ class FileNote:
         return dict(observed.values)
 
     # -- reads -----------------------------------------------------------------------------
-    def default_scopes(self) -> list[str]:
+    def default_scopes(self, used: Collection[str]) -> list[str]:
         return [""]
 
     async def list(self, scope: str) -> list[Observed]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -78,7 +78,7 @@ class MemoryKind:
     def spec_table(self, observed: Observed) -> dict[str, Any]:
         return dict(observed.values)
 
-    def default_scopes(self) -> list[str]:
+    def default_scopes(self, used: Collection[str]) -> list[str]:
         return [""]
 
     async def list(self, scope: str) -> list[Observed]:

@@ -18,7 +18,8 @@ import pytest
 from reconciler import redact
 from reconciler.clients.datadog_http import DatadogClient
 from reconciler.errors import ApiError
-from reconciler.kinds.datadog_aws_account import ACCOUNTS, DatadogAwsAccount
+from reconciler.kinds.datadog_aws_account import DatadogAwsAccount
+from reconciler.kinds.datadog_requests import ACCOUNTS
 from reconciler.settings import DatadogSettings, Settings
 from tests.kinds.test_datadog_kind import KEYS, SECRET, FakeDatadog, keys_spec, role_spec, run
 

@@ -18,7 +18,8 @@ import pytest
 from reconciler.clients.datadog_http import DatadogClient
 from reconciler.errors import ApiError, ConfigError
 from reconciler.kinds.base import Observed
-from reconciler.kinds.datadog_aws_account import ACCOUNTS, DatadogAwsAccount
+from reconciler.kinds.datadog_aws_account import DatadogAwsAccount
+from reconciler.kinds.datadog_requests import ACCOUNTS
 from reconciler.kinds.datadog_spec import DatadogAwsAccountSpec
 from reconciler.settings import DatadogSettings, Settings
 

@@ -306,9 +306,9 @@ def test_scope_splits_at_the_first_slash() -> None:
 
 
 def test_default_scopes() -> None:
-    assert kind("eu-west-1").default_scopes() == ["eu-west-1"]
-    assert kind(None, {"AWS_DEFAULT_REGION": "us-west-2"}).default_scopes() == ["us-west-2"]
-    assert kind().default_scopes() == []
+    assert kind("eu-west-1").default_scopes([]) == ["eu-west-1"]
+    assert kind(None, {"AWS_DEFAULT_REGION": "us-west-2"}).default_scopes([]) == ["us-west-2"]
+    assert kind().default_scopes([]) == []
 
 
 def test_rules() -> None:

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from reconciler.errors import ApiError
-from reconciler.kinds.datadog_aws_account import DatadogAwsAccount, secret_env_name
+from reconciler.kinds.datadog_aws_account import DatadogAwsAccount
+from reconciler.kinds.datadog_requests import secret_env_name
 from reconciler.model import Action
 from reconciler.settings import Settings
 from tests.real_traffic.recordings import (

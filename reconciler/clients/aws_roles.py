@@ -1,0 +1,94 @@
+"""Credentials of an ``[aws.accounts.<name>]`` connection that names a ``role_arn``: the role is
+assumed through STS from the source credentials (the account's profile, else the base ones),
+and renewed by botocore before it expires (its own assume-role provider does the same for a
+``role_arn`` profile). boto3 is imported only when a client is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler import redact
+from reconciler.clients.logs_errors import excerpt
+from reconciler.errors import ApiError, ConfigError
+from reconciler.printable import printable
+from reconciler.settings import AwsSettings
+
+DEFAULT_SESSION_NAME = "reconciler"
+SERVICE = "AWS STS"
+
+
+@dataclass(frozen=True)
+class AssumedRole:
+    connection: str
+    role_arn: str
+    external_id: str | None
+    session_name: str
+    endpoint_url: str | None  # None: botocore's own (AWS_ENDPOINT_URL_STS, regional STS)
+
+
+def assumed_role(aws: AwsSettings, connection: str) -> AssumedRole | None:
+    """The role a named account's clients assume; None for a profile-only account."""
+    account = aws.accounts[connection]
+    if account.role_arn is None:
+        return None
+    return AssumedRole(
+        connection=connection,
+        role_arn=account.role_arn,
+        external_id=account.external_id,
+        session_name=account.session_name or DEFAULT_SESSION_NAME,
+        endpoint_url=aws.sts_endpoint_url,
+    )
+
+
+def assume(session: Any, role: AssumedRole, region: str, config: Any) -> None:
+    """Give the boto3 ``session`` the role's credentials (renewed as they near expiry). The
+    first set is fetched now, so a role that cannot be assumed fails here, with one message
+    naming the connection and the role, not in the middle of a Logs call."""
+    from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    source = session.get_credentials()
+    if source is None:
+        raise ConfigError(
+            f"[aws.accounts.{role.connection}]: no AWS credentials to assume {role.role_arn} "
+            "from: configure the base credentials (or give the account a profile)"
+        )
+
+    def sts_client(service: str, **kwargs: Any) -> Any:
+        return session._session.create_client(
+            service, region_name=region, endpoint_url=role.endpoint_url, config=config, **kwargs
+        )
+
+    extra: dict[str, Any] = {"RoleSessionName": role.session_name}
+    if role.external_id is not None:
+        extra["ExternalId"] = role.external_id
+    fetcher = AssumeRoleCredentialFetcher(
+        client_creator=sts_client,
+        source_credentials=source,
+        role_arn=role.role_arn,
+        extra_args=extra,
+    )
+    credentials = DeferredRefreshableCredentials(
+        refresh_using=fetcher.fetch_credentials, method="assume-role"
+    )
+    try:
+        frozen = credentials.get_frozen_credentials()
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        code = printable(str(error.get("Code") or "error"), 80)
+        detail = excerpt(str(error.get("Message") or ""))
+        raise ApiError(
+            f"AWS account {role.connection}: cannot assume {role.role_arn}: {code}: {detail}",
+            service=SERVICE,
+        ) from None
+    except BotoCoreError as exc:
+        detail = excerpt(str(exc))
+        raise ApiError(
+            f"AWS account {role.connection}: cannot assume {role.role_arn}: {detail}",
+            service=SERVICE,
+        ) from None
+    redact.register(frozen.secret_key)
+    redact.register(frozen.token)
+    session._session._credentials = credentials
