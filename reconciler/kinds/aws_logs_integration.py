@@ -29,6 +29,7 @@ from reconciler.kinds.base import DiffRules, Observed, Progress, ResourceSpec
 from reconciler.kinds.logs_spec import AwsLogsIntegrationSpec, OpenSearchConfig
 from reconciler.kinds.logs_status import (
     PENDING_APPLICATION_NOTE,
+    UNNAMED_APPLICATION_NOTE,
     component_problems,
     details_of,
     health,
@@ -211,13 +212,18 @@ class AwsLogsIntegration:
         }
         status = raw.get("integrationStatus")
         # While provisioning, the application shows up only once it exists: a pinned
-        # application_arn is compared then, not planned as a replacement before. (A status
-        # this version does not know is left as it is too, and already has its note; an
-        # answer without a status defers nothing.)
-        pending = app_arn is None and isinstance(status, str) and status not in ("ACTIVE", "FAILED")
+        # application_arn is compared then, not planned as a replacement before. An ACTIVE
+        # integration should name it; one that does not is not read as "no application"
+        # either (a replacement planned from a missing field would delete the integration and
+        # its dashboards): the comparison waits, and the plan says so. (A status this version
+        # does not know is left as it is too, and already has its note; FAILED is replaced
+        # anyway; an answer without a status defers nothing.)
+        pending = app_arn is None and isinstance(status, str) and status != "FAILED"
         found = notes(raw)
         if pending and status == "PROVISIONING":
             found = (*found, PENDING_APPLICATION_NOTE)
+        elif pending and status == "ACTIVE":
+            found = (*found, UNNAMED_APPLICATION_NOTE)
         return Observed(
             natural_key=f"{scope}/{name}",
             remote_id=name,

@@ -41,6 +41,10 @@ PENDING_APPLICATION_NOTE = (
     "still PROVISIONING: its OpenSearch application is not reported yet, so application_arn "
     "is compared once it is"
 )
+UNNAMED_APPLICATION_NOTE = (
+    "ACTIVE, but GetIntegration names no OpenSearch application: application_arn is not "
+    "compared until it does (never read as no application)"
+)
 KNOWN_COMPONENT_STATUSES = frozenset({"ACTIVE", "NOT_FOUND", "ERROR"})
 
 

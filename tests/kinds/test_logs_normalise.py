@@ -121,9 +121,10 @@ def test_provisioning_right_after_put_has_no_details() -> None:
     assert any("application_arn is compared once" in note for note in observed.notes)
 
 
-def test_an_active_integration_without_an_application_reports_it_as_absent() -> None:
-    # Only a pending integration defers the comparison: an ACTIVE one without an
-    # application is a difference a pinned application_arn must show.
+def test_an_active_integration_without_an_application_is_not_read_as_no_application() -> None:
+    # A field the answer leaves out is not "absent": a pinned application_arn compared with
+    # nothing would plan a replacement (delete, dashboards and all). The comparison waits,
+    # and the plan says why.
     observed = kind().normalise(
         {
             "integrationName": "vended-logs",
@@ -132,8 +133,14 @@ def test_an_active_integration_without_an_application_reports_it_as_absent() -> 
         },
         "eu-west-1",
     )
-    assert observed.unreported == ()
-    assert observed.notes == ()
+    assert observed.unreported == ("opensearch.application_arn",)
+    assert any("names no OpenSearch application" in note for note in observed.notes)
+    # FAILED is replaced whatever it reports: nothing to defer there.
+    failed = kind().normalise(
+        {"integrationName": "x", "integrationType": "OPENSEARCH", "integrationStatus": "FAILED"},
+        "eu-west-1",
+    )
+    assert failed.unreported == ()
 
 
 def test_an_answer_without_a_status_defers_nothing() -> None:

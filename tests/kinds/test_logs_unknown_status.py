@@ -16,6 +16,10 @@ RAW: dict[str, Any] = {
     "integrationDetails": {
         "openSearchIntegrationDetails": {
             "dataSource": {"dataSourceName": "ds", "status": {"status": "ACTIVE"}},
+            "application": {
+                "applicationArn": "arn:aws:opensearch:eu-west-1:123456789012:application/a",
+                "status": {"status": "ACTIVE"},
+            },
             "accessPolicy": {
                 "policyName": "p",
                 "status": {"status": "UPDATING", "statusMessage": "being\nupdated"},
