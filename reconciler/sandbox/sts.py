@@ -10,7 +10,8 @@ sandbox control, ``admin.register_roles``); from then on only those, each with t
 ID it may require. Anything else is ``AccessDenied`` (403), worded as AWS words it.
 
 Sessions are stored (``sts.sessions``, by access key ID) without their secret key or token:
-the sandbox checks no signature, so it never needs them.
+the sandbox checks no signature, so it never needs them. Expired ones are forgotten when the
+sandbox starts, so they do not pile up over runs.
 """
 
 from __future__ import annotations
@@ -63,6 +64,15 @@ class StsApi:
             "GetCallerIdentity": self._get_caller_identity,
             "AssumeRole": self._assume_role,
         }
+        self._forget_expired()
+
+    def _forget_expired(self) -> None:
+        now = time.time()
+        with self._store.update() as doc:
+            sessions = doc["sts"]["sessions"]
+            expired = [k for k, s in sessions.items() if not _valid_until(s, now)]
+            for access_key_id in expired:
+                del sessions[access_key_id]
 
     def claims(self, req: Request) -> bool:
         # The query protocol: POST / with a form body and no X-Amz-Target (the JSON APIs').
@@ -189,3 +199,8 @@ class StsApi:
                 f"on resource: {role.arn}",
                 403,
             )
+
+
+def _valid_until(session: Any, now: float) -> bool:
+    expiration = session.get("expiration") if hasattr(session, "get") else None
+    return isinstance(expiration, int | float) and expiration > now

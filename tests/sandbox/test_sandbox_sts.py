@@ -321,3 +321,20 @@ def test_sts_sees_faults_like_the_other_apis(make_sandbox: SandboxFactory) -> No
     with pytest.raises(ClientError) as exc:
         sts_client(sandbox.url).get_caller_identity()
     assert error_of(exc) == (400, "Throttling", "Rate exceeded")
+
+
+def test_sessions_outlive_a_restart_until_they_expire(
+    make_sandbox: SandboxFactory, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox()
+    sts = sts_client(sandbox.url)
+    kept = sts.assume_role(RoleArn=ROLE_B, RoleSessionName="kept")["Credentials"]
+    gone = sts.assume_role(RoleArn=ROLE_B, RoleSessionName="gone")["Credentials"]
+    with sandbox.store.update() as doc:
+        doc["sts"]["sessions"][gone["AccessKeyId"]]["expiration"] = 1
+    sandbox.stop()
+    with Sandbox(SandboxOptions(data_dir=tmp_path / "data")) as again:
+        me = boto3.client("sts", **as_role(again.url, kept)).get_caller_identity()
+        assert me["Arn"].endswith("/Reconciler/kept")
+        with again.store.view() as doc:
+            assert set(doc["sts"]["sessions"]) == {kept["AccessKeyId"]}
