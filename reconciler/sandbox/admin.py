@@ -12,6 +12,9 @@
   get Datadog's 400), as when Datadog drops a namespace after a reconciler release: the
   configuration still validates against the shipped catalogue, and the apply is refused.
   ``[]`` restores the real catalogue.
+- ``POST /_sandbox/sts/roles`` with ``{"accountId": str, "roles": [{"roleName": str,
+  "externalId"?: str}]}``: from now on only these roles of that AWS account can be assumed,
+  each only with its external ID if it has one. ``"roles": []`` makes any role assumable again.
 - ``GET /_sandbox/state``: the whole stored cloud (it never holds a secret).
 - ``GET /_sandbox/health``.
 
@@ -22,7 +25,8 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reconciler.errors import ReconcilerError
@@ -33,6 +37,7 @@ from reconciler.sandbox.logs import key
 from reconciler.sandbox.logs_model import SUB_RESOURCES
 from reconciler.sandbox.orgs import DEFAULT_ORG
 from reconciler.sandbox.store import Store
+from reconciler.sandbox.sts_model import EXTERNAL_ID, ROLE_NAME
 from reconciler.sandbox.wire import Reply, Request, json_reply
 
 PREFIX = "/_sandbox"
@@ -104,6 +109,36 @@ def refuse_writes(
     return ids
 
 
+def register_roles(
+    store: Store, account_id: str, roles: Mapping[str, str | None]
+) -> dict[str, Any]:
+    """Only these roles (name -> the external ID it requires, or None) of the AWS account can
+    be assumed from now on; an empty mapping lifts the restriction."""
+    if not re.fullmatch(r"[0-9]{12}", account_id):
+        raise SandboxControlError(
+            f"expected a 12-digit AWS account ID, got {account_id!r}", field="accountId"
+        )
+    for name, external_id in roles.items():
+        if not ROLE_NAME.fullmatch(name):
+            raise SandboxControlError(f"{name!r} is not a valid role name", field="roleName")
+        if external_id is not None and not (
+            2 <= len(external_id) <= 1224 and EXTERNAL_ID.fullmatch(external_id)
+        ):
+            raise SandboxControlError(
+                f"the external ID of role {name!r} is not valid", field="externalId"
+            )
+    entries = {name: {"externalId": roles[name]} for name in sorted(roles)}
+    with store.update() as doc:
+        if entries:
+            doc["sts"]["roles"][account_id] = {"accountId": account_id, "roles": entries}
+        else:
+            doc["sts"]["roles"].pop(account_id, None)
+    return {
+        "accountId": account_id,
+        "roles": [{"roleName": n, "externalId": e["externalId"]} for n, e in entries.items()],
+    }
+
+
 def datadog_accounts(store: Store, org: str = DEFAULT_ORG) -> list[dict[str, Any]]:
     """``org``'s stored account configs, oldest first: ``{"id", "attributes", "created_ns",
     "modified_ns"}`` (and ``"org"`` for a named organisation)."""
@@ -125,6 +160,8 @@ def handle(store: Store, req: Request) -> Reply:
         return _retire(store, req)
     if route == ("POST", "/datadog/refuse_writes"):
         return _refuse(store, req)
+    if route == ("POST", "/sts/roles"):
+        return _roles(store, req)
     if route == ("GET", "/datadog/accounts"):
         org = req.query.get("org", [DEFAULT_ORG])[0] or DEFAULT_ORG
         return json_reply(200, {"data": datadog_accounts(store, org)}, CONTENT_TYPE)
@@ -162,6 +199,31 @@ def _refuse(store: Store, req: Request) -> Reply:
         return json_reply(400, {"error": message}, CONTENT_TYPE)
     refused = refuse_writes(store, ids, org)
     return json_reply(200, {"org": org, "refused_accounts": refused}, CONTENT_TYPE)
+
+
+def _roles(store: Store, req: Request) -> Reply:
+    try:
+        body = json.loads(req.body or b"null")
+        if not isinstance(body, dict) or not isinstance(body.get("roles"), list):
+            raise ValueError
+        account = body.get("accountId")
+        roles: dict[str, str | None] = {}
+        for entry in body["roles"]:
+            if not isinstance(entry, dict) or not isinstance(entry.get("roleName"), str):
+                raise ValueError
+            external_id = entry.get("externalId")
+            if external_id is not None and not isinstance(external_id, str):
+                raise ValueError
+            roles[entry["roleName"]] = external_id
+        if not isinstance(account, str):
+            raise ValueError
+    except (ValueError, UnicodeDecodeError):
+        message = 'expected {"accountId": str, "roles": [{"roleName": str, "externalId"?: str}]}'
+        return json_reply(400, {"error": message}, CONTENT_TYPE)
+    try:
+        return json_reply(200, register_roles(store, account, roles), CONTENT_TYPE)
+    except SandboxControlError as exc:
+        return json_reply(400, {"error": exc.message}, CONTENT_TYPE)
 
 
 def _logs_fault(store: Store, req: Request) -> Reply:

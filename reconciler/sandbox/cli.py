@@ -28,6 +28,7 @@ def client_env(url: str, region: str = "us-east-1") -> dict[str, str]:
         "DD_API_KEY": "sandbox",
         "DD_APP_KEY": "sandbox",
         "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": url,
+        "AWS_ENDPOINT_URL_STS": url,
         "AWS_ACCESS_KEY_ID": SANDBOX_ACCESS_KEY_ID,
         "AWS_SECRET_ACCESS_KEY": SANDBOX_SECRET_ACCESS_KEY,
         "AWS_DEFAULT_REGION": region,

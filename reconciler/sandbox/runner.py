@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -110,6 +110,11 @@ class Sandbox:
         """Datadog answers 400 to writes of these AWS accounts in ``org`` (see ``admin``); []
         lifts it."""
         return admin.refuse_writes(self.store, aws_account_ids, org)
+
+    def register_roles(self, account_id: str, roles: Mapping[str, str | None]) -> dict[str, Any]:
+        """Only these roles (name -> required external ID or None) of the AWS account can be
+        assumed (see ``admin``); {} makes any role assumable again."""
+        return admin.register_roles(self.store, account_id, roles)
 
     def retire_namespaces(self, namespaces: Iterable[str]) -> list[str]:
         """Take names out of the Datadog namespace catalogue (see ``admin``); [] restores it."""

@@ -2,7 +2,7 @@
 
 Routing: ``/_sandbox/...`` are the sandbox's own controls; every other request goes to the
 registered API that claims it (``wire.Api``): Datadog claims ``/api/v2/integration/aws/...``,
-CloudWatch Logs ``POST /`` with an ``X-Amz-Target`` header.
+CloudWatch Logs ``POST /`` with an ``X-Amz-Target`` header, STS ``POST /`` with a form body.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from reconciler.sandbox import admin, datadog, logs
+from reconciler.sandbox import admin, datadog, logs, sts
 from reconciler.sandbox.faults import Fault, FaultPlan
 from reconciler.sandbox.options import SandboxOptions
 from reconciler.sandbox.ratelimit import RateLimits
@@ -43,6 +43,7 @@ class App:
                 shuffle_lists=options.shuffle_lists,
             ),
             logs.LogsApi(store, provisioning_seconds=options.provisioning_seconds),
+            sts.StsApi(store),
         ]
 
     def respond(self, req: Request) -> Reply:

@@ -74,3 +74,33 @@ def test_aws_cli_lists_and_deletes(sandbox: Sandbox, tmp_path: Path) -> None:
     )
     assert again.returncode != 0
     assert "ResourceNotFoundException" in again.stderr
+
+
+def test_aws_cli_sts_identity_and_assume_role(sandbox: Sandbox, tmp_path: Path) -> None:
+    sandbox.register_roles("222233334444", {"Reconciler": "ext-cli"})
+    env = aws_env(tmp_path, AWS_ENDPOINT_URL_STS=sandbox.url)
+
+    def aws(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(AWS), "sts", *args, "--output", "json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    me = aws("get-caller-identity")
+    assert me.returncode == 0, me.stderr
+    assert json.loads(me.stdout)["Arn"] == "arn:aws:iam::123456789012:user/sandbox"
+    role = ["--role-arn", "arn:aws:iam::222233334444:role/Reconciler", "--role-session-name", "cli"]
+    assumed = aws("assume-role", *role, "--external-id", "ext-cli")
+    assert assumed.returncode == 0, assumed.stderr
+    answer = json.loads(assumed.stdout)
+    assert answer["AssumedRoleUser"]["Arn"] == (
+        "arn:aws:sts::222233334444:assumed-role/Reconciler/cli"
+    )
+    assert answer["Credentials"]["AccessKeyId"].startswith("ASIA222233334444")
+    refused = aws("assume-role", *role)
+    assert refused.returncode != 0
+    assert "(AccessDenied)" in refused.stderr
+    assert "is not authorized to perform: sts:AssumeRole" in refused.stderr

@@ -44,8 +44,9 @@ def test_serve_until_interrupted(tmp_path: Path) -> None:
         first = proc.stdout.readline()
         assert first.startswith("sandbox listening on http://127.0.0.1:")
         url = first.split()[3]
-        lines = [proc.stdout.readline() for _ in range(9)]
+        lines = [proc.stdout.readline() for _ in range(10)]
         assert f"  export AWS_ENDPOINT_URL_CLOUDWATCH_LOGS={url}\n" in lines
+        assert f"  export AWS_ENDPOINT_URL_STS={url}\n" in lines
         assert f"  export DD_HOST={url}\n" in lines
         r = httpx.get(f"{url}/api/v2/integration/aws/accounts", headers={"DD-API-KEY": "k"})
         assert r.status_code == 403
