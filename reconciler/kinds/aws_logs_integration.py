@@ -262,7 +262,9 @@ class AwsLogsIntegration:
         # default account when none is used): never an account it does not name.
         accounts = {connections.split(scope)[0] for scope in used} if used else {None}
         found = []
-        for account in accounts:
+        # An account the configuration no longer declares has no default region; listing
+        # its scopes in use (from the state) says what is wrong.
+        for account in accounts & {None, *self._settings.aws.accounts}:
             region = self.default_region(account)
             if region:
                 found.append(connections.qualify(account, region))

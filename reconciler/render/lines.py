@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.kinds import connections
 from reconciler.render.values import Mask, format_value, leaves, parse_path
 
 NO_CHANGES = "No changes. Your infrastructure matches the configuration."
@@ -69,11 +70,19 @@ def action_of(entry: dict[str, Any]) -> str:
 def describe(entry: dict[str, Any]) -> str:
     action = action_of(entry)
     if action == "import":
-        return "will be imported"
+        return "will be imported" + through(entry)
     text = "must be replaced" if action == "replace" else f"will be {_DONE[action]}"
     if "importing" in entry["change"]:
         text = f"will be imported, then {_DONE[action]}"
-    return text
+    return text + through(entry)
+
+
+def through(entry: dict[str, Any]) -> str:
+    """The named connection of an object, " (through prod: eu-west-1/vended-logs)" (nothing
+    for the default one), so that two objects that look alike (one name in two accounts)
+    read apart."""
+    connection, rest = connections.split(str(entry.get("natural_key", "")))
+    return "" if connection is None else f" (through {connection}: {rest})"
 
 
 def describe_drift(entry: dict[str, Any]) -> str:
