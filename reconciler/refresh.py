@@ -25,10 +25,12 @@ def scopes_to_read(
     for prior in state.resources.values():
         if prior.kind in kinds:
             used[prior.kind].add(kinds[prior.kind].scope(prior.natural_key))
-    wanted = {
-        name: scopes | set(kinds[name].default_scopes(scopes)) if scopes or every_kind else scopes
-        for name, scopes in used.items()
-    }
+    wanted = {name: set(scopes) for name, scopes in used.items()}
+    for name, scopes in used.items():
+        if scopes or every_kind:
+            wanted[name] |= set(kinds[name].default_scopes(scopes))
+        if every_kind:  # import: through every connection the settings declare
+            wanted[name] |= set(kinds[name].default_scopes(()))
     return {k: v for k, v in wanted.items() if v}
 
 

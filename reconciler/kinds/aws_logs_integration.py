@@ -260,11 +260,12 @@ class AwsLogsIntegration:
     def default_scopes(self, used: Collection[str]) -> list[str]:
         # The default region of every account the configuration or state uses (of the
         # default account when none is used): never an account it does not name.
-        accounts = {connections.split(scope)[0] for scope in used} if used else {None}
+        declared = {None, *self._settings.aws.accounts}
+        accounts = {connections.split(scope)[0] for scope in used} if used else declared
         found = []
         # An account the configuration no longer declares has no default region; listing
         # its scopes in use (from the state) says what is wrong.
-        for account in accounts & {None, *self._settings.aws.accounts}:
+        for account in accounts & declared:
             region = self.default_region(account)
             if region:
                 found.append(connections.qualify(account, region))

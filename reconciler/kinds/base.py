@@ -164,8 +164,9 @@ class ResourceKind(Protocol):
     # -- reads -----------------------------------------------------------------------------
     def default_scopes(self, used: Collection[str]) -> list[str]:
         """Scopes listed besides ``used`` (those the configuration and state name), to find
-        unmanaged objects: only through the connections ``used`` names (the default
-        connection when ``used`` is empty), never one the configuration does not use."""
+        unmanaged objects: only through the connections ``used`` names; with ``used`` empty
+        (import, looking for anything to adopt), through the default connection and every
+        named one the settings declare. Never through one they do not declare."""
         ...
 
     async def list(self, scope: str) -> list[Observed]:

@@ -158,9 +158,9 @@ class DatadogAwsAccount:
         return connections.split(natural_key)[0] or ""
 
     def default_scopes(self, used: Collection[str]) -> list[str]:
-        # Every organisation the configuration or state uses is listed anyway; with none,
-        # the default one (import looking for accounts to adopt).
-        return [] if used else [""]
+        # Every organisation the configuration or state uses is listed anyway; with none
+        # (import looking for accounts to adopt), every declared one.
+        return [] if used else ["", *self._settings.datadog.orgs]
 
     def desired_values(self, spec: ResourceSpec) -> dict[str, Any]:
         s = _spec(spec)

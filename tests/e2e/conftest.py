@@ -227,10 +227,9 @@ def logs_client(url: str, region: str) -> Any:
 # -- the official Datadog client, against the same cloud ---------------------------------
 
 
-def _dd_client(url: str) -> ApiClient:
+def _dd_client(url: str, keys: tuple[str, str] = (DUMMY_DD_KEY, DUMMY_DD_KEY)) -> ApiClient:
     cfg = Configuration(host=url)  # type: ignore[no-untyped-call]
-    cfg.api_key["apiKeyAuth"] = DUMMY_DD_KEY
-    cfg.api_key["appKeyAuth"] = DUMMY_DD_KEY
+    cfg.api_key["apiKeyAuth"], cfg.api_key["appKeyAuth"] = keys
     cfg.enable_retry = False
     return ApiClient(cfg)
 
@@ -264,8 +263,14 @@ def dd_update(url: str, config_id: str, aws_account_id: str, **attrs: Any) -> di
     return result
 
 
-def dd_create(url: str, aws_account_id: str, **attrs: Any) -> str:
-    """Create an account config out of band; returns its id."""
+def dd_create(
+    url: str,
+    aws_account_id: str,
+    keys: tuple[str, str] = (DUMMY_DD_KEY, DUMMY_DD_KEY),
+    **attrs: Any,
+) -> str:
+    """Create an account config out of band (in the organisation of ``keys``); returns its
+    id."""
     attrs.setdefault("auth_config", AWSAuthConfigRole(role_name="DatadogIntegrationRole"))
     body = AWSAccountCreateRequest(
         data=AWSAccountCreateRequestData(
@@ -275,7 +280,7 @@ def dd_create(url: str, aws_account_id: str, **attrs: Any) -> str:
             ),
         )
     )
-    with _dd_client(url) as client:
+    with _dd_client(url, keys) as client:
         api = AWSIntegrationApi(client)  # type: ignore[no-untyped-call]
         created = api.create_aws_account(body)
     return str(created.data.id)

@@ -190,6 +190,24 @@ def test_unmanaged_objects_are_looked_for_only_through_connections_in_use(
     assert "333333333333" not in result.stdout and "elsewhere" not in result.stdout
 
 
+def test_import_finds_objects_through_declared_connections_and_writes_them(
+    ws: Workspace, cloud: Sandbox
+) -> None:
+    dd_create(cloud.url, "444444444444", keys=sandbox_keys("eu"))
+    workspace(ws, cloud, datadog("main"))
+    assert ws.apply().code == 0
+    imported = ws.cli(
+        "import", "infra", "--kind", "datadog_aws_account", "--key", "eu:444444444444"
+    )
+    assert imported.code == 0, imported.show()
+    written = (ws.infra / "imported.toml").read_text()
+    assert 'org = "eu"' in written and '"444444444444"' in written
+    again = ws.plan("--detailed-exitcode")
+    assert again.code == 0, again.show()
+    keys = {r["natural_key"] for r in ws.read_state()["resources"].values()}
+    assert keys == {PROD, "eu:444444444444"}
+
+
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     root = tmp_path / "org"

@@ -107,15 +107,15 @@ def test_unknown_connection_is_a_config_error_with_a_hint() -> None:
 def test_default_scopes_only_through_connections_in_use() -> None:
     logs = AwsLogsIntegration(SETTINGS, environ={})
     datadog = DatadogAwsAccount(SETTINGS)
-    # Nothing in use (import): the default connection's region.
-    assert logs.default_scopes([]) == ["us-east-1"]
+    # Nothing in use (import): every declared account's default region.
+    assert sorted(logs.default_scopes([])) == ["prod:eu-west-1", "staging:us-east-1", "us-east-1"]
     # Only the prod account is used: its default region, never the default account's.
     assert logs.default_scopes(["prod:ap-south-1"]) == ["prod:eu-west-1"]
     assert sorted(logs.default_scopes(["prod:ap-south-1", "us-west-2"])) == [
         "prod:eu-west-1",
         "us-east-1",
     ]
-    assert datadog.default_scopes([]) == [""]
+    assert datadog.default_scopes([]) == ["", "eu"]
     assert datadog.default_scopes(["eu"]) == []
 
 
