@@ -136,6 +136,10 @@ def test_one_name_in_two_accounts_and_one_account_in_two_orgs(
 
     again = ws.plan("--detailed-exitcode")
     assert again.code == 0, again.show()
+    # The organisation's keys are nowhere in what reconciler wrote or printed.
+    written = ws.state_path.read_text() + applied.show() + again.show()
+    for key in EU_KEYS.values():
+        assert key not in written
 
 
 def test_a_role_that_cannot_be_assumed_stops_the_plan_with_one_error(
