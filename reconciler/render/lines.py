@@ -67,14 +67,17 @@ def action_of(entry: dict[str, Any]) -> str:
     return action
 
 
-def describe(entry: dict[str, Any]) -> str:
+def describe(entry: dict[str, Any], *, place: bool = True) -> str:
+    """"will be created", and where when the object is reached through a named connection
+    (unless ``place`` is false: one heading shared by several resources)."""
     action = action_of(entry)
+    where = through(entry) if place else ""
     if action == "import":
-        return "will be imported" + through(entry)
+        return "will be imported" + where
     text = "must be replaced" if action == "replace" else f"will be {_DONE[action]}"
     if "importing" in entry["change"]:
         text = f"will be imported, then {_DONE[action]}"
-    return text + through(entry)
+    return text + where
 
 
 def through(entry: dict[str, Any]) -> str:

@@ -154,7 +154,7 @@ def _shared_key(entry: dict[str, Any]) -> tuple[str, ...]:
     # What the reviewer reads for this resource, less its address and its own import id.
     notes = [n for n in _change_notes(entry) if not n.startswith("Imported from")]
     body = [part for line in resource_lines(entry) for part in _diff_lines(line, CHANGED)]
-    return (describe(entry), *notes, "\0", *body)
+    return (describe(entry, place=False), *notes, "\0", *body)
 
 
 _Split = tuple[list[dict[str, Any]], list[Shared]]  # shown one by one, shared
@@ -177,7 +177,7 @@ def _split(view: dict[str, Any]) -> _Split:
             continue
         notes = [n for n in _change_notes(first) if not n.startswith("Imported from")]
         addresses = [e["address"] for e in members]
-        shared.append(Shared(action, describe(first), notes, lines, addresses))
+        shared.append(Shared(action, describe(first, place=False), notes, lines, addresses))
     singles.sort(key=lambda e: str(e["address"]))
     shared.sort(key=lambda g: (ORDER.index(g.action), g.addresses[0]))
     return singles, shared

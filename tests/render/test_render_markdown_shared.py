@@ -149,3 +149,18 @@ def test_cut_lists_share_the_room_fairly() -> None:
     in_shared, in_singles = shared.count("<code>"), singles.count("<code>")
     assert in_shared > 20 and abs(in_shared - in_singles) <= 1
     assert text.rstrip().endswith(DIGEST_LINE)
+
+
+def test_updates_through_a_named_connection_are_grouped_and_a_single_one_says_where() -> None:
+    through_eu = [
+        c.model_copy(update={"natural_key": f"eu:{c.natural_key}"})
+        for c in identical_updates(4, prefix="eu")
+    ]
+    plan = Plan(lineage="l", serial=1, changes=through_eu)
+    text = render_markdown(plan, plan_digest=PLAN_DIGEST)
+    assert text.count(CHANGE) == 1
+    assert "**4 resources will be updated in-place**, each with the same change:" in text
+    single = render_markdown(
+        Plan(lineage="l", serial=1, changes=through_eu[:1]), plan_digest=PLAN_DIGEST
+    )
+    assert f"will be updated in-place (through eu: {through_eu[0].natural_key[3:]})" in single
