@@ -30,7 +30,7 @@ from datadog_api_client.v2.model.aws_account_update_request_data import (
 )
 from datadog_api_client.v2.model.aws_auth_config_role import AWSAuthConfigRole
 
-from reconciler.sandbox import Sandbox
+from reconciler.sandbox import Sandbox, SandboxOptions
 from reconciler.sandbox.orgs import DEFAULT_ORG, org_of, sandbox_keys
 from tests.sandbox.conftest import SandboxFactory
 
@@ -199,8 +199,6 @@ def test_data_stored_before_orgs_belongs_to_the_default_org(tmp_path: Path) -> N
         "logs": {"integrations": {}},
     }
     (data / "sandbox.json").write_text(json.dumps(doc))
-    from reconciler.sandbox import SandboxOptions
-
     with Sandbox(SandboxOptions(data_dir=data)) as sandbox:
         assert [a.id for a in api_for(sandbox.url, DEFAULT_ORG).list_aws_accounts().data] == [
             old["id"]
