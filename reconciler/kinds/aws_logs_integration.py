@@ -26,7 +26,7 @@ from reconciler.errors import ApiError, ConfigError, ReconcilerError
 from reconciler.kinds import connections, polling
 from reconciler.kinds.aws_names import ALL_REGIONS, REGION, region_hint
 from reconciler.kinds.base import DiffRules, Observed, Progress, ResourceSpec
-from reconciler.kinds.logs_spec import AwsLogsIntegrationSpec, OpenSearchConfig
+from reconciler.kinds.logs_spec import AwsLogsIntegrationSpec, resource_config
 from reconciler.kinds.logs_status import (
     PENDING_APPLICATION_NOTE,
     UNNAMED_APPLICATION_NOTE,
@@ -64,20 +64,6 @@ def _spec(spec: ResourceSpec) -> AwsLogsIntegrationSpec:
     if not isinstance(spec, AwsLogsIntegrationSpec):
         raise TypeError(f"expected an aws_logs_integration spec, got {type(spec).__name__}")
     return spec
-
-
-def resource_config(opensearch: OpenSearchConfig) -> dict[str, Any]:
-    """``openSearchResourceConfig`` of PutIntegration; optional members only when set."""
-    config: dict[str, Any] = {
-        "dataSourceRoleArn": opensearch.data_source_role_arn,
-        "dashboardViewerPrincipals": list(opensearch.dashboard_viewer_principals),
-        "retentionDays": opensearch.retention_days,
-    }
-    if opensearch.kms_key_arn is not None:
-        config["kmsKeyArn"] = opensearch.kms_key_arn
-    if opensearch.application_arn is not None:
-        config["applicationArn"] = opensearch.application_arn
-    return config
 
 
 class AwsLogsIntegration:

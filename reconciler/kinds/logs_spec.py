@@ -9,7 +9,7 @@ rule the service would reject at apply time is checked here, at plan time.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -185,3 +185,17 @@ class AwsLogsIntegrationSpec(ResourceSpec):
                     wanted=wanted,
                 )
         return self
+
+
+def resource_config(opensearch: OpenSearchConfig) -> dict[str, Any]:
+    """``openSearchResourceConfig`` of PutIntegration; optional members only when set."""
+    config: dict[str, Any] = {
+        "dataSourceRoleArn": opensearch.data_source_role_arn,
+        "dashboardViewerPrincipals": list(opensearch.dashboard_viewer_principals),
+        "retentionDays": opensearch.retention_days,
+    }
+    if opensearch.kms_key_arn is not None:
+        config["kmsKeyArn"] = opensearch.kms_key_arn
+    if opensearch.application_arn is not None:
+        config["applicationArn"] = opensearch.application_arn
+    return config

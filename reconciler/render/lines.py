@@ -68,7 +68,7 @@ def action_of(entry: dict[str, Any]) -> str:
 
 
 def describe(entry: dict[str, Any], *, place: bool = True) -> str:
-    """"will be created", and where when the object is reached through a named connection
+    """ "will be created", and where when the object is reached through a named connection
     (unless ``place`` is false: one heading shared by several resources)."""
     action = action_of(entry)
     where = through(entry) if place else ""

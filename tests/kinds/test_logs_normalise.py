@@ -15,8 +15,8 @@ import pytest
 from reconciler.diff import fingerprint
 from reconciler.errors import ApiError, ConfigError
 from reconciler.importer import import_objects
-from reconciler.kinds.aws_logs_integration import AwsLogsIntegration, resource_config
-from reconciler.kinds.logs_spec import AwsLogsIntegrationSpec
+from reconciler.kinds.aws_logs_integration import AwsLogsIntegration
+from reconciler.kinds.logs_spec import AwsLogsIntegrationSpec, resource_config
 from reconciler.settings import AwsSettings, Settings
 from reconciler.state.base import State
 
