@@ -57,6 +57,10 @@ def check_url(value: str | None) -> str | None:
 CONNECTION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,62}")
 # STS: RoleSessionName [\w+=,.@-]{2,64}; ExternalId [\w+=,.@:/-]{2,1224} (ASCII only here).
 SESSION_NAME = re.compile(r"[A-Za-z0-9_+=,.@-]{2,64}")
+# The default organisation's variables: a named one reading them would send those keys away.
+DEFAULT_ORG_VARIABLES = frozenset(
+    {"DD_API_KEY", "DD_APP_KEY", "DD_APPLICATION_KEY", "DD_SITE", "DD_HOST"}
+)
 EXTERNAL_ID = re.compile(r"[A-Za-z0-9_+=,.@:/-]{2,1224}")
 
 
@@ -103,13 +107,29 @@ class DatadogOrg(_Strict):
     @field_validator("api_key", "app_key")
     @classmethod
     def _reference(cls, v: str) -> str:
-        if not ENV_REF.match(v):
+        match = ENV_REF.match(v)
+        if not match:
             raise PydanticCustomError(
                 "secret_literal",
                 "keys must be written as ${env:NAME} (the variable that holds the key), "
                 "never as the key itself",
             )
+        name = match.group(1)
+        if name in DEFAULT_ORG_VARIABLES or name.startswith("AWS_"):
+            # The default organisation's keys would be sent to this one's site.
+            raise PydanticCustomError(
+                "shared_key",
+                "{name} belongs to the default connection ([datadog]); give this organisation "
+                "variables of its own",
+                {"name": name},
+            )
         return v
+
+    @model_validator(mode="after")
+    def _two_keys(self) -> DatadogOrg:
+        if self.api_key == self.app_key:
+            raise ValueError("api_key and app_key name the same variable")
+        return self
 
     def key_variables(self) -> tuple[str, str]:
         """The environment variables holding (API key, application key)."""
@@ -139,6 +159,18 @@ class DatadogSettings(_Strict):
     @classmethod
     def _org_names(cls, v: dict[str, DatadogOrg]) -> dict[str, DatadogOrg]:
         _check_names(v, "datadog.orgs")
+        owner: dict[str, str] = {}
+        for name, org in v.items():
+            for variable in org.key_variables():
+                first = owner.setdefault(variable, name)
+                if first != name:
+                    # One org's keys would be sent to the other's site, as the other.
+                    raise PydanticCustomError(
+                        "shared_key",
+                        "datadog.orgs.{first} and datadog.orgs.{name} both read {variable}: "
+                        "each organisation needs variables of its own",
+                        {"first": first, "name": name, "variable": variable},
+                    )
         return v
 
     def for_org(self, name: str | None) -> DatadogSettings:
@@ -224,6 +256,21 @@ class AwsSettings(_Strict):
     @classmethod
     def _account_names(cls, v: dict[str, AwsAccount]) -> dict[str, AwsAccount]:
         _check_names(v, "aws.accounts")
+        owner: dict[str, str] = {}
+        for name, account in v.items():
+            if account.role_arn is None:
+                continue
+            target = account.role_arn.split(":")[4]
+            first = owner.setdefault(target, name)
+            if first != name:
+                # Two connections to one account: one integration could be declared twice,
+                # and the one-per-region quota could not be checked before apply.
+                raise PydanticCustomError(
+                    "same_account",
+                    "aws.accounts.{first} and aws.accounts.{name} both assume a role in AWS "
+                    "account {target}: use one connection per account",
+                    {"first": first, "name": name, "target": target},
+                )
         return v
 
     def for_account(self, name: str | None) -> AwsSettings:

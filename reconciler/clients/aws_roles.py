@@ -17,6 +17,25 @@ from reconciler.settings import AwsSettings
 
 DEFAULT_SESSION_NAME = "reconciler"
 SERVICE = "AWS STS"
+# Where boto3 looks when a profile has no credentials of its own: the machine's or the
+# environment's, i.e. another account than the one the profile names.
+FALLBACK_METHODS = frozenset({"env", "iam-role", "container-role", "boto-config"})
+
+
+def check_profile(session: Any, connection: str, profile: str) -> None:
+    """A named account's profile must give credentials of its own: boto3 would otherwise
+    fall back to the machine's (an instance or container role), another account, and the
+    account's objects would be made there."""
+    credentials = session.get_credentials()
+    method = getattr(credentials, "method", None)
+    if credentials is None or method in FALLBACK_METHODS:
+        found = "none" if credentials is None else f"only the machine's ({method})"
+        raise ConfigError(
+            f"[aws.accounts.{connection}]: the profile {printable(profile, 80)} gives no "
+            f"credentials of its own ({found}); give it credentials (keys, SSO, a role) in "
+            "the AWS config files",
+            field=f"aws.accounts.{connection}.profile",
+        )
 
 
 @dataclass(frozen=True)
@@ -53,7 +72,7 @@ def assume(session: Any, role: AssumedRole, region: str, config: Any) -> None:
     if source is None:
         raise ConfigError(
             f"[aws.accounts.{role.connection}]: no AWS credentials to assume {role.role_arn} "
-            "from: configure the base credentials (or give the account a profile)"
+            "from: configure the base credentials ([aws]), or the account's profile"
         )
 
     def sts_client(service: str, **kwargs: Any) -> Any:

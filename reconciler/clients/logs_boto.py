@@ -71,10 +71,12 @@ class LogsClient:
         put_backoff_seconds: float = 1.0,
         role: AssumedRole | None = None,
         connection: str | None = None,
+        own_profile: str | None = None,
     ) -> None:
         self._aws = aws
         self._role = role  # assumed (from the session's credentials) before the first call
         self._connection = connection  # a named [aws.accounts] connection, for messages
+        self._own_profile = own_profile  # that account's profile: it must give credentials
         self._factory = factory
         self._put_backoff = put_backoff_seconds
         self._clients: dict[tuple[str, int], CloudWatchLogsClient] = {}
@@ -102,7 +104,7 @@ class LogsClient:
     def _boto_client(self, region: str, attempts: int) -> CloudWatchLogsClient:
         from botocore.config import Config
 
-        from reconciler.clients.aws_roles import assume
+        from reconciler.clients.aws_roles import assume, check_profile
         from reconciler.clients.boto_sessions import new_session
         from reconciler.clients.logs_transport import DeadlineTransport
 
@@ -114,6 +116,8 @@ class LogsClient:
         )
         if self._session is None:
             session = new_session(self._aws.profile)
+            if self._own_profile is not None and self._connection is not None:
+                check_profile(session, self._connection, self._own_profile)
             if self._role is not None:
                 assume(session, self._role, region, config)
             self._session = session

@@ -23,7 +23,7 @@ from typing import Any, ClassVar, TypeVar
 from reconciler.clients.aws_roles import assumed_role
 from reconciler.clients.logs_boto import SERVICE, LogsApiError, LogsClient
 from reconciler.errors import ApiError, ConfigError, ReconcilerError
-from reconciler.kinds import connections, polling
+from reconciler.kinds import aws_accounts, connections, polling
 from reconciler.kinds.aws_names import ALL_REGIONS, REGION, region_hint
 from reconciler.kinds.base import DiffRules, Observed, Progress, ResourceSpec
 from reconciler.kinds.logs_spec import AwsLogsIntegrationSpec, resource_config
@@ -87,23 +87,21 @@ class AwsLogsIntegration:
         # serves the default connection.
         self._clients: dict[str | None, LogsClient] = {} if client is None else {None: client}
 
+    def _label(self, account: str | None) -> str | None:
+        return aws_accounts.label(self._settings.aws, account)
+
     def _at(self, scope: str) -> tuple[LogsClient, str]:
-        """The client and region of a scope ("eu-west-1", "prod:eu-west-1")."""
-        account, region = connections.split(scope)
+        """The client and region of a scope ("eu-west-1", "prod@210987654321:eu-west-1")."""
+        label, region = connections.split(scope)
+        account = aws_accounts.reached(self._settings.aws, label, "aws_logs_integration")
         client = self._clients.get(account)
         if client is None:
             aws = self._settings.aws
-            if account is not None and account not in aws.accounts:
-                # Only objects the state holds can get here (a declared account is checked
-                # with the configuration): not reading them would plan them as gone.
-                raise ConfigError(
-                    f"the state holds aws_logs_integration objects in the AWS account "
-                    f"'{account}', which the configuration no longer declares: declare "
-                    f"[aws.accounts.{account}] again (to delete them, or keep them), or "
-                    "forget them with `reconciler state rm`"
-                )
             role = None if account is None else assumed_role(aws, account)
-            client = LogsClient(aws.for_account(account), role=role, connection=account)
+            own = None if account is None else aws.accounts[account].profile
+            client = LogsClient(
+                aws.for_account(account), role=role, connection=account, own_profile=own
+            )
             self._clients[account] = client
         return client, region
 
@@ -148,7 +146,8 @@ class AwsLogsIntegration:
 
     def natural_key(self, spec: ResourceSpec) -> str:
         s = _spec(spec)
-        return connections.qualify(self.account(s), f"{self.region(s)}/{s.integration_name}")
+        label = self._label(self.account(s))
+        return connections.qualify(label, f"{self.region(s)}/{s.integration_name}")
 
     def scope(self, natural_key: str) -> str:
         # Names may contain "/", regions and connection names never do: the first "/" ends
@@ -231,7 +230,8 @@ class AwsLogsIntegration:
         app_arn = values.get("opensearch", {}).get("application_arn")
         if app_arn:
             opensearch["application_arn"] = app_arn
-        account, region = connections.split(self.scope(observed.natural_key))
+        label, region = connections.split(self.scope(observed.natural_key))
+        account = connections.unlabel(label)[0]
         table: dict[str, Any] = {
             "integration_name": values["integration_name"],
             **({"account": account} if account else {}),
@@ -247,14 +247,19 @@ class AwsLogsIntegration:
         # The default region of every account the configuration or state uses (of the
         # default account when none is used): never an account it does not name.
         declared = {None, *self._settings.aws.accounts}
-        accounts = {connections.split(scope)[0] for scope in used} if used else declared
+        if used:
+            accounts = {connections.unlabel(connections.split(s)[0])[0] for s in used}
+        else:
+            # Import: every named account, and the default one only when none is named
+            # (named accounts are often all a CI role may reach).
+            accounts = declared - {None} or {None}
         found = []
         # An account the configuration no longer declares has no default region; listing
         # its scopes in use (from the state) says what is wrong.
         for account in accounts & declared:
             region = self.default_region(account)
             if region:
-                found.append(connections.qualify(account, region))
+                found.append(connections.qualify(self._label(account), region))
         return found
 
     async def list(self, scope: str) -> list[Observed]:

@@ -165,8 +165,9 @@ class ResourceKind(Protocol):
     def default_scopes(self, used: Collection[str]) -> list[str]:
         """Scopes listed besides ``used`` (those the configuration and state name), to find
         unmanaged objects: only through the connections ``used`` names; with ``used`` empty
-        (import, looking for anything to adopt), through the default connection and every
-        named one the settings declare. Never through one they do not declare."""
+        (import, looking for anything to adopt), through every named one the settings
+        declare, or the default one when none is named. Never through one they do not
+        declare."""
         ...
 
     async def list(self, scope: str) -> list[Observed]:

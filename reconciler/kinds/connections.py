@@ -1,11 +1,14 @@
 """Named connections in natural keys and scopes.
 
 An object reached through a named connection (``account = "prod"``, ``org = "eu"``) has the
-connection's name in front of its natural key and scope: ``prod:eu-west-1/my-integration``,
-``eu:123456789012``. The default connection adds nothing, so configurations without named
-connections keep the keys (and state files) they always had. Names hold no ``:`` or ``/``
-(``settings.CONNECTION_NAME``), and neither do regions or AWS account ids, so the first
-``:`` before any ``/`` ends the name.
+connection's label in front of its natural key and scope: ``prod:eu-west-1/my-integration``,
+``eu:123456789012``. Where the connection's target is known without calling anything (the
+account of an assumed role), the label pins it: ``prod@210987654321:eu-west-1/...``, so that
+pointing the connection at another account can never make the state's objects stand for that
+account's objects. The default connection adds nothing, so configurations without named
+connections keep the keys (and state files) they always had. Names hold no ``:``, ``@`` or
+``/`` (``settings.CONNECTION_NAME``), and neither do regions or AWS account ids, so the first
+``:`` before any ``/`` ends the label.
 """
 
 from __future__ import annotations
@@ -27,6 +30,19 @@ def split(key: str) -> tuple[str | None, str]:
     if not sep or "/" in head:
         return None, key
     return head, rest
+
+
+def label(name: str | None, target: str | None) -> str | None:
+    """``name``, or ``name@target`` when the target is pinned."""
+    return name if name is None or target is None else f"{name}@{target}"
+
+
+def unlabel(label: str | None) -> tuple[str | None, str | None]:
+    """(name, pinned target) of a label."""
+    if label is None:
+        return None, None
+    name, sep, target = label.partition("@")
+    return name, (target if sep else None)
 
 
 def check(name: str | None, declared: Collection[str], table: str, field: str) -> str | None:

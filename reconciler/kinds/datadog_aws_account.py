@@ -158,9 +158,10 @@ class DatadogAwsAccount:
         return connections.split(natural_key)[0] or ""
 
     def default_scopes(self, used: Collection[str]) -> list[str]:
-        # Every organisation the configuration or state uses is listed anyway; with none
-        # (import looking for accounts to adopt), every declared one.
-        return [] if used else ["", *self._settings.datadog.orgs]
+        # Every organisation the configuration or state uses is listed anyway. With none
+        # (import looking for accounts to adopt): every named one, and the default one only
+        # when none is named (its keys may not even be there).
+        return [] if used else list(self._settings.datadog.orgs) or [""]
 
     def desired_values(self, spec: ResourceSpec) -> dict[str, Any]:
         s = _spec(spec)

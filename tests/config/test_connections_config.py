@@ -114,6 +114,25 @@ def test_unknown_connection_names_file_line_address_and_the_fix(tmp_path: Path) 
             "${env:NAME}",
         ),
         ('[datadog.orgs.eu]\napi_key = "${env:A}"\n', "app_key"),
+        # The default organisation's keys, or another organisation's, would be sent away.
+        (
+            '[datadog.orgs.eu]\napi_key = "${env:DD_API_KEY}"\napp_key = "${env:K}"\n',
+            "DD_API_KEY belongs to the default connection",
+        ),
+        (
+            '[datadog.orgs.eu]\napi_key = "${env:A}"\napp_key = "${env:A}"\n',
+            "api_key and app_key name the same variable",
+        ),
+        (
+            '[datadog.orgs.eu]\napi_key = "${env:A}"\napp_key = "${env:B}"\n'
+            '[datadog.orgs.us]\napi_key = "${env:C}"\napp_key = "${env:B}"\n',
+            "datadog.orgs.eu and datadog.orgs.us both read B",
+        ),
+        (
+            '[aws.accounts.a]\nrole_arn = "arn:aws:iam::222222222222:role/x"\n'
+            '[aws.accounts.b]\nrole_arn = "arn:aws:iam::222222222222:role/y"\n',
+            "both assume a role in AWS account 222222222222",
+        ),
         (
             '[datadog.orgs.eu]\nsite = "datadoghq.ue"\n'
             'api_key = "${env:A}"\napp_key = "${env:B}"\n',

@@ -131,7 +131,7 @@ def test_one_name_in_two_accounts_and_one_account_in_two_orgs(
     assert [a["attributes"]["aws_account_id"] for a in cloud.datadog_accounts()] == [PROD]
     assert [a["attributes"]["aws_account_id"] for a in cloud.datadog_accounts("eu")] == [PROD]
     state = ws.read_state()["resources"]
-    assert state["aws_logs_integration.there"]["natural_key"] == "prod:eu-west-1/vended"
+    assert state["aws_logs_integration.there"]["natural_key"] == f"prod@{PROD}:eu-west-1/vended"
     assert state["datadog_aws_account.eu"]["natural_key"] == f"eu:{PROD}"
 
     again = ws.plan("--detailed-exitcode")
@@ -212,6 +212,18 @@ def test_import_finds_objects_through_declared_connections_and_writes_them(
     assert keys == {PROD, "eu:444444444444"}
 
 
+def test_import_of_a_named_only_configuration_needs_no_default_keys(
+    ws: Workspace, cloud: Sandbox
+) -> None:
+    dd_create(cloud.url, "555555555555", keys=sandbox_keys("eu"))
+    workspace(ws, cloud, datadog("eu", org="eu"))
+    no_defaults: dict[str, str | None] = {"DD_API_KEY": None, "DD_APP_KEY": None}
+    assert ws.apply(env=no_defaults).code == 0
+    imported = ws.cli("import", "infra", env=no_defaults)
+    assert imported.code == 0, imported.show()
+    assert '"555555555555"' in (ws.infra / "imported.toml").read_text()
+
+
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     root = tmp_path / "org"
@@ -231,7 +243,7 @@ def test_the_example_organisation_validates_applies_and_plans_empty(example: Pat
     line = summary_line(planned.stdout)
     created = int(line.split(" to add")[0].rsplit(" ", 1)[-1])
     assert created >= 35, line
-    assert "(through prod: eu-west-1/vended-logs)" in planned.stdout
+    assert "(through prod@210987654321: eu-west-1/vended-logs)" in planned.stdout
     applied = run(["apply", "--sandbox", "--auto-approve", "infra"], example, env)
     assert applied.code == 0, applied.show()[-3000:]
     again = run(["plan", "--sandbox", "--detailed-exitcode", "infra"], example, env)

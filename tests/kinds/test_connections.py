@@ -4,11 +4,15 @@ the errors for a connection the configuration does not declare. Pure: no API is 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from botocore.credentials import Credentials
 
+from reconciler.clients.aws_roles import check_profile
+from reconciler.clients.boto_sessions import new_session
 from reconciler.errors import ConfigError
 from reconciler.kinds import connections
 from reconciler.kinds.aws_logs_integration import AwsLogsIntegration
@@ -78,12 +82,12 @@ def test_named_connections_are_part_of_the_key() -> None:
     logs = AwsLogsIntegration(SETTINGS, environ={})
     datadog = DatadogAwsAccount(SETTINGS)
     # The account's own region is its resources' default region.
-    assert logs.natural_key(logs_spec(account="prod")) == "prod:eu-west-1/vended"
+    assert logs.natural_key(logs_spec(account="prod")) == "prod@222222222222:eu-west-1/vended"
     assert logs.natural_key(logs_spec(account="staging")) == "staging:us-east-1/vended"
     assert logs.natural_key(logs_spec(account="prod", region="ap-south-1")) == (
-        "prod:ap-south-1/vended"
+        "prod@222222222222:ap-south-1/vended"
     )
-    assert logs.scope("prod:eu-west-1/vended") == "prod:eu-west-1"
+    assert logs.scope("prod@222222222222:eu-west-1/vended") == "prod@222222222222:eu-west-1"
     assert datadog.natural_key(datadog_spec(org="eu")) == "eu:123456789012"
     assert datadog.scope("eu:123456789012") == "eu"
     # Not a value to compare: the connection is identity, not configuration.
@@ -107,15 +111,19 @@ def test_unknown_connection_is_a_config_error_with_a_hint() -> None:
 def test_default_scopes_only_through_connections_in_use() -> None:
     logs = AwsLogsIntegration(SETTINGS, environ={})
     datadog = DatadogAwsAccount(SETTINGS)
-    # Nothing in use (import): every declared account's default region.
-    assert sorted(logs.default_scopes([])) == ["prod:eu-west-1", "staging:us-east-1", "us-east-1"]
+    # Nothing in use (import): every named account's default region (the default account
+    # only when none is named).
+    assert sorted(logs.default_scopes([])) == ["prod@222222222222:eu-west-1", "staging:us-east-1"]
+    only_default = Settings.model_validate({"aws": {"region": "us-east-1"}})
+    assert AwsLogsIntegration(only_default, environ={}).default_scopes([]) == ["us-east-1"]
     # Only the prod account is used: its default region, never the default account's.
-    assert logs.default_scopes(["prod:ap-south-1"]) == ["prod:eu-west-1"]
-    assert sorted(logs.default_scopes(["prod:ap-south-1", "us-west-2"])) == [
-        "prod:eu-west-1",
+    assert logs.default_scopes(["prod@222222222222:ap-south-1"]) == ["prod@222222222222:eu-west-1"]
+    assert sorted(logs.default_scopes(["prod@222222222222:ap-south-1", "us-west-2"])) == [
+        "prod@222222222222:eu-west-1",
         "us-east-1",
     ]
-    assert datadog.default_scopes([]) == ["", "eu"]
+    assert datadog.default_scopes([]) == ["eu"]
+    assert DatadogAwsAccount(Settings()).default_scopes([]) == [""]
     assert datadog.default_scopes(["eu"]) == []
 
 
@@ -126,8 +134,8 @@ def test_normalise_and_import_table_carry_the_connection() -> None:
         "integrationType": "OPENSEARCH",
         "integrationStatus": "ACTIVE",
     }
-    observed = logs.normalise(raw, "prod:eu-west-1")
-    assert observed.natural_key == "prod:eu-west-1/vended"
+    observed = logs.normalise(raw, "prod@222222222222:eu-west-1")
+    assert observed.natural_key == "prod@222222222222:eu-west-1/vended"
     table = logs.spec_table(observed)
     assert (table["account"], table["region"]) == ("prod", "eu-west-1")
 
@@ -156,6 +164,23 @@ def test_state_in_an_undeclared_connection_is_an_error_not_absent() -> None:
         asyncio.run(logs.list("gone:eu-west-1"))
     with pytest.raises(ConfigError, match=r"organisation 'old'.*\[datadog\.orgs\.old\]"):
         asyncio.run(datadog.list("old"))
+
+
+def test_a_connection_now_reaching_another_account_is_refused_not_read() -> None:
+    # The state's objects were made through prod's role in 222222222222; prod now assumes a
+    # role in 333333333333, where the same integration names are other objects.
+    moved = Settings.model_validate(
+        {"aws": {"accounts": {"prod": {"role_arn": "arn:aws:iam::333333333333:role/r"}}}}
+    )
+    logs = AwsLogsIntegration(moved, environ={})
+    with pytest.raises(ConfigError) as caught:
+        asyncio.run(logs.list("prod@222222222222:eu-west-1"))
+    assert "in AWS account 222222222222, but it now reaches AWS account 333333333333" in str(
+        caught.value.message
+    )
+    profile = Settings.model_validate({"aws": {"accounts": {"prod": {"profile": "p"}}}})
+    with pytest.raises(ConfigError, match="now reaches the account of its profile"):
+        asyncio.run(AwsLogsIntegration(profile, environ={}).list("prod@222222222222:eu-west-1"))
 
 
 def test_named_org_uses_its_own_keys_and_site_never_dd_host(
@@ -191,3 +216,32 @@ def test_missing_org_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> 
     kind = DatadogAwsAccount(SETTINGS)
     with pytest.raises(ConfigError, match="EU_API is not set"):
         asyncio.run(kind.list("eu"))
+
+
+class _Session:
+    """What check_profile reads of a boto3 session: its resolved credentials."""
+
+    def __init__(self, credentials: Credentials | None) -> None:
+        self.credentials = credentials
+
+    def get_credentials(self) -> Credentials | None:
+        return self.credentials
+
+
+def test_a_named_profile_without_credentials_of_its_own_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # boto3 would fall back to the machine's credentials: another account.
+    for method in ("container-role", "iam-role"):
+        with pytest.raises(ConfigError, match=f"only the machine's \\({method}\\)") as caught:
+            check_profile(_Session(Credentials("AKIA", "s", method=method)), "prod", "p")
+        assert caught.value.field == "aws.accounts.prod.profile"
+    check_profile(_Session(Credentials("AKIA", "s", method="config-file")), "prod", "p")
+    # A real session: a profile that holds only a region.
+    config = tmp_path / "config"
+    config.write_text("[profile empty]\nregion = us-east-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(ConfigError, match="gives no credentials of its own \\(none\\)"):
+        check_profile(new_session("empty"), "prod", "empty")
