@@ -85,10 +85,15 @@ def import_objects(
                 "and plan adopts it by its natural key"
             )
             continue
+        try:
+            own = (defaults or {}).get(kind_name, {})
+            written = _relying_on_defaults(kind, table, spec, own, env)
+        except ReconcilerError as err:
+            skipped.append(f"{kind_name} {obj.natural_key}: not imported: {err.message}")
+            continue
         if kind_name not in doc:
             doc.add(kind_name, tomlkit.table(is_super_table=True))
         parent: Any = doc[kind_name]
-        written = _relying_on_defaults(kind, table, spec, (defaults or {}).get(kind_name, {}))
         parent.add(name, _to_toml(written))
         entries[address] = ResourceState(
             kind=kind_name,
@@ -107,7 +112,11 @@ def import_objects(
 
 
 def _relying_on_defaults(
-    kind: ResourceKind, table: dict[str, Any], spec: Any, defaults: dict[str, Any]
+    kind: ResourceKind,
+    table: dict[str, Any],
+    spec: Any,
+    defaults: dict[str, Any],
+    env: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """``table`` without what ``[defaults.<kind>]`` already gives, if the defaults, merged back
     in, still declare exactly this object; else every value written out. (The kind's table
@@ -117,16 +126,34 @@ def _relying_on_defaults(
         return table
     whole = whole_tables(kind.spec)
     written = strip(table, defaults, whole)
-    try:
-        again = kind.spec.model_validate(overlay(defaults, written, whole))
-    except ValidationError:
-        again = None
-    if again is not None and kind.desired_values(again) == kind.desired_values(spec):
+    if _declares(kind, spec, overlay(defaults, written, whole), env):
         return written
     explicit: dict[str, Any] = spec.model_dump(
         mode="json", exclude={"lifecycle"}, exclude_none=True
     )
-    return explicit
+    if _declares(kind, spec, overlay(defaults, explicit, whole), env):
+        return explicit
+    # E.g. the defaults set org = "eu" and the object is in the default organisation: no
+    # table under these defaults declares it, and one that looks close would be another.
+    raise ReconcilerError(
+        f"the configuration's [defaults.{kind.name}] would make any table for it declare "
+        "another object (another connection or natural key); declare it by hand"
+    )
+
+
+def _declares(
+    kind: ResourceKind, spec: Any, table: dict[str, Any], env: Mapping[str, str] | None
+) -> bool:
+    """Whether ``table`` declares the same object as ``spec``: same natural key (the
+    connection included) and the same values."""
+    try:
+        again = kind.spec.model_validate(table, context={"env": env} if env else None)
+        return bool(
+            kind.natural_key(again) == kind.natural_key(spec)
+            and kind.desired_values(again) == kind.desired_values(spec)
+        )
+    except (ValidationError, ConfigError):
+        return False
 
 
 def _read_target(target: Path) -> tomlkit.TOMLDocument:

@@ -224,6 +224,25 @@ def test_import_of_a_named_only_configuration_needs_no_default_keys(
     assert '"555555555555"' in (ws.infra / "imported.toml").read_text()
 
 
+def test_import_never_writes_a_table_the_defaults_turn_into_another_object(
+    ws: Workspace, cloud: Sandbox
+) -> None:
+    workspace(ws, cloud, datadog("home"))  # the default organisation, in the state
+    assert ws.apply().code == 0
+    dd_create(cloud.url, "666666666666")  # the default organisation
+    dd_create(cloud.url, "777777777777", keys=sandbox_keys("eu"))
+    defaults = '[defaults.datadog_aws_account]\norg = "eu"\n\n'
+    workspace(ws, cloud, defaults)
+    imported = ws.cli("import", "infra")
+    assert imported.code == 0, imported.show()
+    written = (ws.infra / "imported.toml").read_text()
+    # The eu account relies on the default; the default-organisation one cannot be written
+    # under these defaults (it would read as an eu account), and the output says so.
+    assert '"777777777777"' in written and "org" not in written
+    assert '"666666666666"' not in written
+    assert "666666666666: not imported" in imported.show()
+
+
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     root = tmp_path / "org"
