@@ -62,9 +62,11 @@ class DatadogClient:
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         key_variables: tuple[str, str] = ("DD_API_KEY", "DD_APP_KEY"),
+        org: str | None = None,
     ) -> None:
         self._settings = settings
         self._key_variables = key_variables
+        self._org = org  # a named organisation: said in every message
         self._env = env
         self._transport = transport
         self._backoff = backoff_seconds
@@ -82,7 +84,10 @@ class DatadogClient:
             for var, header in zip(self._key_variables, names, strict=True):
                 value = env.get(var, "")
                 if not value:
-                    raise ConfigError(f"{var} is not set: export it to talk to the Datadog API")
+                    whose = "" if self._org is None else f" ([datadog.orgs.{self._org}])"
+                    raise ConfigError(
+                        f"{var} is not set: export it to talk to the Datadog API{whose}"
+                    )
                 redaction.register(value)
                 headers[header] = value
             headers["X-Datadog-Managed-By"] = "iac"
@@ -112,7 +117,7 @@ class DatadogClient:
         A write whose reply is lost is sent again: the kind resolves what that means (a POST
         answered 409, a DELETE answered 404)."""
         http = self._client()
-        where = f"{method} {path}"
+        where = f"{method} {path}" + ("" if self._org is None else f" (org {self._org})")
         attempts = self._settings.max_retries + 1
         deadline = self._settings.timeout_seconds
         for attempt in range(attempts):

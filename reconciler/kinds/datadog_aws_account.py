@@ -9,14 +9,13 @@ replacement while a new role name or a rotated key pair remains a plain update.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from reconciler import paths, printable
 from reconciler.clients import datadog_models as wire
-from reconciler.errors import ApiError, ConfigError, ReconcilerError
-from reconciler.kinds import connections
+from reconciler.errors import ApiError, ReconcilerError
+from reconciler.kinds import connections, datadog_orgs
 from reconciler.kinds import datadog_answers as answers
 from reconciler.kinds.base import DiffRules, Observed, Progress, ResourceSpec
 from reconciler.kinds.datadog_catalogue import Catalogue
@@ -119,33 +118,9 @@ class DatadogAwsAccount:
     def _client(self, org: str | None) -> DatadogClient:
         client = self._http.get(org)
         if client is None:
-            # Imported here: httpx is slow to import and `validate` never talks to the API.
-            from reconciler.clients.datadog_http import DatadogClient
-
-            settings = self._settings.datadog
-            if org is None:
-                client = DatadogClient(settings, transport=self._transport)
-            elif org in settings.orgs:
-                # Only the org's own key variables: DD_HOST / DD_SITE belong to the default
-                # organisation and must never send this one's keys elsewhere.
-                variables = settings.orgs[org].key_variables()
-                env = {v: os.environ[v] for v in variables if v in os.environ}
-                client = DatadogClient(
-                    settings.for_org(org),
-                    env=env,
-                    key_variables=variables,
-                    transport=self._transport,
-                )
-            else:
-                # Only objects the state holds can get here (a declared org is checked with
-                # the configuration): not reading them would plan them as gone.
-                raise ConfigError(
-                    f"the state holds datadog_aws_account objects in the Datadog organisation "
-                    f"'{org}', which the configuration no longer declares: declare "
-                    f"[datadog.orgs.{org}] again (to delete them, or keep them), or forget "
-                    "them with `reconciler state rm`"
-                )
-            self._http[org] = client
+            client = self._http[org] = datadog_orgs.client(
+                self._settings.datadog, org, self._transport
+            )
         return client
 
     # -- pure ---------------------------------------------------------------------------
@@ -188,6 +163,13 @@ class DatadogAwsAccount:
         # never "changed" (a replacement planned from nothing would delete the integration and
         # rotate its external ID).
         where = f"{ACCOUNTS} item {printable.printable(data.id)}"
+        if ":" in data.attributes.aws_account_id:
+            # It would read as another organisation's key ("eu:...").
+            raise ApiError(
+                f"{where}: unexpected answer: aws_account_id "
+                f"{printable.printable(data.attributes.aws_account_id, 40)} holds a ':'",
+                service="Datadog",
+            )
         if not isinstance(values.get("aws_partition"), str):
             raise ApiError(f"{where}: unexpected answer: no aws_partition", service="Datadog")
         auth = values.get("auth_config")
@@ -241,8 +223,8 @@ class DatadogAwsAccount:
         # A Datadog-generated external ID is left to Datadog (it is kept on every update).
         auth.pop("external_id", None)
         if "access_key_id" in auth:
-            account_id = connections.split(observed.natural_key)[1]
-            auth["secret_access_key"] = "${env:" + secret_env_name(account_id) + "}"
+            org, account_id = connections.split(observed.natural_key)
+            auth["secret_access_key"] = "${env:" + secret_env_name(account_id, org) + "}"
         resources = values.get("resources_config", {})
         if resources.get("extended_collection") is True:
             # Datadog's default; left out of the TOML it is not compared (RULES), so a plan

@@ -39,8 +39,12 @@ def creation_values(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def secret_env_name(aws_account_id: str) -> str:
-    return f"DD_AWS_SECRET_{aws_account_id}"
+def secret_env_name(aws_account_id: str, org: str | None = None) -> str:
+    """The variable ``import`` names for a key pair's secret (the organisation's name in it,
+    so one AWS account in two organisations gets two)."""
+    if org is None:
+        return f"DD_AWS_SECRET_{aws_account_id}"
+    return f"DD_AWS_SECRET_{org.upper().replace('-', '_')}_{aws_account_id}"
 
 
 def account_path(remote_id: str) -> str:

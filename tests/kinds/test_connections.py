@@ -13,7 +13,7 @@ from botocore.credentials import Credentials
 
 from reconciler.clients.aws_roles import check_profile
 from reconciler.clients.boto_sessions import new_session
-from reconciler.errors import ConfigError
+from reconciler.errors import ApiError, ConfigError
 from reconciler.kinds import connections
 from reconciler.kinds.aws_logs_integration import AwsLogsIntegration
 from reconciler.kinds.base import Observed
@@ -214,7 +214,7 @@ def test_named_org_uses_its_own_keys_and_site_never_dd_host(
 def test_missing_org_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EU_API", raising=False)
     kind = DatadogAwsAccount(SETTINGS)
-    with pytest.raises(ConfigError, match="EU_API is not set"):
+    with pytest.raises(ConfigError, match=r"EU_API is not set: .* \(\[datadog\.orgs\.eu\]\)"):
         asyncio.run(kind.list("eu"))
 
 
@@ -245,3 +245,17 @@ def test_a_named_profile_without_credentials_of_its_own_is_refused(
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     with pytest.raises(ConfigError, match="gives no credentials of its own \\(none\\)"):
         check_profile(new_session("empty"), "prod", "empty")
+
+
+def test_an_account_id_that_would_read_as_another_orgs_key_is_an_api_error() -> None:
+    item = {
+        "id": "c0ffee",
+        "type": "account",
+        "attributes": {
+            "aws_account_id": "eu:123456789012",
+            "aws_partition": "aws",
+            "auth_config": {"role_name": "dd"},
+        },
+    }
+    with pytest.raises(ApiError, match="holds a ':'"):
+        DatadogAwsAccount(SETTINGS).normalise(item, "")

@@ -1,0 +1,41 @@
+"""The Datadog client of one organisation: the default one ([datadog], DD_API_KEY /
+DD_APP_KEY) or a named one ([datadog.orgs.<name>], its own site and key variables)."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from reconciler.errors import ConfigError
+from reconciler.settings import DatadogSettings
+
+if TYPE_CHECKING:
+    import httpx
+
+    from reconciler.clients.datadog_http import DatadogClient
+
+
+def client(
+    settings: DatadogSettings, org: str | None, transport: httpx.AsyncBaseTransport | None
+) -> DatadogClient:
+    # Imported here: httpx is slow to import and `validate` never talks to the API.
+    from reconciler.clients.datadog_http import DatadogClient
+
+    if org is None:
+        return DatadogClient(settings, transport=transport)
+    if org not in settings.orgs:
+        # Only objects the state holds can get here (a declared org is checked with the
+        # configuration): not reading them would plan them as gone.
+        raise ConfigError(
+            f"the state holds datadog_aws_account objects in the Datadog organisation "
+            f"'{org}', which the configuration no longer declares: declare "
+            f"[datadog.orgs.{org}] again (to delete them, or keep them), or forget them with "
+            "`reconciler state rm`"
+        )
+    # Only the org's own key variables: DD_HOST / DD_SITE belong to the default organisation
+    # and must never send this one's keys elsewhere.
+    variables = settings.orgs[org].key_variables()
+    env = {v: os.environ[v] for v in variables if v in os.environ}
+    return DatadogClient(
+        settings.for_org(org), env=env, key_variables=variables, transport=transport, org=org
+    )
