@@ -61,12 +61,15 @@ def assumed_role(aws: AwsSettings, connection: str) -> AssumedRole | None:
     )
 
 
-def assume(session: Any, role: AssumedRole, region: str, config: Any) -> None:
+def assume(session: Any, role: AssumedRole, region: str, aws: AwsSettings) -> None:
     """Give the boto3 ``session`` the role's credentials (renewed as they near expiry). The
     first set is fetched now, so a role that cannot be assumed fails here, with one message
     naming the connection and the role, not in the middle of a Logs call."""
+    from botocore.config import Config
     from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
     from botocore.exceptions import BotoCoreError, ClientError
+
+    from reconciler.clients.boto_sessions import BUILD_LOCK
 
     source = session.get_credentials()
     if source is None:
@@ -75,10 +78,18 @@ def assume(session: Any, role: AssumedRole, region: str, config: Any) -> None:
             "from: configure the base credentials ([aws]), or the account's profile"
         )
 
+    # Its own retries and timeouts (not those of the Logs client that first needed it).
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": aws.max_attempts},
+        connect_timeout=min(10.0, aws.timeout_seconds),
+        read_timeout=aws.timeout_seconds,
+    )
+
     def sts_client(service: str, **kwargs: Any) -> Any:
-        return session._session.create_client(
-            service, region_name=region, endpoint_url=role.endpoint_url, config=config, **kwargs
-        )
+        with BUILD_LOCK:
+            return session._session.create_client(
+                service, region_name=region, endpoint_url=role.endpoint_url, config=config, **kwargs
+            )
 
     extra: dict[str, Any] = {"RoleSessionName": role.session_name}
     if role.external_id is not None:

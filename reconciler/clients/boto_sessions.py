@@ -10,7 +10,13 @@ safe; credentials, profiles and configuration stay per session.
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any
+
+# botocore sessions are not thread-safe: sessions, and clients made from a session that other
+# threads may also be using (an assumed role's STS client, built when the credentials are
+# renewed in whichever thread signs a request), are built under this lock.
+BUILD_LOCK = threading.RLock()
 
 
 @functools.cache
@@ -26,6 +32,7 @@ def new_session(profile_name: str | None = None) -> Any:
     import boto3
     import botocore.session
 
-    core = botocore.session.get_session()
-    core.register_component("data_loader", _loader())
-    return boto3.session.Session(botocore_session=core, profile_name=profile_name)
+    with BUILD_LOCK:
+        core = botocore.session.get_session()
+        core.register_component("data_loader", _loader())
+        return boto3.session.Session(botocore_session=core, profile_name=profile_name)

@@ -105,7 +105,7 @@ class LogsClient:
         from botocore.config import Config
 
         from reconciler.clients.aws_roles import assume, check_profile
-        from reconciler.clients.boto_sessions import new_session
+        from reconciler.clients.boto_sessions import BUILD_LOCK, new_session
         from reconciler.clients.logs_transport import DeadlineTransport
 
         deadline = self._aws.timeout_seconds
@@ -119,11 +119,12 @@ class LogsClient:
             if self._own_profile is not None and self._connection is not None:
                 check_profile(session, self._connection, self._own_profile)
             if self._role is not None:
-                assume(session, self._role, region, config)
+                assume(session, self._role, region, self._aws)
             self._session = session
-        client = self._session.client(
-            "logs", region_name=region, endpoint_url=self._aws.endpoint_url, config=config
-        )
+        with BUILD_LOCK:  # several accounts' clients share the botocore loader
+            client = self._session.client(
+                "logs", region_name=region, endpoint_url=self._aws.endpoint_url, config=config
+            )
         credentials = self._session.get_credentials()
         if credentials is not None:
             frozen = credentials.get_frozen_credentials()
