@@ -17,6 +17,7 @@ except that a warning block too long on its own collapses to counts plus the fir
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,7 @@ from reconciler.render.lines import (
     is_long,
     reason,
     resource_lines,
+    through,
 )
 from reconciler.render.markdown_head import (
     HEADINGS,
@@ -150,6 +152,12 @@ class Shared:
     addresses: list[str] = field(default_factory=list)
 
 
+def _address_item(item: str) -> str:
+    """An address in code, and the connection after it ("(through eu: ...)") as text."""
+    address, sep, rest = item.partition(" ")
+    return code(address) + (f" {html.escape(rest)}" if sep else "")
+
+
 def _shared_key(entry: dict[str, Any]) -> tuple[str, ...]:
     # What the reviewer reads for this resource, less its address and its own import id.
     notes = [n for n in _change_notes(entry) if not n.startswith("Imported from")]
@@ -176,7 +184,8 @@ def _split(view: dict[str, Any]) -> _Split:
             singles.extend(members)
             continue
         notes = [n for n in _change_notes(first) if not n.startswith("Imported from")]
-        addresses = [e["address"] for e in members]
+        # Each address says its connection: one group can span several.
+        addresses = [e["address"] + through(e) for e in members]
         shared.append(Shared(action, describe(first, place=False), notes, lines, addresses))
     singles.sort(key=lambda e: str(e["address"]))
     shared.sort(key=lambda g: (ORDER.index(g.action), g.addresses[0]))
@@ -200,7 +209,7 @@ def _shared_section(group: Shared) -> Section:
     body = "".join(part for line in group.lines for part in _diff_lines(line, CHANGED))
     head += fence(body) + "\n"
     head += f"<details><summary>The {count} addresses</summary>\n\n"
-    items = [f"- {code(a)}\n" for a in group.addresses]
+    items = [f"- {_address_item(a)}\n" for a in group.addresses]
     return Section(head, items, "\n</details>\n\n")
 
 

@@ -160,6 +160,8 @@ def test_updates_through_a_named_connection_are_grouped_and_a_single_one_says_wh
     text = render_markdown(plan, plan_digest=PLAN_DIGEST)
     assert text.count(CHANGE) == 1
     assert "**4 resources will be updated in-place**, each with the same change:" in text
+    for change in through_eu:  # each listed address says its connection
+        assert f"<code>{change.address}</code> (through eu: " in text
     single = render_markdown(
         Plan(lineage="l", serial=1, changes=through_eu[:1]), plan_digest=PLAN_DIGEST
     )
