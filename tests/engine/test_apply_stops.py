@@ -11,7 +11,7 @@ from reconciler.applier import Outcome, apply_plan
 from reconciler.engine import make_plan
 from reconciler.errors import StateError
 from reconciler.interrupts import StopRequest
-from reconciler.state.base import State
+from reconciler.state.base import Operation, State
 from reconciler.state.local import LocalBackend
 from tests.engine.test_engine import World
 
@@ -19,17 +19,17 @@ MANY = "".join(f'\n[memory_thing.t{i}]\nkey = "k{i}"\npassword = "${{env:PW}}"\n
 
 
 class FailingAfter(LocalBackend):
-    """A local state whose writes fail after the first ``ok`` (a full disk, say)."""
+    """A local state whose journal appends fail after the first ``ok`` (a full disk, say)."""
 
     def __init__(self, path: Path, ok: int) -> None:
         super().__init__(path, lock_timeout=0.5)
         self.ok = ok
 
-    def write(self, state: State) -> None:
+    def append(self, state: State, op: Operation) -> None:
         if self.ok <= 0:
             raise StateError("cannot write state: No space left on device", file=str(self.path))
         self.ok -= 1
-        super().write(state)
+        super().append(state, op)
 
 
 def test_a_failed_state_write_stops_new_operations(tmp_path: Path) -> None:
@@ -134,9 +134,9 @@ class LosesLockOnFirstWrite(LocalBackend):
         self.lost = lost
         self.writes = 0
 
-    def write(self, state: State) -> None:
+    def append(self, state: State, op: Operation) -> None:
         self.writes += 1
-        super().write(state)
+        super().append(state, op)
         self.lost.set()
 
 
