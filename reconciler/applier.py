@@ -93,10 +93,20 @@ class _StateWriter:
         self.backend = backend
         self.lock_lost = lock_lost
         self._lock = asyncio.Lock()
+        # Held by the thread writing a record, and by the fold: a record still being written
+        # when the run is cancelled is folded in, and none is written after the fold.
+        self._thread_lock = threading.Lock()
+        self.folded = False
         self.unrecorded: list[str] = []  # changed remotely, but no state write took them
         self.recorded = 0
 
     def _record(self, op: Operation) -> None:
+        with self._thread_lock:
+            self._record_one(op)
+
+    def _record_one(self, op: Operation) -> None:
+        if self.folded:
+            raise StateError("the apply had ended (cancelled) before this change finished")
         if self.unrecorded:  # the journal's serials must not skip the one that failed
             raise StateError("an earlier state write failed")
         if self.recorded == 0 and self.state.serial == 0 and self.backend.read() is None:
@@ -121,6 +131,22 @@ class _StateWriter:
                     f"changed remotely, but the state could not be written ({err}); the "
                     "next plan finds the object by its natural key and adopts it"
                 ) from None
+
+    def _fold(self) -> str | None:
+        with self._thread_lock:
+            self.folded = True
+            if not self.recorded or (self.lock_lost is not None and self.lock_lost.is_set()):
+                return None
+            try:
+                fold_held(self.backend, self.lock_lost)
+            except ReconcilerError as err:
+                return str(err)
+            return None
+
+    async def fold(self) -> str | None:
+        """Fold the journal into the state (not once the lock was lost: another run owns
+        it); the error, if that failed."""
+        return await asyncio.to_thread(self._fold)
 
 
 async def apply_plan(
@@ -184,15 +210,13 @@ async def apply_plan(
             return result
 
     todo = plan.actionable
-    report.results = list(await asyncio.gather(*(run(c) for c in todo)))
+    try:
+        report.results = list(await asyncio.gather(*(run(c) for c in todo)))
+    finally:  # also when cancelled (a second signal): what was recorded is folded in
+        report.fold_error = await writer.fold()
     report.results.sort(key=lambda r: r.address)
     report.unrecorded = sorted(writer.unrecorded)
     report.lock_lost = lock_lost is not None and lock_lost.is_set()
-    if writer.recorded and not report.lock_lost:
-        try:
-            await asyncio.to_thread(fold_held, backend, lock_lost)
-        except ReconcilerError as err:
-            report.fold_error = str(err)
     return report
 
 
