@@ -4,6 +4,7 @@ folds it in), and the journal never holds a secret."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import signal
 import subprocess
@@ -15,7 +16,7 @@ import pytest
 from reconciler.sandbox import Sandbox
 from reconciler.state.local import LocalBackend
 from tests.cli_runner import environment
-from tests.e2e.conftest import SandboxFactory, Workspace, cloud_env, describe
+from tests.e2e.conftest import SandboxFactory, Workspace, assert_one_error, cloud_env, describe
 from tests.e2e.test_secret_echo import forms
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,3 +114,21 @@ def test_kill_9_mid_apply_then_plan_and_apply_recover(
     assert sorted(ids) == [f"31000000000{i}" for i in range(1, 5)]  # none lost or made twice
     assert len(ws.read_state()["resources"]) == 4
     assert ws.plan("--detailed-exitcode").code == 0
+
+
+def test_a_journal_that_does_not_fit_the_state_stops_every_command(
+    ws: Workspace, cloud: Sandbox
+) -> None:
+    ws.write(ACCOUNTS)
+    assert ws.apply().code == 0
+    journal = journal_of(ws)
+    record = (
+        '{"address":"datadog_aws_account.j9","entry":null,"lineage":"not-this-one",'
+        '"moved_from":null,"serial":5}'
+    )
+    journal.write_text(hashlib.sha256(record.encode()).hexdigest() + " " + record + "\n")
+    before = ws.state_path.read_bytes()
+    for result in (ws.plan(), ws.apply(), ws.cli("state", "list", "infra")):
+        line = assert_one_error(result, f"{journal}:1", "lineage not-this-one")
+        assert "Traceback" not in result.text, line
+    assert ws.state_path.read_bytes() == before and journal.exists()
