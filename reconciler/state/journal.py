@@ -98,7 +98,9 @@ def decode_lines(data: bytes, where: str) -> tuple[list[Record], int]:
 class Replayed:
     state: State | None  # None: no state was ever written
     pending: int  # records not yet in the state file (applied to ``state``)
-    journal: bool = False  # a journal exists (with records, or only a torn one): fold drops it
+    # The bytes of the journal read (None: there was none). A fold drops the journal, with
+    # records or only a torn one, if it still holds just these bytes.
+    journal_size: int | None = None
 
 
 def replay_stored(data: bytes | None, records: list[Record], where: str, journal: str) -> Replayed:

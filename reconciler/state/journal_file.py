@@ -49,7 +49,7 @@ class JournalFile:
     def _replay(self, data: bytes | None, journal: bytes | None, where: str) -> Replayed:
         records = decode_lines(journal, str(self.path))[0] if journal is not None else []
         replayed = replay_stored(data, records, where, str(self.path))
-        replayed.journal = journal is not None
+        replayed.journal_size = None if journal is None else len(journal)
         return replayed
 
     def append(self, state: State, op: Operation) -> None:
@@ -102,12 +102,20 @@ class JournalFile:
                 f"cannot write the journal: {exc.strerror}", file=str(self.path)
             ) from None
 
-    def remove(self) -> None:
-        """Drop the journal (its records are in the state now)."""
+    def remove(self, folded: int | None = None) -> None:
+        """Drop the journal (its records are in the state now); ``folded``: only if it still
+        has that size (a run that lost its lock without noticing yet may append meanwhile)."""
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
         try:
+            if folded is not None and self.path.stat().st_size != folded:
+                raise StateError(
+                    "the journal grew while it was folded into the state (a run that lost "
+                    "the lock still recording?): the state holds what was read, the journal "
+                    "is left for you to check",
+                    file=str(self.path),
+                )
             self.path.unlink()
         except FileNotFoundError:
             return

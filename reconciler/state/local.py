@@ -52,12 +52,16 @@ class LocalBackend:
         replayed = self.journal.replayed(self._read_bytes, str(self.path))
         if replayed.pending:
             assert replayed.state is not None
-            self.write(replayed.state)
-        elif replayed.journal:
-            self.journal.remove()
+            self._write(replayed.state)
+        if replayed.journal_size is not None:
+            self.journal.remove(folded=replayed.journal_size)
         return replayed.pending
 
     def write(self, state: State) -> None:
+        self._write(state)
+        self.journal.remove()  # its records are in what was just written
+
+    def _write(self, state: State) -> None:
         new = encode_state(state)  # fails before any file is touched if a value cannot be stored
         old = self._read_bytes()
         files = [(self.path, new)]
@@ -72,7 +76,6 @@ class LocalBackend:
             write_atomic_files(files, mode=0o600)
         except OSError as exc:
             raise StateError(f"cannot write state: {exc.strerror}", file=str(self.path)) from None
-        self.journal.remove()  # its records are in what was just written
 
     def lock(
         self, operation: str, notify: Notify | None = None

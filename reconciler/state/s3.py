@@ -297,9 +297,10 @@ class S3Backend:
         replayed, keys = self._replayed()
         if replayed.pending:
             assert replayed.state is not None
-            self.write(replayed.state)
-        elif keys:
-            self.journal.remove(keys)
+            self._write(replayed.state)
+        # Only the records read: one a run that lost its lock (unaware yet) added meanwhile
+        # continues the state just written, and the next read applies it.
+        self.journal.remove(keys)
         return replayed.pending
 
     def write(self, state: State) -> None:

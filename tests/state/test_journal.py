@@ -225,3 +225,26 @@ def test_a_journal_found_on_the_first_append_is_not_appended_to(tmp_path: Path) 
     with pytest.raises(StateError, match="already there"):
         record(backend, state, Operation("test_pipe.a", entry(1)))
     assert backend.journal.path.read_bytes() == b""
+
+
+def test_a_journal_that_grows_while_it_is_folded_is_kept_and_then_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The folding run took the lock over; the run that lost it has not noticed yet and
+    # appends one more record between the fold's read and its removal of the journal.
+    stale, state = stored(tmp_path)
+    record(stale, state, Operation("test_pipe.a", entry(1)))
+    folding = LocalBackend(stale.path)
+    write = LocalBackend._write
+
+    def write_then_append(self: LocalBackend, new: State) -> None:
+        write(self, new)
+        record(stale, state, Operation("test_pipe.b", entry(2)))
+
+    monkeypatch.setattr(LocalBackend, "_write", write_then_append)
+    with pytest.raises(StateError, match="grew while it was folded"):
+        folding.fold()
+    monkeypatch.undo()
+    assert folding.journal.path.exists()
+    with pytest.raises(StateError, match="serials 6 to 7"):
+        folding.read()  # never silently dropped: someone looks at it

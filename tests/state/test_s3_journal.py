@@ -136,3 +136,23 @@ def test_a_journal_already_in_the_state_is_dropped(
     assert b.read() == state
     assert b.fold() == 0
     assert journal_keys(s3, bucket) == []
+
+
+def test_a_record_added_while_folding_is_kept_for_the_next_read(
+    endpoint: str, bucket: str, s3: S3Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stale = backend(endpoint, bucket)
+    state = stored(stale)
+    record_held(state, Operation("test_pipe.a", entry(1)), stale, None)
+    folding = backend(endpoint, bucket)
+    write = S3Backend._write
+
+    def write_then_append(self: S3Backend, new: State) -> None:
+        write(self, new)
+        record_held(state, Operation("test_pipe.b", entry(2)), stale, None)
+
+    monkeypatch.setattr(S3Backend, "_write", write_then_append)
+    assert folding.fold() == 1
+    monkeypatch.undo()
+    assert journal_keys(s3, bucket) == [f"{KEY}.journal/000000000005"]
+    assert folding.read() == state and state.serial == 5
