@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.errors import StateError
 from reconciler.sandbox import Sandbox
 from reconciler.state.local import LocalBackend
 from tests.cli_runner import environment
@@ -132,3 +133,24 @@ def test_a_journal_that_does_not_fit_the_state_stops_every_command(
         line = assert_one_error(result, f"{journal}:1", "lineage not-this-one")
         assert "Traceback" not in result.text, line
     assert ws.state_path.read_bytes() == before and journal.exists()
+
+
+def test_an_apply_whose_fold_fails_exits_1_and_the_next_run_folds(
+    ws: Workspace, cloud: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws.write(ACCOUNTS)
+    fold = LocalBackend.fold
+
+    def failing(self: LocalBackend) -> int:
+        if self.journal.path.exists():
+            raise StateError("cannot write state: No space left on device", file=str(self.path))
+        return fold(self)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(LocalBackend, "fold", failing)
+        first = ws.apply()
+    assert_one_error(first, "No space left on device", "recorded in the state's journal")
+    assert "Apply complete: 4 succeeded" in first.out, describe(first)
+    again = ws.apply()
+    assert again.code == 0 and "folded 4 operation(s)" in again.text, describe(again)
+    assert len(ws.read_state()["resources"]) == 4 and len(cloud.datadog_accounts()) == 4
