@@ -1,6 +1,7 @@
 """The applier: carries out a Plan, up to ``concurrency`` addresses at a time (the kinds
-serialise what their API needs serialised), writing the state after every successful remote
-operation so nothing already applied is ever lost.
+serialise what their API needs serialised), recording every successful remote operation in
+the state's journal before going on, so nothing already applied is ever lost, and folding the
+journal into the state at the end.
 
 Independent changes go on after one fails. A replacement is delete, then create: if the delete
 fails, the create is skipped. Nothing new starts once a stop is requested (a signal) or once a
@@ -24,7 +25,15 @@ from reconciler.kinds.base import DiffRules, Observed, ResourceKind
 from reconciler.model import Action, Plan, ResourceChange
 from reconciler.outputs import collect
 from reconciler.planner import current_values
-from reconciler.state.base import ResourceState, State, StateBackend, commit_held
+from reconciler.state.base import (
+    Operation,
+    ResourceState,
+    State,
+    StateBackend,
+    fold_held,
+    record_held,
+    start_held,
+)
 
 
 class Outcome(StrEnum):
@@ -47,6 +56,9 @@ class ApplyReport:
     # Addresses changed remotely whose state write failed: the next plan adopts them.
     unrecorded: list[str] = field(default_factory=list)
     lock_lost: bool = False  # another run took the state lock while this one applied
+    # The journal could not be folded into the state at the end (its records stay durable:
+    # the next command that takes the lock folds them).
+    fold_error: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -71,7 +83,8 @@ def _describe(change: ResourceChange) -> str:
 
 
 class _StateWriter:
-    """Serialises state updates: bump the serial and write atomically after each step."""
+    """Serialises state updates: each step is one journal record (serial up by one), appended
+    and synced before the step counts as done."""
 
     def __init__(
         self, state: State, backend: StateBackend, lock_lost: threading.Event | None
@@ -80,28 +93,60 @@ class _StateWriter:
         self.backend = backend
         self.lock_lost = lock_lost
         self._lock = asyncio.Lock()
+        # Held by the thread writing a record, and by the fold: a record still being written
+        # when the run is cancelled is folded in, and none is written after the fold.
+        self._thread_lock = threading.Lock()
+        self.folded = False
         self.unrecorded: list[str] = []  # changed remotely, but no state write took them
+        self.recorded = 0
+
+    def _record(self, op: Operation) -> None:
+        with self._thread_lock:
+            self._record_one(op)
+
+    def _record_one(self, op: Operation) -> None:
+        if self.folded:
+            raise StateError("the apply had ended (cancelled) before this change finished")
+        if self.unrecorded:  # the journal's serials must not skip the one that failed
+            raise StateError("an earlier state write failed")
+        if self.recorded == 0 and self.state.serial == 0 and self.backend.read() is None:
+            # The journal continues a stored state: a new one (its lineage and digest key)
+            # is written first.
+            start_held(self.state, self.backend, self.lock_lost)
+        # Also for a change that was in flight when the lock was lost: another run may be
+        # writing the state now.
+        record_held(self.state, op, self.backend, self.lock_lost)
+        self.recorded += 1
 
     async def record(
         self, address: str, entry: ResourceState | None, moved_from: str | None = None
     ) -> None:
+        # moved_from: a [[moved]] rename, recorded with the first write
         async with self._lock:
-            if moved_from is not None:  # a [[moved]] rename, recorded with the first write
-                self.state.resources.pop(moved_from, None)
-            if entry is None:
-                self.state.resources.pop(address, None)
-            else:
-                self.state.resources[address] = entry
             try:
-                # Also for a change that was in flight when the lock was lost: another run
-                # may be writing the state now.
-                await asyncio.to_thread(commit_held, self.state, self.backend, self.lock_lost)
+                await asyncio.to_thread(self._record, Operation(address, entry, moved_from))
             except ReconcilerError as err:
                 self.unrecorded.append(address)
                 raise StateError(
                     f"changed remotely, but the state could not be written ({err}); the "
                     "next plan finds the object by its natural key and adopts it"
                 ) from None
+
+    def _fold(self) -> str | None:
+        with self._thread_lock:
+            self.folded = True
+            if not self.recorded or (self.lock_lost is not None and self.lock_lost.is_set()):
+                return None
+            try:
+                fold_held(self.backend, self.lock_lost)
+            except ReconcilerError as err:
+                return str(err)
+            return None
+
+    async def fold(self) -> str | None:
+        """Fold the journal into the state (not once the lock was lost: another run owns
+        it); the error, if that failed."""
+        return await asyncio.to_thread(self._fold)
 
 
 async def apply_plan(
@@ -165,7 +210,10 @@ async def apply_plan(
             return result
 
     todo = plan.actionable
-    report.results = list(await asyncio.gather(*(run(c) for c in todo)))
+    try:
+        report.results = list(await asyncio.gather(*(run(c) for c in todo)))
+    finally:  # also when cancelled (a second signal): what was recorded is folded in
+        report.fold_error = await writer.fold()
     report.results.sort(key=lambda r: r.address)
     report.unrecorded = sorted(writer.unrecorded)
     report.lock_lost = lock_lost is not None and lock_lost.is_set()

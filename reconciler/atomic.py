@@ -39,7 +39,7 @@ def write_atomic_files(files: Sequence[tuple[Path, bytes]], mode: int = 0o600) -
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
     for directory in dict.fromkeys(path.parent for path, _ in files):
-        _sync_directory(directory)
+        sync_directory(directory)
 
 
 def staging_files(path: Path) -> list[Path]:
@@ -83,7 +83,7 @@ def stage(path: Path, data: bytes, mode: int) -> str:
     return tmp
 
 
-def _sync_directory(directory: Path) -> None:
+def sync_directory(directory: Path) -> None:
     # Makes the rename itself durable (without it a crash can bring back the old name). Some
     # filesystems refuse to open or fsync a directory; the new file is already in place by
     # then, so that is never reported as a failed write.

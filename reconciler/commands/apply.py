@@ -54,7 +54,7 @@ def run_apply(
             "another run took the state lock during this apply (force-unlock?); what was "
             "not started was left for the next run"
         )
-    if report is not None and (report.failed or report.unrecorded):
+    if report is not None and (report.failed or report.unrecorded or report.fold_error):
         return 1
     return 0
 
@@ -156,6 +156,11 @@ async def _carry_out(
             plan, s.config, state, s.backend, s.kinds, callbacks, stop=s.stop, lock_lost=lock_lost
         )
     print_report(report, console)
+    if report.fold_error is not None:
+        err_console().print(
+            f"[bold red]Error:[/] {error_line(report.fold_error)}: every change is recorded in "
+            "the state's journal; the next command that takes the state lock folds it in"
+        )
     for address in report.unrecorded:
         err_console().print(
             f"[bold red]Error:[/] {error_line(address)}: changed remotely, but not recorded in "

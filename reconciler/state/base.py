@@ -6,8 +6,11 @@ Trust rules:
 - ``serial`` goes up by exactly one on every write; a saved plan is only valid at its serial.
 - The state never holds a secret in clear. Secret fields are recorded as
   ``hmac-sha256:<hex>`` digests keyed with ``digest_key`` (random per state).
-- It is written after every successful remote operation, atomically (a reader sees the old
-  or the new file, never half of one).
+- Every successful remote operation is recorded durably before the next starts: by an apply
+  as one record appended to the state's journal (``reconciler.state.journal``, serial up by
+  one per record), folded into the state at the end of the run; by the other commands as a
+  whole new state. The state itself is always replaced atomically (a reader sees the old or
+  the new file, never half of one), and every read includes the journal.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -66,6 +70,24 @@ class State(BaseModel):
     @property
     def key_bytes(self) -> bytes:
         return bytes.fromhex(self.digest_key)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One completed change of the state: ``address`` now holds ``entry`` (None: removed);
+    ``moved_from``, an address renamed by ``[[moved]]``, is removed."""
+
+    address: str
+    entry: ResourceState | None
+    moved_from: str | None = None
+
+    def apply(self, state: State) -> None:
+        if self.moved_from is not None:
+            state.resources.pop(self.moved_from, None)
+        if self.entry is None:
+            state.resources.pop(self.address, None)
+        else:
+            state.resources[self.address] = self.entry
 
 
 class LockInfo(BaseModel):
@@ -122,11 +144,25 @@ class StateBackend(Protocol):
         ...
 
     def read(self) -> State | None:
-        """The current state, or None if none was ever written. Corrupt: ``StateError``."""
+        """The current state with its journal replayed, or None if none was ever written.
+        Corrupt (the state or its journal), or a journal that does not continue the state:
+        ``StateError``."""
         ...
 
     def write(self, state: State) -> None:
-        """Replace the stored state atomically. The caller has already bumped the serial."""
+        """Replace the stored state atomically and drop its journal (``state`` came from
+        ``read`` under the lock, so it holds the journal's records). The caller has already
+        bumped the serial."""
+        ...
+
+    def append(self, state: State, op: Operation) -> None:
+        """Record ``op`` durably in the journal as serial ``state.serial`` (``state`` has
+        ``op`` applied and its serial bumped). A stored state must exist."""
+        ...
+
+    def fold(self) -> int:
+        """Write the journal into the state and drop it (under the lock); the number of
+        records folded."""
         ...
 
     def lock(
@@ -150,6 +186,35 @@ def commit_held(state: State, backend: StateBackend, lost: threading.Event | Non
     """``commit`` for a run holding the lock whose ``lost`` event is given (``LockHandle.lost``;
     None: no lock to lose): refused once the lock was lost (taken over, force-unlocked), since
     another run may now write the state."""
+    _refuse_if_lost(backend, lost)
+    commit(state, backend)
+
+
+def record_held(
+    state: State, op: Operation, backend: StateBackend, lost: threading.Event | None
+) -> None:
+    """Record one operation of an apply in the journal: applied to ``state``, serial up by
+    one, appended durably. Refused, as ``commit_held``, once the lock was lost."""
+    _refuse_if_lost(backend, lost)
+    op.apply(state)
+    state.serial += 1
+    backend.append(state, op)
+
+
+def start_held(state: State, backend: StateBackend, lost: threading.Event | None) -> None:
+    """Write a new state as it is (serial 0: no change recorded yet), for a journal to
+    continue: the journal's records need the state's lineage and digest key."""
+    _refuse_if_lost(backend, lost)
+    backend.write(state)
+
+
+def fold_held(backend: StateBackend, lost: threading.Event | None) -> int:
+    """``StateBackend.fold`` unless the lock was lost."""
+    _refuse_if_lost(backend, lost)
+    return backend.fold()
+
+
+def _refuse_if_lost(backend: StateBackend, lost: threading.Event | None) -> None:
     if lost is not None and lost.is_set():
         from reconciler.errors import StateError
 
@@ -157,7 +222,6 @@ def commit_held(state: State, backend: StateBackend, lost: threading.Event | Non
             "the state lock was taken by another run (force-unlock?); nothing was written",
             file=backend.describe(),
         )
-    commit(state, backend)
 
 
 def commit(state: State, backend: StateBackend) -> None:

@@ -12,7 +12,8 @@ from reconciler.secrets import EnvSecret
 from reconciler.state.base import STATE_FORMAT_VERSION, State
 
 
-def _refuse(value: Any) -> Any:
+def refuse_value(value: Any) -> Any:
+    """``json.dumps``'s ``default`` for stored documents: nothing unknown is stored."""
     # Anything json cannot store ends the write. A secret reaching this point is a bug
     # upstream (it should have been turned into a digest); never store it, never print it.
     if isinstance(value, EnvSecret | SecretStr | SecretBytes):
@@ -21,7 +22,7 @@ def _refuse(value: Any) -> Any:
 
 
 def encode_state(state: State) -> bytes:
-    text = json.dumps(state.model_dump(), indent=2, sort_keys=True, default=_refuse)
+    text = json.dumps(state.model_dump(), indent=2, sort_keys=True, default=refuse_value)
     return (text + "\n").encode()
 
 

@@ -1,4 +1,6 @@
-"""The local state backend: one JSON file, a ``.backup`` of the one before, and a lock file."""
+"""The local state backend: one JSON file, a ``.backup`` of the one before, a ``.journal`` of
+the operations of an apply not yet folded into it (``reconciler.state.journal``), and a lock
+file."""
 
 from __future__ import annotations
 
@@ -7,8 +9,9 @@ from pathlib import Path
 
 from reconciler.atomic import remove_staging_files, write_atomic_files
 from reconciler.errors import StateError
-from reconciler.state.base import LockInfo, Notify, State
+from reconciler.state.base import LockInfo, Notify, Operation, State
 from reconciler.state.codec import check_successor, decode_state, encode_state
+from reconciler.state.journal_file import JournalFile
 from reconciler.state.lock import LockHandle, StateLock
 from reconciler.state.lock_file import FileLockStore
 
@@ -24,6 +27,7 @@ class LocalBackend:
         self.path = path
         self.backup_path = path.with_name(path.name + ".backup")
         self.lock_path = path.with_name(path.name + ".lock")
+        self.journal = JournalFile(path.with_name(path.name + ".journal"))
         self._store = FileLockStore(self.lock_path)
         self.state_lock = StateLock(self._store, str(path), lock_timeout, lock_ttl, poll_interval)
 
@@ -39,10 +43,25 @@ class LocalBackend:
             raise StateError(f"cannot read state: {exc.strerror}", file=str(self.path)) from None
 
     def read(self) -> State | None:
-        data = self._read_bytes()
-        return None if data is None else decode_state(data, str(self.path))
+        return self.journal.replayed(self._read_bytes, str(self.path)).state
+
+    def append(self, state: State, op: Operation) -> None:
+        self.journal.append(state, op)
+
+    def fold(self) -> int:
+        replayed = self.journal.replayed(self._read_bytes, str(self.path))
+        if replayed.pending:
+            assert replayed.state is not None
+            self._write(replayed.state)
+        if replayed.journal_size is not None:
+            self.journal.remove(folded=replayed.journal_size)
+        return replayed.pending
 
     def write(self, state: State) -> None:
+        self._write(state)
+        self.journal.remove()  # its records are in what was just written
+
+    def _write(self, state: State) -> None:
         new = encode_state(state)  # fails before any file is touched if a value cannot be stored
         old = self._read_bytes()
         files = [(self.path, new)]
@@ -63,6 +82,13 @@ class LocalBackend:
     ) -> AbstractContextManager[LockHandle]:
         def prepare(handle: LockHandle) -> None:
             self._remove_staging_files(handle, notify)
+            folded = self.fold()
+            if folded:
+                handle.tell(
+                    f"folded {folded} operation(s) an earlier run recorded in "
+                    f"{self.journal.path} into the state",
+                    notify,
+                )
 
         return self.state_lock.hold(operation, notify, prepare)
 

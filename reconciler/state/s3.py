@@ -1,5 +1,6 @@
-"""The S3 state backend: the state as one object, its predecessor as ``<key>.backup`` and the
-lock as ``<key>.lock``.
+"""The S3 state backend: the state as one object, its predecessor as ``<key>.backup``, the
+lock as ``<key>.lock`` and the journal of an apply not yet folded into the state as objects
+under ``<key>.journal/`` (``reconciler.state.s3_journal``).
 
 A PutObject replaces the whole object at once, so readers see the old or the new state. Writes
 are also conditional: ``If-Match`` on the ETag read just before (``If-None-Match: *`` for the
@@ -22,9 +23,11 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from reconciler.errors import StateError
-from reconciler.state.base import LockInfo, Notify, State
+from reconciler.state.base import LockInfo, Notify, Operation, State
 from reconciler.state.codec import check_successor, decode_state, encode_state
+from reconciler.state.journal import Replayed, replay_stored
 from reconciler.state.lock import LockHandle, StateLock
+from reconciler.state.s3_journal import S3Journal
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -43,7 +46,7 @@ def _code(exc: Exception) -> str:
     return ""
 
 
-class _Objects:
+class S3Objects:
     """The three objects of one state, with every boto error turned into a ``StateError``."""
 
     def __init__(
@@ -158,6 +161,40 @@ class _Objects:
                 return None
             raise self.fail(exc, "PutObject", key) from None
 
+    def list_keys(self, prefix: str) -> list[str]:
+        def request() -> list[str]:
+            pages = self.client().get_paginator("list_objects_v2")
+            return [
+                str(item["Key"])
+                for page in pages.paginate(Bucket=self.bucket, Prefix=prefix)
+                for item in page.get("Contents", [])
+            ]
+
+        try:
+            return sorted(self._call(request))
+        except Exception as exc:
+            raise self.fail(exc, "ListObjectsV2", prefix) from None
+
+    def delete_many(self, keys: list[str]) -> None:
+        for start in range(0, len(keys), 1000):
+            batch = keys[start : start + 1000]
+
+            def request(batch: list[str] = batch) -> Any:
+                objects: Any = [{"Key": k} for k in batch]
+                return self.client().delete_objects(
+                    Bucket=self.bucket, Delete={"Objects": objects, "Quiet": True}
+                )
+
+            try:
+                response = self._call(request)
+            except Exception as exc:
+                raise self.fail(exc, "DeleteObjects", batch[0]) from None
+            for error in response.get("Errors", []):
+                raise StateError(
+                    f"S3 DeleteObjects failed: {error.get('Code', '')}: {error.get('Message', '')}",
+                    file=self.url(str(error.get("Key", batch[0]))),
+                )
+
     def delete(self, key: str, if_match: str) -> bool:
         try:
             self._call(
@@ -171,7 +208,7 @@ class _Objects:
 
 
 class _S3LockStore:
-    def __init__(self, objects: _Objects, key: str) -> None:
+    def __init__(self, objects: S3Objects, key: str) -> None:
         self._objects = objects
         self._key = key
 
@@ -214,14 +251,15 @@ class S3Backend:
         poll_interval: float = 1.0,
         client: S3Client | None = None,
     ) -> None:
-        self._objects = _Objects(bucket, key, region, endpoint_url, client)
+        self._objects = S3Objects(bucket, key, region, endpoint_url, client)
         self.key = key
         self.backup_key = key + ".backup"
         self.lock_key = key + ".lock"
+        self.journal = S3Journal(self._objects, key)
         # The lock has its own client whose every call (retries included) ends within about
         # half a lease, so a renewal stuck on a slow network fails in time to be tried again
         # before a waiting run could see the lease run out.
-        lock_objects = _Objects(
+        lock_objects = S3Objects(
             bucket, key, region, endpoint_url, client, timeouts=_lock_timeouts(lock_ttl), rounds=3
         )
         self.state_lock = StateLock(
@@ -236,10 +274,40 @@ class S3Backend:
         return self._objects.url(self.key)
 
     def read(self) -> State | None:
-        found = self._objects.get(self.key)
-        return None if found is None else decode_state(found[0], self.describe())
+        return self._replayed()[0].state
+
+    def _replayed(self) -> tuple[Replayed, list[str]]:
+        # Journal first, state second: a fold between the two shows as a journal already in
+        # the state. A mismatch seen while a fold moved things on is read again.
+        for attempt in range(3):
+            records, keys = self.journal.load()
+            found = self._objects.get(self.key)
+            try:
+                data = None if found is None else found[0]
+                return replay_stored(data, records, self.describe(), self.journal.describe()), keys
+            except StateError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def append(self, state: State, op: Operation) -> None:
+        self.journal.append(state, op)
+
+    def fold(self) -> int:
+        replayed, keys = self._replayed()
+        if replayed.pending:
+            assert replayed.state is not None
+            self._write(replayed.state)
+        # Only the records read: one a run that lost its lock (unaware yet) added meanwhile
+        # continues the state just written, and the next read applies it.
+        self.journal.remove(keys)
+        return replayed.pending
 
     def write(self, state: State) -> None:
+        self._write(state)
+        self.journal.remove(self.journal.keys())  # its records are in what was just written
+
+    def _write(self, state: State) -> None:
         body = encode_state(state)  # fails before anything is sent if a value cannot be stored
         found = self._objects.get(self.key)
         if found is None:
@@ -266,7 +334,16 @@ class S3Backend:
     def lock(
         self, operation: str, notify: Notify | None = None
     ) -> AbstractContextManager[LockHandle]:
-        return self.state_lock.hold(operation, notify)
+        def prepare(handle: LockHandle) -> None:
+            folded = self.fold()
+            if folded:
+                handle.tell(
+                    f"folded {folded} operation(s) an earlier run recorded in "
+                    f"{self.journal.describe()} into the state",
+                    notify,
+                )
+
+        return self.state_lock.hold(operation, notify, prepare)
 
     def current_lock(self) -> LockInfo | None:
         return self.state_lock.current()

@@ -11,7 +11,7 @@ from reconciler.applier import Outcome, apply_plan
 from reconciler.engine import make_plan
 from reconciler.errors import StateError
 from reconciler.interrupts import StopRequest
-from reconciler.state.base import State
+from reconciler.state.base import Operation, State
 from reconciler.state.local import LocalBackend
 from tests.engine.test_engine import World
 
@@ -19,17 +19,17 @@ MANY = "".join(f'\n[memory_thing.t{i}]\nkey = "k{i}"\npassword = "${{env:PW}}"\n
 
 
 class FailingAfter(LocalBackend):
-    """A local state whose writes fail after the first ``ok`` (a full disk, say)."""
+    """A local state whose journal appends fail after the first ``ok`` (a full disk, say)."""
 
     def __init__(self, path: Path, ok: int) -> None:
         super().__init__(path, lock_timeout=0.5)
         self.ok = ok
 
-    def write(self, state: State) -> None:
+    def append(self, state: State, op: Operation) -> None:
         if self.ok <= 0:
             raise StateError("cannot write state: No space left on device", file=str(self.path))
         self.ok -= 1
-        super().write(state)
+        super().append(state, op)
 
 
 def test_a_failed_state_write_stops_new_operations(tmp_path: Path) -> None:
@@ -134,9 +134,9 @@ class LosesLockOnFirstWrite(LocalBackend):
         self.lost = lost
         self.writes = 0
 
-    def write(self, state: State) -> None:
+    def append(self, state: State, op: Operation) -> None:
         self.writes += 1
-        super().write(state)
+        super().append(state, op)
         self.lost.set()
 
 
@@ -164,3 +164,31 @@ def test_changes_in_flight_when_the_lock_is_lost_do_not_write_the_state(tmp_path
         assert all(r.message == "not started: the state lock was lost" for r in skipped)
 
     asyncio.run(go())
+
+
+class FoldFails(LocalBackend):
+    """A local state whose end-of-apply fold fails (the disk filled up at the last moment)."""
+
+    def fold(self) -> int:
+        raise StateError("cannot write state: No space left on device", file=str(self.path))
+
+
+def test_a_failed_fold_is_reported_and_the_journal_keeps_every_change(tmp_path: Path) -> None:
+    w = World(tmp_path)
+    backend = FoldFails(tmp_path / "state.json")
+    config = w.config(MANY)
+    kinds = w.kinds(config)
+
+    async def go() -> None:
+        planned = await make_plan(config, backend, kinds)
+        report = await apply_plan(planned.plan, config, planned.state, backend, kinds)
+        assert {r.outcome for r in report.results} == {Outcome.OK}
+        assert report.fold_error is not None and "No space left" in report.fold_error
+        assert not report.unrecorded
+
+    asyncio.run(go())
+    assert backend.journal.path.exists()
+    nxt = LocalBackend(tmp_path / "state.json")  # the next run folds what was recorded
+    assert nxt.fold() == 6
+    state = nxt.read()
+    assert state is not None and len(state.resources) == 6 and state.serial == 6

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from reconciler.errors import StateError
-from reconciler.state.base import State
+from reconciler.state.base import Operation, ResourceState, State, record_held
 from reconciler.state.codec import encode_state
 from reconciler.state.s3 import S3Backend
 from tests.state.lossy_proxy import LossyProxy, Rule, drop_first
@@ -165,3 +165,19 @@ def test_more_lost_replies_than_botocore_retries_are_tried_again(
     assert statuses(proxy, "PUT", ".backup") == [(200, True)] * 4 + [(200, False)]
     assert stored(s3, bucket) == encode_state(new)
     assert stored(s3, bucket, KEY + ".backup") == encode_state(state)
+
+
+def test_a_journal_record_whose_reply_was_lost_is_recorded_once(
+    proxied: list[LossyProxy], endpoint: str, bucket: str, s3: S3Client
+) -> None:
+    state = State.new()
+    S3Backend(bucket, KEY, region="us-east-1", endpoint_url=endpoint).write(state)
+    drop = drop_first("PUT", "000001", "if-none-match")
+    backend, proxy = through(proxied, endpoint, bucket, drop)
+    entry = ResourceState(
+        kind="test_pipe", remote_id="r", natural_key="k", last_applied={}, fingerprint="f"
+    )
+    record_held(state, Operation("test_pipe.a", entry), backend, None)
+    record_held(state, Operation("test_pipe.b", entry), backend, None)
+    assert statuses(proxy, "PUT", "000001") == [(200, True), (412, False)]
+    assert backend.read() == state and state.serial == 2
