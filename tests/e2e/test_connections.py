@@ -142,6 +142,20 @@ def test_one_name_in_two_accounts_and_one_account_in_two_orgs(
         assert key not in written
 
 
+def test_a_saved_plan_through_named_connections_applies_as_reviewed(
+    ws: Workspace, cloud: Sandbox
+) -> None:
+    workspace(ws, cloud, logs("there", account="prod") + datadog("eu", org="eu"))
+    saved = ws.cli("plan", "infra", "--out", "reviewed.plan")
+    assert saved.code == 0, saved.show()
+    applied = ws.cli("apply", "reviewed.plan")
+    assert applied.code == 0, applied.show()
+    assert len(cloud.datadog_accounts("eu")) == 1 and cloud.datadog_accounts() == []
+    assert [r["accountId"] for r in cloud.logs_integrations()] == [PROD]
+    again = ws.plan("--detailed-exitcode")
+    assert again.code == 0, again.show()
+
+
 def test_a_role_that_cannot_be_assumed_stops_the_plan_with_one_error(
     ws: Workspace, cloud: Sandbox
 ) -> None:
