@@ -14,7 +14,7 @@ default connection, ``[aws]`` / ``[datadog]`` themselves.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -80,6 +80,17 @@ def _check_names(names: Mapping[str, object], table: str) -> None:
                 "(at most 63)",
                 {"table": table, "name": printable(repr(name), 80)},
             )
+
+
+def _shared(owned: Iterable[tuple[str, str]]) -> dict[str, str] | None:
+    """The first thing two connections both claim, from (connection, thing) pairs:
+    ``{"first", "name", "what"}``; None when each thing has one connection."""
+    owner: dict[str, str] = {}
+    for name, what in owned:
+        first = owner.setdefault(what, name)
+        if first != name:
+            return {"first": first, "name": name, "what": what}
+    return None
 
 
 class _Strict(BaseModel):
@@ -159,18 +170,15 @@ class DatadogSettings(_Strict):
     @classmethod
     def _org_names(cls, v: dict[str, DatadogOrg]) -> dict[str, DatadogOrg]:
         _check_names(v, "datadog.orgs")
-        owner: dict[str, str] = {}
-        for name, org in v.items():
-            for variable in org.key_variables():
-                first = owner.setdefault(variable, name)
-                if first != name:
-                    # One org's keys would be sent to the other's site, as the other.
-                    raise PydanticCustomError(
-                        "shared_key",
-                        "datadog.orgs.{first} and datadog.orgs.{name} both read {variable}: "
-                        "each organisation needs variables of its own",
-                        {"first": first, "name": name, "variable": variable},
-                    )
+        shared = _shared((name, var) for name, org in v.items() for var in org.key_variables())
+        if shared:
+            # One org's keys would be sent to the other's site, as the other.
+            raise PydanticCustomError(
+                "shared_key",
+                "datadog.orgs.{first} and datadog.orgs.{name} both read {what}: each "
+                "organisation needs variables of its own",
+                shared,
+            )
         return v
 
     def for_org(self, name: str | None) -> DatadogSettings:
@@ -256,21 +264,17 @@ class AwsSettings(_Strict):
     @classmethod
     def _account_names(cls, v: dict[str, AwsAccount]) -> dict[str, AwsAccount]:
         _check_names(v, "aws.accounts")
-        owner: dict[str, str] = {}
-        for name, account in v.items():
-            if account.role_arn is None:
-                continue
-            target = account.role_arn.split(":")[4]
-            first = owner.setdefault(target, name)
-            if first != name:
-                # Two connections to one account: one integration could be declared twice,
-                # and the one-per-region quota could not be checked before apply.
-                raise PydanticCustomError(
-                    "same_account",
-                    "aws.accounts.{first} and aws.accounts.{name} both assume a role in AWS "
-                    "account {target}: use one connection per account",
-                    {"first": first, "name": name, "target": target},
-                )
+        roles = ((name, a.role_arn.split(":")[4]) for name, a in v.items() if a.role_arn)
+        shared = _shared(roles)
+        if shared:
+            # Two connections to one account: one integration could be declared twice, and
+            # the one-per-region quota could not be checked before apply.
+            raise PydanticCustomError(
+                "same_account",
+                "aws.accounts.{first} and aws.accounts.{name} both assume a role in AWS "
+                "account {what}: use one connection per account",
+                shared,
+            )
         return v
 
     def for_account(self, name: str | None) -> AwsSettings:
