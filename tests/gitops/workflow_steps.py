@@ -409,6 +409,13 @@ def _env(wd: Workdir) -> dict[str, str]:
     return {**wd.env, **env}
 
 
+def edit(path: Path, old: str, new: str) -> None:
+    """Change one piece of a configuration file (that must be there)."""
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new))
+
+
 def all_ok(steps: list[tuple[str, Result]]) -> None:
     for name, result in steps:
         assert result.code == 0, f"step {name!r} failed:\n{result.show()}"
