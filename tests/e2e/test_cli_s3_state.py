@@ -10,9 +10,9 @@ from pathlib import Path
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from reconciler.sandbox import Sandbox
+from tests.clouds import moto_s3
 from tests.e2e.conftest import Workspace, cloud_env
 
 SECRET = "s3-backend-secret-value-7Qx"
@@ -29,13 +29,8 @@ auth_config = { access_key_id = "AKIAEXAMPLE", secret_access_key = "${env:S3_TES
 
 @pytest.fixture(scope="module")
 def s3_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_s3() as url:
+        yield url
 
 
 def _s3(url: str) -> object:

@@ -94,6 +94,25 @@ def stubs() -> Stubs:
     return Stubs()
 
 
+PROVISIONING = {"integrationName": NAME, "integrationStatus": "PROVISIONING"}
+
+
+def put_params(**resource: Any) -> dict[str, Any]:
+    """The PutIntegration request for ``make_spec()``, with ``resource``'s extra members."""
+    return {
+        "integrationName": NAME,
+        "integrationType": "OPENSEARCH",
+        "resourceConfig": {
+            "openSearchResourceConfig": {
+                "dataSourceRoleArn": ROLE,
+                "dashboardViewerPrincipals": [VIEWER],
+                "retentionDays": 30,
+                **resource,
+            }
+        },
+    }
+
+
 def make_kind(stubs: Stubs, **aws: Any) -> AwsLogsIntegration:
     settings = Settings(
         aws=AwsSettings(
@@ -221,24 +240,8 @@ def test_other_errors_are_one_line_api_errors(stubs: Stubs) -> None:
 
 def test_create_sends_put_and_waits_until_active(stubs: Stubs) -> None:
     s = stubs.on()
-    s.add_response(
-        "put_integration",
-        {"integrationName": NAME, "integrationStatus": "PROVISIONING"},
-        {
-            "integrationName": NAME,
-            "integrationType": "OPENSEARCH",
-            "resourceConfig": {
-                "openSearchResourceConfig": {
-                    "dataSourceRoleArn": ROLE,
-                    "dashboardViewerPrincipals": [VIEWER],
-                    "retentionDays": 30,
-                }
-            },
-        },
-    )
-    s.add_response(
-        "get_integration", {"integrationName": NAME, "integrationStatus": "PROVISIONING"}
-    )
+    s.add_response("put_integration", PROVISIONING, put_params())
+    s.add_response("get_integration", PROVISIONING)
     s.add_response("get_integration", get_response("PROVISIONING"))
     s.add_response("get_integration", get_response("ACTIVE"))
     progress = Progress()
@@ -254,21 +257,7 @@ def test_create_sends_the_optional_members_when_set(stubs: Stubs) -> None:
     kms = "arn:aws:kms:eu-west-1:123456789012:alias/logs"
     s = stubs.on()
     s.add_response(
-        "put_integration",
-        {"integrationName": NAME, "integrationStatus": "PROVISIONING"},
-        {
-            "integrationName": NAME,
-            "integrationType": "OPENSEARCH",
-            "resourceConfig": {
-                "openSearchResourceConfig": {
-                    "dataSourceRoleArn": ROLE,
-                    "dashboardViewerPrincipals": [VIEWER],
-                    "retentionDays": 30,
-                    "kmsKeyArn": kms,
-                    "applicationArn": APP_ARN,
-                }
-            },
-        },
+        "put_integration", PROVISIONING, put_params(kmsKeyArn=kms, applicationArn=APP_ARN)
     )
     s.add_response("get_integration", get_response())
     spec = make_spec(kms_key_arn=kms, application_arn=APP_ARN)
@@ -278,9 +267,7 @@ def test_create_sends_the_optional_members_when_set(stubs: Stubs) -> None:
 
 def test_create_tolerates_get_lagging_behind_put(stubs: Stubs) -> None:
     s = stubs.on()
-    s.add_response(
-        "put_integration", {"integrationName": NAME, "integrationStatus": "PROVISIONING"}
-    )
+    s.add_response("put_integration", PROVISIONING)
     not_found(s, "get_integration")
     s.add_response("get_integration", get_response())
     progress = Progress()
@@ -291,9 +278,7 @@ def test_create_tolerates_get_lagging_behind_put(stubs: Stubs) -> None:
 
 def test_create_failed_is_an_error(stubs: Stubs) -> None:
     s = stubs.on()
-    s.add_response(
-        "put_integration", {"integrationName": NAME, "integrationStatus": "PROVISIONING"}
-    )
+    s.add_response("put_integration", PROVISIONING)
     s.add_response(
         "get_integration",
         get_response("FAILED", collection={"status": "ERROR", "statusMessage": "quota reached"}),
@@ -306,9 +291,7 @@ def test_create_failed_is_an_error(stubs: Stubs) -> None:
 
 def test_create_times_out(stubs: Stubs) -> None:
     s = stubs.on()
-    s.add_response(
-        "put_integration", {"integrationName": NAME, "integrationStatus": "PROVISIONING"}
-    )
+    s.add_response("put_integration", PROVISIONING)
     for _ in range(200):
         s.add_response("get_integration", get_response("PROVISIONING"))
     kind = make_kind(stubs, poll_interval_seconds=0.01, wait_timeout_seconds=0.05)
@@ -334,9 +317,7 @@ def test_put_limit_exceeded_is_a_quota_error(stubs: Stubs) -> None:
 def test_put_throttling_is_retried(stubs: Stubs) -> None:
     s = stubs.on()
     s.add_client_error("put_integration", "ThrottlingException", "slow down", 400)
-    s.add_response(
-        "put_integration", {"integrationName": NAME, "integrationStatus": "PROVISIONING"}
-    )
+    s.add_response("put_integration", PROVISIONING)
     s.add_response("get_integration", get_response())
     assert asyncio.run(make_kind(stubs).create(make_spec(), Progress())).health is None
     stubs.done()

@@ -31,6 +31,7 @@ from tests.kinds.test_logs_client import (
     aws_env,
     get_response,
     make_spec,
+    run_and_close,
 )
 
 __all__ = ["aws_env"]  # the autouse fixture: no AWS setting of the machine leaks in
@@ -183,21 +184,9 @@ def kind_for(server: Hostile, **aws: Any) -> AwsLogsIntegration:
     )
 
 
-def run(kind: AwsLogsIntegration, coro: Any) -> Any:
-    import asyncio
-
-    async def go() -> Any:
-        try:
-            return await coro
-        finally:
-            await kind.aclose()
-
-    return asyncio.run(go())
-
-
 def failure(kind: AwsLogsIntegration, coro: Any) -> ApiError:
     with pytest.raises(ApiError) as info:
-        run(kind, coro)
+        run_and_close(kind, coro)
     return info.value
 
 
@@ -251,7 +240,7 @@ def test_a_garbled_listing_is_one_error_and_plans_nothing(
 def test_an_empty_object_is_a_valid_empty_listing(hostile: Hostile) -> None:
     hostile.script["ListIntegrations"] = [("raw", False, 200, b"{}")]
     kind = kind_for(hostile)
-    assert run(kind, kind.list(REGION)) == []
+    assert run_and_close(kind, kind.list(REGION)) == []
 
 
 @pytest.mark.parametrize(
@@ -303,7 +292,7 @@ def test_a_dropped_connection_is_retried_for_reads(hostile: Hostile) -> None:
     hostile.integrations[NAME] = "ACTIVE"
     hostile.script["GetIntegration"] = [("drop", False)]
     kind = kind_for(hostile, max_attempts=2)
-    found = run(kind, kind.get(f"{REGION}/{NAME}", NAME))
+    found = run_and_close(kind, kind.get(f"{REGION}/{NAME}", NAME))
     assert found is not None and found.remote_id == NAME
     assert hostile.count("GetIntegration") == 2
 
@@ -323,7 +312,7 @@ def test_a_delete_whose_answer_is_lost_then_not_found_is_success(hostile: Hostil
     hostile.script["DeleteIntegration"] = [("drop", True)]
     progress = Progress()
     kind = kind_for(hostile, max_attempts=2)
-    run(kind, kind.delete(f"{REGION}/{NAME}", NAME, {}, progress))
+    run_and_close(kind, kind.delete(f"{REGION}/{NAME}", NAME, {}, progress))
     assert hostile.integrations == {}
     assert hostile.count("DeleteIntegration") == 2
     assert progress.lines == [f"{NAME}: already gone from {REGION}"]
@@ -382,7 +371,7 @@ def test_a_put_whose_answer_is_lost_adopts_what_it_made(hostile: Hostile, step: 
     hostile.script["PutIntegration"] = [step]
     progress = Progress()
     kind = kind_for(hostile, timeout_seconds=0.5, max_attempts=3)
-    created = run(kind, kind.create(make_spec(), progress))
+    created = run_and_close(kind, kind.create(make_spec(), progress))
     assert created.remote_id == NAME
     assert hostile.count("PutIntegration") == 1
     assert list(hostile.integrations) == [NAME]
@@ -393,7 +382,7 @@ def test_a_put_that_failed_and_made_nothing_is_sent_again(hostile: Hostile) -> N
     hostile.script["PutIntegration"] = [("json", False, 500, UNAVAILABLE)]
     progress = Progress()
     kind = kind_for(hostile, max_attempts=3)
-    created = run(kind, kind.create(make_spec(), progress))
+    created = run_and_close(kind, kind.create(make_spec(), progress))
     assert created.remote_id == NAME
     assert hostile.count("PutIntegration") == 2
     assert any("GetIntegration finds no integration" in m for m in progress.lines)
@@ -407,7 +396,7 @@ def test_a_put_made_but_not_yet_visible_is_adopted_when_the_retry_is_refused(
     hostile.script["GetIntegration"] = [("json", False, 400, lag)]
     progress = Progress()
     kind = kind_for(hostile, max_attempts=3)
-    created = run(kind, kind.create(make_spec(), progress))
+    created = run_and_close(kind, kind.create(make_spec(), progress))
     assert created.remote_id == NAME
     assert hostile.count("PutIntegration") == 2  # the second was refused: it exists
     assert any("made by an earlier attempt; adopting it" in m for m in progress.lines)
@@ -502,7 +491,7 @@ def test_https_with_the_ca_bundle_and_a_deadline(
         server.integrations[NAME] = "ACTIVE"
         monkeypatch.setenv("AWS_CA_BUNDLE", str(cert_file))
         kind = kind_for(server)
-        found = run(kind, kind.list(REGION))
+        found = run_and_close(kind, kind.list(REGION))
         assert [o.remote_id for o in found] == [NAME]
         server.script["ListIntegrations"] = [("trickle", False, 400, 0.05)]
         kind = kind_for(server, timeout_seconds=0.5)
