@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -75,17 +76,13 @@ def handle_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             code = fn(*args, **kwargs)
-        except Interrupted as err:
-            print_interrupted(err.signal_name)
-            raise typer.Exit(err.exit_code) from None
+        except KeyboardInterrupt:
+            raise Interrupted(signal.SIGINT) from None
+        except (Interrupted, typer.Exit, typer.Abort):
+            raise  # run() reports an interrupted command
         except ReconcilerError as err:
             print_error(err)
             raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            print_interrupted("SIGINT")
-            raise typer.Exit(130) from None
-        except (typer.Exit, typer.Abort):
-            raise
         except Exception as err:
             if os.environ.get("RECONCILER_DEBUG"):
                 raise
@@ -363,12 +360,12 @@ def run(argv: Sequence[str] | None = None) -> int:
         # held lock) are left on the way out. Inside one, the session's handlers take over.
         with raising(StopRequest()):
             result = app(args=args, prog_name="reconciler", standalone_mode=False)
-    except KeyboardInterrupt:
-        print_interrupted("SIGINT")
-        return 130
     except Interrupted as exc:
         print_interrupted(exc.signal_name)
         return exc.exit_code
+    except (KeyboardInterrupt, typer.Abort):  # click turns a KeyboardInterrupt into Abort
+        print_interrupted("SIGINT")
+        return 130
     except click.NoArgsIsHelpError as exc:
         # `reconciler` alone prints the help: not an error.
         sys.stdout.write((exc.ctx.get_help() if exc.ctx else "") + "\n")
@@ -381,9 +378,6 @@ def run(argv: Sequence[str] | None = None) -> int:
         if ctx is not None:
             console.print(f"Run '{escape(ctx.command_path)} --help' for usage.")
         return 1
-    except typer.Abort:
-        print_interrupted("SIGINT")
-        return 130
     return result if isinstance(result, int) else 0
 
 
