@@ -1,8 +1,9 @@
 """Seeded fuzzing of API answers: a proxy in front of the sandbox garbles the answers of the
 read calls (Datadog's account list, CloudWatch Logs' ListIntegrations and GetIntegration) in
-ways no real answer takes. Nothing may be planned from such an answer: every plan and apply
-exits 1 with an error naming the API, no traceback, no "internal error", and neither the state
-nor the cloud moves (the configuration is already applied, so only reads are in play)."""
+ways no real answer takes, each way under both plan and apply. Nothing may be planned from such
+an answer: every plan and apply exits 1 with an error naming the API, no traceback, no
+"internal error", and neither the state nor the cloud moves (the configuration is already
+applied, so only reads are in play)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from reconciler.sandbox import Sandbox
 from tests.e2e.conftest import Workspace, cloud_env
 
 SEED = 7_11_2026
-RUNS = 60
 
 CONFIG = """
 [datadog_aws_account.role]
@@ -120,6 +120,16 @@ GARBLES: dict[str, list[Garble]] = {
 }
 
 
+# Every garbling of every read call, under plan and under apply (each garbling's own choices
+# seeded): 24 runs.
+CASES = [
+    (call, garble, command)
+    for call in sorted(GARBLES)
+    for garble in GARBLES[call]
+    for command in (["plan", "infra"], ["apply", "infra", "--auto-approve"])
+]
+
+
 class GarblingProxy:
     """Forwards every request to the sandbox; garbles the answer of the chosen read call."""
 
@@ -205,12 +215,9 @@ def test_garbled_answers_plan_nothing(
     state_before = ws.state_path.read_bytes()
     with cloud.store.view() as doc:
         cloud_before = json.dumps(doc, sort_keys=True)
-    for run in range(RUNS):
-        call = rng.choice(sorted(GARBLES))
-        garble = rng.choice(GARBLES[call])
+    for run, (call, garble, command) in enumerate(CASES):
         proxy.target = (call, garble, random.Random(rng.random()))
         garbled_before = proxy.garbled
-        command = ["plan", "infra"] if run % 2 else ["apply", "infra", "--auto-approve"]
         result = ws.cli(*command)
         context = f"run {run}: {call} {garble.__name__} {command}\n{result.show()[:3000]}"
         assert proxy.garbled > garbled_before, context  # the garbled call was made
