@@ -149,6 +149,7 @@ def plan(
 ) -> int:
     """Show what apply would change."""
     from reconciler.commands.plan import run_plan
+    from reconciler.commands.selection import Selection
 
     return run_plan(
         path,
@@ -156,9 +157,7 @@ def plan(
         fmt=fmt,
         detailed_exitcode=detailed_exitcode,
         refresh_only=refresh_only,
-        targets=target or (),
-        excludes=exclude or (),
-        replace=replace or (),
+        selection=Selection(target or (), exclude or (), replace or ()),
         sandbox=sandbox,
         no_color=no_color,
     )
@@ -181,13 +180,12 @@ def apply(
 ) -> int:
     """Make the live objects match the configuration (or apply a saved plan)."""
     from reconciler.commands.apply import run_apply
+    from reconciler.commands.selection import Selection
 
     return run_apply(
         path,
         auto_approve=auto_approve,
-        targets=target or (),
-        excludes=exclude or (),
-        replace=replace or (),
+        selection=Selection(target or (), exclude or (), replace or ()),
         sandbox=sandbox,
         no_color=no_color,
     )
