@@ -12,6 +12,7 @@ from tests.e2e.conftest import (
     logs_client,
     summary_line,
 )
+from tests.toml_blocks import account, logs
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/LogsToOpenSearch"
 VIEWER = "arn:aws:iam::123456789012:role/Analysts"
@@ -55,21 +56,9 @@ def test_import_command_writes_toml_that_plans_empty(ws: Workspace, cloud: Sandb
     assert [a["id"] for a in dd_accounts(cloud.url)] == [config_id]
 
 
-FOUND = f"""
-[datadog_aws_account.found]
-aws_account_id = "999988887777"
-account_tags = ["env:prod"]
-auth_config = {{ role_name = "DatadogIntegrationRole" }}
-
-[aws_logs_integration.found]
-integration_name = "found-live"
-region = "eu-west-1"
-
-[aws_logs_integration.found.opensearch]
-data_source_role_arn = "{ROLE_ARN}"
-dashboard_viewer_principals = ["{VIEWER}"]
-retention_days = 30
-"""
+FOUND = account("found", "999988887777", account_tags='["env:prod"]') + logs(
+    "found", "found-live", region="eu-west-1", role_arn=ROLE_ARN, viewer_arn=VIEWER
+)
 
 
 def test_declared_objects_found_live_are_imported(ws: Workspace, cloud: Sandbox) -> None:

@@ -14,17 +14,14 @@ import pytest
 from reconciler.sandbox import Sandbox
 from tests.clouds import moto_s3
 from tests.e2e.conftest import Workspace, cloud_env
+from tests.toml_blocks import account
 
 SECRET = "s3-backend-secret-value-7Qx"
-RESOURCES = """
-[datadog_aws_account.prod]
-aws_account_id = "123456789012"
-auth_config = { role_name = "DatadogIntegrationRole" }
-
-[datadog_aws_account.legacy]
-aws_account_id = "210987654321"
-auth_config = { access_key_id = "AKIAEXAMPLE", secret_access_key = "${env:S3_TEST_SECRET}" }
-"""
+RESOURCES = account("prod", "123456789012") + account(
+    "legacy",
+    "210987654321",
+    auth_config='{ access_key_id = "AKIAEXAMPLE", secret_access_key = "${env:S3_TEST_SECRET}" }',
+)
 
 
 @pytest.fixture(scope="module")

@@ -20,26 +20,15 @@ import pytest
 
 from reconciler.sandbox import Sandbox
 from tests.e2e.conftest import Workspace, cloud_env
+from tests.toml_blocks import account, logs
 
 SEED = 7_11_2026
 
-CONFIG = """
-[datadog_aws_account.role]
-aws_account_id = "111111111111"
-auth_config = { role_name = "DatadogIntegrationRole" }
-
-[datadog_aws_account.other]
-aws_account_id = "222222222222"
-auth_config = { role_name = "DatadogIntegrationRole" }
-
-[aws_logs_integration.vended]
-integration_name = "vended"
-
-[aws_logs_integration.vended.opensearch]
-data_source_role_arn = "arn:aws:iam::123456789012:role/LogsToOpenSearch"
-dashboard_viewer_principals = ["arn:aws:iam::123456789012:role/Analysts"]
-retention_days = 7
-"""
+CONFIG = (
+    account("role", "111111111111")
+    + account("other", "222222222222")
+    + logs("vended", "vended", retention_days=7)
+)
 
 Garble = Callable[[Any, random.Random], bytes]
 

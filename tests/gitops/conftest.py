@@ -28,6 +28,7 @@ from reconciler.sandbox import Sandbox, SandboxOptions
 from tests.cli_runner import Result as Result  # re-exported for workflow_steps
 from tests.cli_runner import base_env, invoke
 from tests.clouds import create_request, datadog_api, logs_client, update_request
+from tests.toml_blocks import account, logs
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -44,28 +45,16 @@ STATE_FILE = Path("state/reconciler.tfstate.json")
 ROLE_ID = "111111111111"
 KEYS_ID = "222222222222"
 
-ROLE = """
-[datadog_aws_account.role]
-aws_account_id = "111111111111"
-account_tags = ["env:test"]
-auth_config = { role_name = "DatadogIntegrationRole" }
-"""
+ROLE = account("role", ROLE_ID, account_tags='["env:test"]')
 
-KEYS = """
-[datadog_aws_account.keys]
-aws_account_id = "222222222222"
-auth_config = { access_key_id = "AKIAGITOPS0000000001", secret_access_key = "${env:GITOPS_SECRET}" }
-"""
+KEYS = account(
+    "keys",
+    KEYS_ID,
+    auth_config='{ access_key_id = "AKIAGITOPS0000000001", '
+    'secret_access_key = "${env:GITOPS_SECRET}" }',
+)
 
-LOGS = """
-[aws_logs_integration.vended]
-integration_name = "vended"
-
-[aws_logs_integration.vended.opensearch]
-data_source_role_arn = "arn:aws:iam::123456789012:role/LogsToOpenSearch"
-dashboard_viewer_principals = ["arn:aws:iam::123456789012:role/Analysts"]
-retention_days = 30
-"""
+LOGS = logs("vended", "vended")
 
 
 def cli_env(home: Path) -> dict[str, str]:
