@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.model import Action, FieldChange, Plan, ResourceChange
+from reconciler.model import Action, FieldChange, Plan
 from reconciler.render.markdown import GITHUB_COMMENT_LIMIT, render_markdown
-from tests.render.plans import DIGESTS, many_changes
+from tests.render.plans import DIGESTS, change, many_changes
 
 DIGEST_LINE = "Plan file digest: sha256:" + "0" * 64
 PLAN_DIGEST = "sha256:" + "0" * 64
@@ -122,12 +122,10 @@ def test_prevent_destroy_listed_first_when_collapsed() -> None:
 def test_code_fence_and_html_cannot_be_broken() -> None:
     plan = Plan(
         changes=[
-            ResourceChange(
-                address="datadog_aws_account.<b>x</b>",
-                kind="datadog_aws_account",
-                name="<b>x</b>",
-                action=Action.UPDATE,
-                natural_key="1",
+            change(
+                "datadog_aws_account.<b>x</b>",
+                Action.UPDATE,
+                "1",
                 before={"note": "a"},
                 after={"note": "```\n</details>"},
                 changes=[FieldChange(path="note", before="a", after="```\n</details>")],
