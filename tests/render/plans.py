@@ -2,14 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.model import (
-    Action,
-    DriftChange,
-    FieldChange,
-    Plan,
-    ResourceChange,
-    Unmanaged,
-)
+from reconciler.model import Action, DriftChange, FieldChange, Plan, ResourceChange, Unmanaged
 
 # Digests that stand in for secrets: none of them may appear in any rendered output.
 SECRET_DIGEST = "hmac-sha256:" + "ab" * 32
