@@ -4,7 +4,6 @@ tool writes (state, plan file)."""
 
 from __future__ import annotations
 
-import base64
 import http.client
 import json
 import threading
@@ -12,12 +11,13 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
 from reconciler.sandbox import Sandbox
 from tests.e2e.conftest import Workspace, cloud_env
+from tests.echoes import echoed_forms
 
 SECRET = 'Ech0ed/Secret+Value="with&odd chars"'
 ENV = {"ECHO_SECRET": SECRET}
@@ -27,20 +27,6 @@ CONFIG = """
 aws_account_id = "333333333333"
 auth_config = { access_key_id = "AKIAECHO00000000001", secret_access_key = "${env:ECHO_SECRET}" }
 """
-
-
-def forms(secret: str) -> list[str]:
-    raw = secret.encode()
-    return [
-        secret,
-        json.dumps(secret)[1:-1],
-        repr(secret)[1:-1],
-        base64.b64encode(raw).decode(),
-        base64.urlsafe_b64encode(raw).decode().rstrip("="),
-        quote(secret, safe=""),
-        quote_plus(secret),
-        secret[:12],
-    ]
 
 
 class EchoingApi:
@@ -59,7 +45,7 @@ class EchoingApi:
                 if self.command in ("POST", "PATCH") and "/api/v2/" in self.path:
                     sent = json.loads(data)["data"]["attributes"]["auth_config"]
                     secret = sent.get("secret_access_key", "")
-                    errors: list[Any] = [f"bad key {form}" for form in forms(secret)]
+                    errors: list[Any] = [f"bad key {form}" for form in echoed_forms(secret)]
                     errors.append({"title": "Bad", "detail": "x", "meta": {"key": secret}})
                     content = json.dumps({"errors": errors}).encode()
                     status, headers = 400, [("Content-Type", "application/json")]
@@ -127,7 +113,7 @@ def test_an_echoed_secret_is_shown_nowhere(echoing: Workspace) -> None:
     assert "HTTP 400" in outputs[-1].text and "bad key" in outputs[-1].text
     files = [p for p in ws.root.rglob("*") if p.is_file()]
     assert any(p.name == "plan.json" for p in files)
-    for form in forms(SECRET):
+    for form in echoed_forms(SECRET):
         for result in outputs:
             assert form not in result.text, (form, result.show())
         for path in files:

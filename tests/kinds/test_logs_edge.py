@@ -4,7 +4,6 @@ answers that are lost."""
 
 from __future__ import annotations
 
-import base64
 import datetime
 import ipaddress
 import json
@@ -14,7 +13,6 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 
@@ -24,6 +22,7 @@ from reconciler.clients.logs_boto import LogsApiError
 from reconciler.errors import ApiError
 from reconciler.kinds.aws_logs_integration import AwsLogsIntegration
 from reconciler.settings import AwsSettings, Settings
+from tests.echoes import echoed_forms
 from tests.kinds.test_logs_client import (
     NAME,
     SECRET_KEY,
@@ -319,17 +318,6 @@ def test_a_delete_whose_answer_is_lost_then_not_found_is_success(hostile: Hostil
 
 
 # -- secrets -----------------------------------------------------------------------------------
-
-
-def echoed_forms(secret: str) -> list[str]:
-    return [
-        secret,
-        json.dumps(secret)[1:-1],
-        repr(secret)[1:-1],
-        base64.b64encode(secret.encode()).decode(),
-        quote(secret, safe=""),
-        secret[:12],
-    ]
 
 
 @pytest.mark.parametrize("status", [400, 200])
