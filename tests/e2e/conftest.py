@@ -93,6 +93,13 @@ class Workspace:
     aws: dict[str, Any] = field(default_factory=dict)  # [aws] keys to add or override
     state: dict[str, Any] = field(default_factory=dict)  # extra [state] keys
 
+    @classmethod
+    def on(cls, root: Path, url: str, *, aws_url: str | None = None, **fields: Any) -> Workspace:
+        """A workspace at ``root`` whose APIs answer at ``url`` (Logs at ``aws_url`` if given),
+        with the sandbox's dummy credentials unless ``env`` is given."""
+        fields.setdefault("env", cloud_env())
+        return cls(root=root, datadog_url=url, aws_url=aws_url or url, **fields)
+
     @property
     def infra(self) -> Path:
         return self.root / "infra"

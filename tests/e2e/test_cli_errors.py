@@ -222,12 +222,8 @@ def test_datadog_answering_403(tmp_path: Path, cloud: Sandbox, forbidding_api: s
 
 def test_datadog_answering_500(tmp_path: Path, cloud: Sandbox, make_cloud: SandboxFactory) -> None:
     failing = make_cloud(error_rate=1.0, data_dir=tmp_path / "failing")
-    ws = Workspace(
-        root=tmp_path,
-        datadog_url=failing.url,
-        aws_url=cloud.url,
-        env=cloud_env(),
-        datadog={"max_retries": 1, "timeout_seconds": 5},
+    ws = Workspace.on(
+        tmp_path, failing.url, aws_url=cloud.url, datadog={"max_retries": 1, "timeout_seconds": 5}
     )
     ws.write(ACCOUNT_TOML)
     result = ws.plan()

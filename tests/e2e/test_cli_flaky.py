@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import SandboxFactory, Workspace, cloud_env, describe
+from tests.e2e.conftest import SandboxFactory, Workspace, describe
 from tests.toml_blocks import account, logs
 
 TOML = (
@@ -27,11 +27,9 @@ def test_apply_converges_through_faults(
     tmp_path: Path, make_cloud: SandboxFactory, seed: int
 ) -> None:
     flaky = make_cloud(error_rate=0.2, drop_rate=0.1, seed=seed)
-    ws = Workspace(
-        root=tmp_path,
-        datadog_url=flaky.url,
-        aws_url=flaky.url,
-        env=cloud_env(),
+    ws = Workspace.on(
+        tmp_path,
+        flaky.url,
         datadog={"max_retries": 8, "timeout_seconds": 3},
         aws={"max_attempts": 8},
     )

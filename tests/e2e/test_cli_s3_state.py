@@ -42,10 +42,9 @@ def _s3(url: str) -> object:
 
 def _workspace(root: Path, cloud: Sandbox, s3_url: str, bucket: str) -> Workspace:
     root.mkdir()
-    ws = Workspace(
-        root=root,
-        datadog_url=cloud.url,
-        aws_url=cloud.url,
+    ws = Workspace.on(
+        root,
+        cloud.url,
         env={**cloud_env(), "S3_TEST_SECRET": SECRET},
         state={
             "backend": "s3",
