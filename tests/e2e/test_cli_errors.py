@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.sandbox import Sandbox
+from tests import child
 from tests.cli_runner import base_env
 from tests.e2e.conftest import (
     SandboxFactory,
@@ -287,13 +288,7 @@ def test_a_dead_runs_lock_is_taken_over_without_force_unlock(ws: Workspace, clou
 
 def test_a_live_runs_lock_blocks_until_force_unlock(ws: Workspace, cloud: Sandbox) -> None:
     ws.write(ACCOUNT_TOML)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK_ALIVE, str(ws.state_path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=base_env(),
-    )
+    holder = child.start(HOLD_LOCK_ALIVE, str(ws.state_path), env=base_env())
     try:
         assert holder.stdout is not None
         lock_id, pid = holder.stdout.readline().split()
