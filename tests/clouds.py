@@ -94,6 +94,27 @@ def logs_client(
     )
 
 
+def opensearch_config(**overrides: Any) -> dict[str, Any]:
+    """A PutIntegration ``resourceConfig`` (OpenSearch), with ``overrides`` among its members."""
+    config: dict[str, Any] = {
+        "dataSourceRoleArn": "arn:aws:iam::123456789012:role/LogsToOpenSearch",
+        "dashboardViewerPrincipals": ["arn:aws:iam::123456789012:role/Analysts"],
+        "retentionDays": 30,
+        **overrides,
+    }
+    return {"openSearchResourceConfig": config}
+
+
+def put_integration(client: Any, name: str, **overrides: Any) -> dict[str, Any]:
+    """Create the OpenSearch integration ``name`` through boto3 ``client`` (out of band)."""
+    result: dict[str, Any] = client.put_integration(
+        integrationName=name,
+        integrationType="OPENSEARCH",
+        resourceConfig=opensearch_config(**overrides),
+    )
+    return result
+
+
 @contextmanager
 def datadog_api(url: str, key: str) -> Iterator[Any]:
     """The official client's ``AWSIntegrationApi`` for ``url`` (no retries), ``key`` as both

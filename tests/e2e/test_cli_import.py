@@ -4,6 +4,7 @@ their natural key (planned as import, never as a second create)."""
 from __future__ import annotations
 
 from reconciler.sandbox import Sandbox
+from tests import clouds
 from tests.e2e.conftest import (
     Workspace,
     dd_accounts,
@@ -19,16 +20,11 @@ VIEWER = "arn:aws:iam::123456789012:role/Analysts"
 
 
 def put_integration(cloud: Sandbox, name: str, region: str) -> None:
-    logs_client(cloud.url, region).put_integration(
-        integrationName=name,
-        integrationType="OPENSEARCH",
-        resourceConfig={
-            "openSearchResourceConfig": {
-                "dataSourceRoleArn": ROLE_ARN,
-                "dashboardViewerPrincipals": [VIEWER],
-                "retentionDays": 30,
-            }
-        },
+    clouds.put_integration(
+        logs_client(cloud.url, region),
+        name,
+        dataSourceRoleArn=ROLE_ARN,
+        dashboardViewerPrincipals=[VIEWER],
     )
 
 

@@ -22,6 +22,7 @@ from reconciler.kinds.aws_logs_integration import AwsLogsIntegration
 from reconciler.kinds.base import Observed
 from reconciler.kinds.logs_spec import AwsLogsIntegrationSpec
 from reconciler.settings import AwsSettings, Settings
+from tests.clouds import opensearch_config
 
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzSECRET"
 NAME = "vended-logs"
@@ -102,14 +103,9 @@ def put_params(**resource: Any) -> dict[str, Any]:
     return {
         "integrationName": NAME,
         "integrationType": "OPENSEARCH",
-        "resourceConfig": {
-            "openSearchResourceConfig": {
-                "dataSourceRoleArn": ROLE,
-                "dashboardViewerPrincipals": [VIEWER],
-                "retentionDays": 30,
-                **resource,
-            }
-        },
+        "resourceConfig": opensearch_config(
+            dataSourceRoleArn=ROLE, dashboardViewerPrincipals=[VIEWER], **resource
+        ),
     }
 
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from reconciler.sandbox import Sandbox
+from tests.clouds import put_integration
 from tests.sandbox.conftest import logs_client
 
 AWS = Path(sys.executable).parent / "aws"
@@ -29,16 +30,12 @@ def aws_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def test_aws_cli_lists_and_deletes(sandbox: Sandbox, tmp_path: Path) -> None:
-    logs_client(sandbox.url, region="eu-west-1").put_integration(
-        integrationName="from-boto3",
-        integrationType="OPENSEARCH",
-        resourceConfig={
-            "openSearchResourceConfig": {
-                "dataSourceRoleArn": "arn:aws:iam::123456789012:role/r",
-                "dashboardViewerPrincipals": ["arn:aws:iam::123456789012:role/v"],
-                "retentionDays": 14,
-            }
-        },
+    put_integration(
+        logs_client(sandbox.url, region="eu-west-1"),
+        "from-boto3",
+        dataSourceRoleArn="arn:aws:iam::123456789012:role/r",
+        dashboardViewerPrincipals=["arn:aws:iam::123456789012:role/v"],
+        retentionDays=14,
     )
     listed = subprocess.run(
         [str(AWS), "logs", "list-integrations", "--endpoint-url", sandbox.url, "--output", "json"],
