@@ -216,12 +216,7 @@ def test_get_found_and_not_found(stubs: Stubs) -> None:
 
 
 def test_other_errors_are_one_line_api_errors(stubs: Stubs) -> None:
-    stubs.on().add_client_error(
-        "get_integration",
-        service_error_code="InvalidParameterException",
-        service_message="bad\nname",
-        http_status_code=400,
-    )
+    stubs.on().add_client_error("get_integration", "InvalidParameterException", "bad\nname", 400)
     with pytest.raises(ApiError) as info:
         asyncio.run(make_kind(stubs).get("eu-west-1/vended-logs", NAME))
     assert str(info.value) == (
@@ -300,9 +295,9 @@ def test_create_times_out(stubs: Stubs) -> None:
 def test_put_limit_exceeded_is_a_quota_error(stubs: Stubs) -> None:
     stubs.on().add_client_error(
         "put_integration",
-        service_error_code="LimitExceededException",
-        service_message="You have reached the maximum number of resources",
-        http_status_code=400,
+        "LimitExceededException",
+        "You have reached the maximum number of resources",
+        400,
     )
     with pytest.raises(LogsApiError) as info:
         asyncio.run(make_kind(stubs).create(make_spec(), Progress()))

@@ -29,6 +29,13 @@ def aws_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def aws_logs(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``aws logs ARGS`` as a process, its output captured."""
+    return subprocess.run(
+        [str(AWS), "logs", *args], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
 def test_aws_cli_lists_and_deletes(sandbox: Sandbox, tmp_path: Path) -> None:
     put_integration(
         logs_client(sandbox.url, region="eu-west-1"),
@@ -37,14 +44,10 @@ def test_aws_cli_lists_and_deletes(sandbox: Sandbox, tmp_path: Path) -> None:
         dashboardViewerPrincipals=["arn:aws:iam::123456789012:role/v"],
         retentionDays=14,
     )
-    listed = subprocess.run(
-        [str(AWS), "logs", "list-integrations", "--endpoint-url", sandbox.url, "--output", "json"],
-        env=aws_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
+    listed = aws_logs(
+        aws_env(tmp_path), "list-integrations", "--endpoint-url", sandbox.url, "--output", "json"
     )
+    assert listed.returncode == 0, listed.stderr
     assert json.loads(listed.stdout)["integrationSummaries"] == [
         {
             "integrationName": "from-boto3",
@@ -54,20 +57,8 @@ def test_aws_cli_lists_and_deletes(sandbox: Sandbox, tmp_path: Path) -> None:
     ]
     # The service-specific endpoint variable, and the error path.
     env = aws_env(tmp_path, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=sandbox.url)
-    deleted = subprocess.run(
-        [str(AWS), "logs", "delete-integration", "--integration-name", "from-boto3"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    deleted = aws_logs(env, "delete-integration", "--integration-name", "from-boto3")
     assert deleted.returncode == 0, deleted.stderr
-    again = subprocess.run(
-        [str(AWS), "logs", "get-integration", "--integration-name", "from-boto3"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    again = aws_logs(env, "get-integration", "--integration-name", "from-boto3")
     assert again.returncode != 0
     assert "ResourceNotFoundException" in again.stderr
