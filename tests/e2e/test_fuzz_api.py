@@ -7,19 +7,17 @@ applied, so only reads are in play)."""
 
 from __future__ import annotations
 
-import http.client
 import json
 import random
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 from reconciler.sandbox import Sandbox
 from tests.e2e.conftest import Workspace, cloud_env
+from tests.proxies import Answer, Proxy
 from tests.toml_blocks import account, logs
 
 SEED = 7_11_2026
@@ -119,66 +117,24 @@ CASES = [
 ]
 
 
-class GarblingProxy:
+class GarblingProxy(Proxy):
     """Forwards every request to the sandbox; garbles the answer of the chosen read call."""
 
     def __init__(self, upstream: str) -> None:
         self.target: tuple[str, Garble, random.Random] | None = None
         self.garbled = 0
-        split = urlsplit(upstream)
-        host, port = split.hostname or "127.0.0.1", split.port or 80
-        proxy = self
+        super().__init__(upstream, rewrite=self._garble)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _forward(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                data = self.rfile.read(length) if length else None
-                conn = http.client.HTTPConnection(host, port, timeout=10)
-                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-                conn.request(self.command, self.path, body=data, headers=headers)
-                response = conn.getresponse()
-                content = response.read()
-                status = response.status
-                call = self.headers.get("X-Amz-Target", "").rpartition(".")[2] or (
-                    "datadog" if self.command == "GET" and self.path.endswith("/accounts") else ""
-                )
-                if proxy.target is not None and status == 200 and call == proxy.target[0]:
-                    _, garble, rng = proxy.target
-                    content = garble(json.loads(content), rng)
-                    proxy.garbled += 1
-                self.send_response(status)
-                for name, value in response.getheaders():
-                    if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                self.wfile.write(content)
-                conn.close()
-
-            do_GET = do_POST = do_PATCH = do_DELETE = _forward
-
-            def log_message(self, format: str, *args: object) -> None:
-                return None
-
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                return None  # a client that hangs up (a deadline) is no news here
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def _garble(self, request: BaseHTTPRequestHandler, answer: Answer) -> Answer:
+        status, headers, content = answer
+        call = request.headers.get("X-Amz-Target", "").rpartition(".")[2] or (
+            "datadog" if request.command == "GET" and request.path.endswith("/accounts") else ""
+        )
+        if self.target is None or status != 200 or call != self.target[0]:
+            return answer
+        _, garble, rng = self.target
+        self.garbled += 1
+        return status, headers, garble(json.loads(content), rng)
 
 
 @pytest.fixture
