@@ -5,12 +5,13 @@ a forwarded answer on its way back."""
 from __future__ import annotations
 
 import http.client
-import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
+
+from tests.loopback import serving, url_of
 
 # An answer: status, headers (without the framing ones), body.
 Answer = tuple[int, list[tuple[str, str]], bytes]
@@ -71,16 +72,15 @@ class Proxy:
                 return None
 
         self.server = _QuietServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self._serving = serving(self.server)
+        self._serving.__enter__()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return url_of(self.server)
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serving.__exit__(None, None, None)
 
     def __enter__(self) -> Proxy:
         return self

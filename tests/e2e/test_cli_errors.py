@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -26,6 +25,7 @@ from tests.e2e.conftest import (
     error_lines,
     free_port,
 )
+from tests.loopback import serving, url_of
 
 ROLE = 'auth_config = { role_name = "DatadogIntegrationRole" }'
 ACCOUNT_TOML = f"""
@@ -204,13 +204,8 @@ class _Forbidden(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def forbidding_api() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Forbidden)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), _Forbidden), poll_interval=0.05) as server:
+        yield url_of(server)
 
 
 def test_datadog_answering_403(tmp_path: Path, cloud: Sandbox, forbidding_api: str) -> None:

@@ -21,7 +21,6 @@ import hashlib
 import json
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from urllib.parse import parse_qs, urlsplit
 import yaml
 
 from tests.gitops.conftest import EXAMPLES, Result, Workdir
+from tests.loopback import serving, url_of
 
 WORKFLOW = EXAMPLES / "gitops" / "workflow.yml"
 STICKY_MARKER = "<!-- reconciler-plan -->"
@@ -106,16 +106,9 @@ class FakeGitHub:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
-        try:
+        with serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as server:
+            self.url = url_of(server)
             yield self
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join()
 
 
 # -- event payloads, in the shape GitHub sends them --------------------------------------------

@@ -23,6 +23,7 @@ from reconciler.kinds.base import Observed
 from reconciler.kinds.logs_spec import AwsLogsIntegrationSpec
 from reconciler.settings import AwsSettings, Settings
 from tests.clouds import opensearch_config
+from tests.loopback import serving
 
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzSECRET"
 NAME = "vended-logs"
@@ -420,9 +421,6 @@ class FakeLogs:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
 
     def error(self, operation: str, code: str, status: int = 400) -> None:
         self.replies[operation] = (status, {"__type": code, "message": f"{code} from fake"})
@@ -434,10 +432,8 @@ class FakeLogs:
 @pytest.fixture
 def fake() -> Iterator[FakeLogs]:
     server = FakeLogs()
-    server.thread.start()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
+    with serving(server.server, poll_interval=0.01):
+        yield server
 
 
 def real_kind(**aws: Any) -> AwsLogsIntegration:

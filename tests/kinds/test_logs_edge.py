@@ -32,6 +32,7 @@ from tests.kinds.test_logs_client import (
     make_spec,
     run_and_close,
 )
+from tests.loopback import serving
 
 __all__ = ["aws_env"]  # the autouse fixture: no AWS setting of the machine leaks in
 
@@ -119,9 +120,6 @@ class Hostile:
             self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
             scheme = "https"
         self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
 
     def carry_out(self, operation: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         name = str(body.get("integrationName", ""))
@@ -155,11 +153,9 @@ def no_registered_secrets() -> Iterator[None]:
 @pytest.fixture
 def hostile() -> Iterator[Hostile]:
     server = Hostile()
-    server.thread.start()
-    yield server
-    server.release.set()
-    server.server.shutdown()
-    server.server.server_close()
+    with serving(server.server, poll_interval=0.01):
+        yield server
+        server.release.set()
 
 
 def kind_for(server: Hostile, **aws: Any) -> AwsLogsIntegration:
@@ -474,8 +470,7 @@ def test_https_with_the_ca_bundle_and_a_deadline(
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_file, key_file)
     server = Hostile(tls=context)
-    server.thread.start()
-    try:
+    with serving(server.server, poll_interval=0.01):
         server.integrations[NAME] = "ACTIVE"
         monkeypatch.setenv("AWS_CA_BUNDLE", str(cert_file))
         kind = kind_for(server)
@@ -490,10 +485,7 @@ def test_https_with_the_ca_bundle_and_a_deadline(
         error = failure(kind, kind.list(REGION))
         assert f"SSL validation failed for {server.url}/" in str(error)
         assert "CERTIFICATE_VERIFY_FAILED" in str(error)
-    finally:
         server.release.set()
-        server.server.shutdown()
-        server.server.server_close()
 
 
 # -- the spec's own examples parse -------------------------------------------------------------
