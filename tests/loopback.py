@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from http.server import HTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+AWS_JSON = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", "req-1")]
+JSON = [("Content-Type", "application/json")]
 
 
 def url_of(server: HTTPServer, scheme: str = "http") -> str:
@@ -25,3 +28,18 @@ def serving(server: HTTPServer, poll_interval: float = 0.5) -> Iterator[HTTPServ
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def send(
+    handler: BaseHTTPRequestHandler,
+    status: int,
+    body: bytes,
+    headers: Iterable[tuple[str, str]] = (),
+) -> None:
+    """Answer ``handler``'s request: ``status``, ``headers``, the length, ``body``."""
+    handler.send_response(status)
+    for name, value in headers:
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)

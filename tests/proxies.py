@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.loopback import serving, url_of
+from tests.loopback import send, serving, url_of
 
 # An answer: status, headers (without the framing ones), body.
 Answer = tuple[int, list[tuple[str, str]], bytes]
@@ -59,12 +59,7 @@ class Proxy:
                 body = self.rfile.read(length) if length else b""
                 answer = intercept(self, body) if intercept is not None else None
                 status, headers, content = answer or forward(self, body)
-                self.send_response(status)
-                for name, value in headers:
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                self.wfile.write(content)
+                send(self, status, content, headers)
 
             do_GET = do_POST = do_PATCH = do_DELETE = _answer
 

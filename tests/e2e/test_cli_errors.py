@@ -25,7 +25,7 @@ from tests.e2e.conftest import (
     error_lines,
     free_port,
 )
-from tests.loopback import serving, url_of
+from tests.loopback import JSON, send, serving, url_of
 
 ROLE = 'auth_config = { role_name = "DatadogIntegrationRole" }'
 ACCOUNT_TOML = f"""
@@ -189,12 +189,7 @@ class _Forbidden(BaseHTTPRequestHandler):
     """Answers every request as Datadog does a revoked key."""
 
     def _answer(self) -> None:
-        body = json.dumps({"errors": ["Forbidden"]}).encode()
-        self.send_response(403)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send(self, 403, json.dumps({"errors": ["Forbidden"]}).encode(), JSON)
 
     do_GET = do_POST = do_PATCH = do_DELETE = _answer
 

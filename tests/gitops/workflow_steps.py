@@ -32,7 +32,7 @@ from urllib.parse import parse_qs, urlsplit
 import yaml
 
 from tests.gitops.conftest import EXAMPLES, Result, Workdir
-from tests.loopback import serving, url_of
+from tests.loopback import JSON, send, serving, url_of
 
 WORKFLOW = EXAMPLES / "gitops" / "workflow.yml"
 STICKY_MARKER = "<!-- reconciler-plan -->"
@@ -97,11 +97,7 @@ class FakeGitHub:
                 body = fake.answer(parts.path, parse_qs(parts.query))
                 status = fake.status if body is not None else 404
                 data = json.dumps(body if status == 200 else {"message": "Not Found"}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send(self, status, data, JSON)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

@@ -23,7 +23,7 @@ from reconciler.kinds.base import Observed
 from reconciler.kinds.logs_spec import AwsLogsIntegrationSpec
 from reconciler.settings import AwsSettings, Settings
 from tests.clouds import opensearch_config
-from tests.loopback import serving
+from tests.loopback import AWS_JSON, send, serving
 
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzSECRET"
 NAME = "vended-logs"
@@ -408,13 +408,7 @@ class FakeLogs:
                 if fake.barrier is not None:
                     fake.barrier.wait()
                 status, body = fake.replies.get(operation, (200, {}))
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("x-amzn-RequestId", "req-1")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send(self, status, json.dumps(body).encode(), AWS_JSON)
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -32,7 +32,7 @@ from tests.kinds.test_logs_client import (
     make_spec,
     run_and_close,
 )
-from tests.loopback import serving
+from tests.loopback import AWS_JSON, send, serving
 
 __all__ = ["aws_env"]  # the autouse fixture: no AWS setting of the machine leaks in
 
@@ -87,12 +87,7 @@ class Hostile:
                     self.close_connection = True
 
             def reply(self, status: int, data: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("x-amzn-RequestId", "req-1")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send(self, status, data, AWS_JSON)
 
             def trickle(self, size: int, pause: float) -> None:
                 self.send_response(200)
