@@ -3,7 +3,10 @@
 The processes a test starts run this checkout's ``reconciler``: the venv installs the package
 in editable mode from wherever it was installed from, which need not be this checkout, and a
 process started from another directory would import that copy. This checkout goes first on
-``PYTHONPATH`` (inherited by every child process and by the harness's ``base_env``).
+``PYTHONPATH`` (inherited by every child process and by the harness's ``base_env``). They may
+cache bytecode (in ``__pycache__``, which git ignores): with ``PYTHONDONTWRITEBYTECODE`` set,
+each would compile this checkout's modules again, about 0.15 s of CPU per ``reconciler``
+process (the venv's packages have their bytecode already).
 
 In this process, every in-process command makes its own boto3 sessions, as a real process
 does; botocore's data files (service models, endpoints) are read once for all of them, as a
@@ -23,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ["PYTHONPATH"] = os.pathsep.join(
     [str(ROOT), *(p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)]
 )
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 @pytest.fixture(scope="session", autouse=True)
