@@ -17,6 +17,7 @@ import typer
 from rich.markup import escape
 
 from reconciler.cli_options import (
+    AddressArg,
     ExcludeOpt,
     FormatOpt,
     NoColorOpt,
@@ -289,11 +290,7 @@ def state_list(path: PathArg = Path("."), sandbox: SandboxOpt = False) -> None:
 
 @state_app.command("show")
 @handle_errors
-def state_show(
-    address: Annotated[str, typer.Argument(help="kind.name")],
-    path: PathArg = Path("."),
-    sandbox: SandboxOpt = False,
-) -> None:
+def state_show(address: AddressArg, path: PathArg = Path("."), sandbox: SandboxOpt = False) -> None:
     """Show one address as recorded in the state (secrets only as digests)."""
     from reconciler.commands import state
 
@@ -302,11 +299,7 @@ def state_show(
 
 @state_app.command("rm")
 @handle_errors
-def state_rm(
-    address: Annotated[str, typer.Argument(help="kind.name")],
-    path: PathArg = Path("."),
-    sandbox: SandboxOpt = False,
-) -> None:
+def state_rm(address: AddressArg, path: PathArg = Path("."), sandbox: SandboxOpt = False) -> None:
     """Forget an address without touching the live object."""
     from reconciler.commands import state
 
