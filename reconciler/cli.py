@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,6 +17,7 @@ import typer
 from rich.markup import escape
 
 from reconciler.cli_options import (
+    AddressArg,
     ExcludeOpt,
     FormatOpt,
     NoColorOpt,
@@ -75,17 +77,13 @@ def handle_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             code = fn(*args, **kwargs)
-        except Interrupted as err:
-            print_interrupted(err.signal_name)
-            raise typer.Exit(err.exit_code) from None
+        except KeyboardInterrupt:
+            raise Interrupted(signal.SIGINT) from None
+        except (Interrupted, typer.Exit, typer.Abort):
+            raise  # run() reports an interrupted command
         except ReconcilerError as err:
             print_error(err)
             raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            print_interrupted("SIGINT")
-            raise typer.Exit(130) from None
-        except (typer.Exit, typer.Abort):
-            raise
         except Exception as err:
             if os.environ.get("RECONCILER_DEBUG"):
                 raise
@@ -152,6 +150,7 @@ def plan(
 ) -> int:
     """Show what apply would change."""
     from reconciler.commands.plan import run_plan
+    from reconciler.commands.selection import Selection
 
     return run_plan(
         path,
@@ -159,9 +158,7 @@ def plan(
         fmt=fmt,
         detailed_exitcode=detailed_exitcode,
         refresh_only=refresh_only,
-        targets=target or (),
-        excludes=exclude or (),
-        replace=replace or (),
+        selection=Selection(target or (), exclude or (), replace or ()),
         sandbox=sandbox,
         no_color=no_color,
     )
@@ -184,13 +181,12 @@ def apply(
 ) -> int:
     """Make the live objects match the configuration (or apply a saved plan)."""
     from reconciler.commands.apply import run_apply
+    from reconciler.commands.selection import Selection
 
     return run_apply(
         path,
         auto_approve=auto_approve,
-        targets=target or (),
-        excludes=exclude or (),
-        replace=replace or (),
+        selection=Selection(target or (), exclude or (), replace or ()),
         sandbox=sandbox,
         no_color=no_color,
     )
@@ -294,11 +290,7 @@ def state_list(path: PathArg = Path("."), sandbox: SandboxOpt = False) -> None:
 
 @state_app.command("show")
 @handle_errors
-def state_show(
-    address: Annotated[str, typer.Argument(help="kind.name")],
-    path: PathArg = Path("."),
-    sandbox: SandboxOpt = False,
-) -> None:
+def state_show(address: AddressArg, path: PathArg = Path("."), sandbox: SandboxOpt = False) -> None:
     """Show one address as recorded in the state (secrets only as digests)."""
     from reconciler.commands import state
 
@@ -307,11 +299,7 @@ def state_show(
 
 @state_app.command("rm")
 @handle_errors
-def state_rm(
-    address: Annotated[str, typer.Argument(help="kind.name")],
-    path: PathArg = Path("."),
-    sandbox: SandboxOpt = False,
-) -> None:
+def state_rm(address: AddressArg, path: PathArg = Path("."), sandbox: SandboxOpt = False) -> None:
     """Forget an address without touching the live object."""
     from reconciler.commands import state
 
@@ -363,12 +351,12 @@ def run(argv: Sequence[str] | None = None) -> int:
         # held lock) are left on the way out. Inside one, the session's handlers take over.
         with raising(StopRequest()):
             result = app(args=args, prog_name="reconciler", standalone_mode=False)
-    except KeyboardInterrupt:
-        print_interrupted("SIGINT")
-        return 130
     except Interrupted as exc:
         print_interrupted(exc.signal_name)
         return exc.exit_code
+    except (KeyboardInterrupt, typer.Abort):  # click turns a KeyboardInterrupt into Abort
+        print_interrupted("SIGINT")
+        return 130
     except click.NoArgsIsHelpError as exc:
         # `reconciler` alone prints the help: not an error.
         sys.stdout.write((exc.ctx.get_help() if exc.ctx else "") + "\n")
@@ -381,9 +369,6 @@ def run(argv: Sequence[str] | None = None) -> int:
         if ctx is not None:
             console.print(f"Run '{escape(ctx.command_path)} --help' for usage.")
         return 1
-    except typer.Abort:
-        print_interrupted("SIGINT")
-        return 130
     return result if isinstance(result, int) else 0
 
 

@@ -10,6 +10,7 @@ import typer
 from reconciler.console import Format
 
 PathArg = Annotated[Path, typer.Argument(help="A TOML file or a directory of them.")]
+AddressArg = Annotated[str, typer.Argument(help="kind.name")]
 SandboxOpt = Annotated[
     bool,
     typer.Option(

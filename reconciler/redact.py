@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+from reconciler import printable
+
 REDACTED = "(sensitive)"
 MIN_PREFIX = 8  # a shown run this long that starts a secret's form is taken as the secret
 
@@ -93,6 +95,16 @@ def redact(text: str, extra: Iterable[str] = ()) -> str:
     if more:
         forms = sorted({*forms, *more}, key=len, reverse=True)
     return _redact_with(text, forms)
+
+
+MAX_EXCERPT = 400  # characters of API text echoed in one message
+
+
+def excerpt(text: str, extra: Iterable[str] = ()) -> str:
+    """API text (an error body, a library's exception) as a message may echo it: every secret
+    removed first (a secret across the cut would otherwise leave its start behind), white space
+    folded onto one line, control characters escaped, at most ``MAX_EXCERPT`` characters."""
+    return printable.printable(" ".join(redact(text, extra).split()), MAX_EXCERPT)
 
 
 def _redact_with(text: str, forms: list[str]) -> str:

@@ -157,25 +157,16 @@ def digest_secrets(value: Any, key: bytes) -> Any:
     secret are returned as they are (shared, not copied); the others are new."""
     if isinstance(value, EnvSecret):
         return value.digest(key)
-    if isinstance(value, dict):
-        out: dict[str, Any] | None = None
-        for k, v in value.items():
-            if isinstance(v, _NOT_SCALAR):
-                new = digest_secrets(v, key)
-                if new is not v:
-                    out = dict(value) if out is None else out
-                    out[k] = new
-        return value if out is None else out
-    if isinstance(value, list):
-        items: list[Any] | None = None
-        for i, v in enumerate(value):
-            if isinstance(v, _NOT_SCALAR):
-                new = digest_secrets(v, key)
-                if new is not v:
-                    items = list(value) if items is None else items
-                    items[i] = new
-        return value if items is None else items
-    return value
+    if not isinstance(value, (dict, list)):
+        return value
+    out: Any = None  # the copy, made at the first secret found
+    for k, v in value.items() if isinstance(value, dict) else enumerate(value):
+        if isinstance(v, _NOT_SCALAR):
+            new = digest_secrets(v, key)
+            if new is not v:
+                out = value.copy() if out is None else out
+                out[k] = new
+    return value if out is None else out
 
 
 _NOT_SCALAR = (dict, list, EnvSecret)

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler import redact
-from reconciler.clients.logs_errors import excerpt
 from reconciler.errors import ApiError, ConfigError
 from reconciler.printable import printable
+from reconciler.redact import excerpt
 from reconciler.settings import AwsSettings
 
 DEFAULT_SESSION_NAME = "reconciler"

@@ -28,7 +28,6 @@ from reconciler.settings import DATADOG_SITES, DatadogSettings
 SERVICE = "Datadog"
 MAX_RATE_LIMIT_WAIT = 60.0  # never sleep longer than this for one 429, whatever the header says
 MAX_BACKOFF = 10.0
-MAX_MESSAGE = 400  # long error bodies are cut so the message stays one readable line
 
 Sleep = Callable[[float], Awaitable[None]]
 OnRetry = Callable[[str], None]
@@ -141,7 +140,7 @@ class DatadogClient:
                         "([datadog] timeout_seconds)"
                     )
                 else:
-                    reason = f"cannot reach {http.base_url}: " + _excerpt(
+                    reason = f"cannot reach {http.base_url}: " + redaction.excerpt(
                         str(exc) or type(exc).__name__, redact
                     )
                 if last:
@@ -208,7 +207,7 @@ def error_text(response: httpx.Response, redact: Iterable[str] = ()) -> str:
     parts = _error_parts(body)
     if not parts:
         parts.append(response.reason_phrase or "no error details")
-    return _excerpt("; ".join(parts), redact)
+    return redaction.excerpt("; ".join(parts), redact)
 
 
 def _error_parts(body: Any) -> list[str]:
@@ -227,12 +226,6 @@ def _error_parts(body: Any) -> list[str]:
             if text:
                 parts.append(text)
     return parts
-
-
-def _excerpt(text: str, redact: Iterable[str] = ()) -> str:
-    # Redact before cutting: a secret echoed across the cut would otherwise lose its tail,
-    # no longer match, and leave its first characters in the message.
-    return printable.printable(redaction.redact(text, redact), MAX_MESSAGE)
 
 
 def _decode(response: httpx.Response, where: str, redact: Iterable[str]) -> Any:
@@ -254,7 +247,7 @@ def _decode(response: httpx.Response, where: str, redact: Iterable[str]) -> Any:
     if isinstance(body, dict) and "errors" in body:
         detail = "; ".join(_error_parts(body)) or "no error details"
         raise ApiError(
-            f"{where}: HTTP {status} with an error body: {_excerpt(detail, redact)}",
+            f"{where}: HTTP {status} with an error body: {redaction.excerpt(detail, redact)}",
             service=SERVICE,
             status=status,
         )

@@ -34,7 +34,6 @@ from reconciler.clients.logs_errors import (
     THROTTLING_CODES,
     LogsApiError,
     bad_answer,
-    excerpt,
     outcome_unknown,
     translate,
 )
@@ -59,7 +58,7 @@ ClientFactory = Callable[[str, int], "CloudWatchLogsClient"]
 OnRetry = Callable[[str], None]
 
 
-__all__ = ["SERVICE", "THROTTLING_CODES", "LogsApiError", "LogsClient", "excerpt", "translate"]
+__all__ = ["SERVICE", "THROTTLING_CODES", "LogsApiError", "LogsClient", "translate"]
 
 
 class LogsClient:

@@ -3,11 +3,11 @@ boto3/botocore exceptions translated, API text echoed only as a redacted, bounde
 
 from __future__ import annotations
 
-from reconciler import printable, redact
+from reconciler import printable
 from reconciler.errors import ApiError, ConfigError
+from reconciler.redact import excerpt
 
 SERVICE = "AWS CloudWatch Logs"
-MAX_MESSAGE = 400  # characters of API error text echoed in one message
 
 # Codes meaning "the request was not processed, try again later".
 THROTTLING_CODES = frozenset(
@@ -27,12 +27,6 @@ class LogsApiError(ApiError):
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def excerpt(text: str) -> str:
-    """API text as it may be echoed: secrets removed (before cutting, so a secret across the
-    cut cannot leave its start), one line, control characters escaped, bounded."""
-    return printable.printable(_one_line(redact.redact(text)), MAX_MESSAGE)
 
 
 def bad_answer(operation: str, region: str, status: int, detail: str) -> LogsApiError:

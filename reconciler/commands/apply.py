@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 
+from reconciler.commands.selection import Selection
 from reconciler.console import err_console, error_line, out_console
 from reconciler.errors import PlanError, ReconcilerError, StateError
 from reconciler.interrupts import raising
@@ -34,9 +34,7 @@ def run_apply(
     path: Path,
     *,
     auto_approve: bool,
-    targets: Sequence[str],
-    excludes: Sequence[str],
-    replace: Sequence[str],
+    selection: Selection,
     sandbox: bool,
     no_color: bool,
 ) -> int:
@@ -44,11 +42,11 @@ def run_apply(
     console = out_console(no_color)
     with sandbox_env(sandbox) as url:
         if not is_configuration(path):
-            if targets or excludes or replace:
+            if selection:
                 raise PlanError("--target/--exclude/--replace cannot be used with a saved plan")
             report = _apply_saved(path, url, console)
         else:
-            report = _apply_fresh(path, url, console, auto_approve, targets, excludes, replace)
+            report = _apply_fresh(path, url, console, auto_approve, selection)
     if report is not None and report.lock_lost:
         raise StateError(
             "another run took the state lock during this apply (force-unlock?); what was "
@@ -64,11 +62,8 @@ def _apply_fresh(
     url: str | None,
     console: Console,
     auto_approve: bool,
-    targets: Sequence[str],
-    excludes: Sequence[str],
-    replace: Sequence[str],
+    selection: Selection,
 ) -> ApplyReport | None:
-    from reconciler.engine import make_plan
     from reconciler.plan_checks import check_prevent_destroy
     from reconciler.render.human import render_human
 
@@ -76,9 +71,7 @@ def _apply_fresh(
 
     async def work(s: Session) -> ApplyReport | None:
         with s.locked("apply") as held:
-            planned = await make_plan(
-                s.config, s.backend, s.kinds, targets=targets, excludes=excludes, replace=replace
-            )
+            planned = await selection.plan(s)
             render_human(planned.plan, console)
             check_prevent_destroy(planned.plan)
             if not planned.plan.has_changes():

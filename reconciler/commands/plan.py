@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from rich.markup import escape
 
+from reconciler.commands.selection import Selection
 from reconciler.console import Format, err_console, out_console, render_plan
 from reconciler.engine import Planned
 from reconciler.session import Session, sandbox_env
@@ -22,24 +22,17 @@ def run_plan(
     fmt: Format,
     detailed_exitcode: bool,
     refresh_only: bool,
-    targets: Sequence[str],
-    excludes: Sequence[str],
-    replace: Sequence[str],
+    selection: Selection,
     sandbox: bool,
     no_color: bool,
 ) -> int:
     """Returns the exit code."""
-    from reconciler.engine import make_plan
     from reconciler.plan_checks import check_prevent_destroy
 
     console = out_console(no_color)
     with sandbox_env(sandbox) as url:
         session = Session(path, url)
-        planned = session.run(
-            lambda s: make_plan(
-                s.config, s.backend, s.kinds, targets=targets, excludes=excludes, replace=replace
-            )
-        )
+        planned = session.run(selection.plan)
     # Changes the configuration asks for that are not applied yet (a merged pull request
     # whose apply was refused or never ran): the refresh-only view reports them apart.
     pending = [c.address for c in planned.plan.actionable]

@@ -11,36 +11,23 @@ from __future__ import annotations
 import json
 import re
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
-from datadog_api_client import ApiClient, Configuration
-from datadog_api_client.v2.api.aws_integration_api import AWSIntegrationApi
-from datadog_api_client.v2.model.aws_account_create_request import AWSAccountCreateRequest
-from datadog_api_client.v2.model.aws_account_create_request_attributes import (
-    AWSAccountCreateRequestAttributes,
-)
-from datadog_api_client.v2.model.aws_account_create_request_data import (
-    AWSAccountCreateRequestData,
-)
-from datadog_api_client.v2.model.aws_account_partition import AWSAccountPartition
-from datadog_api_client.v2.model.aws_account_type import AWSAccountType
-from datadog_api_client.v2.model.aws_account_update_request import AWSAccountUpdateRequest
-from datadog_api_client.v2.model.aws_account_update_request_attributes import (
-    AWSAccountUpdateRequestAttributes,
-)
-from datadog_api_client.v2.model.aws_account_update_request_data import (
-    AWSAccountUpdateRequestData,
-)
-from datadog_api_client.v2.model.aws_auth_config_role import AWSAuthConfigRole
 
-from reconciler.sandbox import Sandbox, SandboxOptions
+from reconciler.sandbox import Sandbox
 from tests.cli_runner import Env, Result, invoke
+from tests.clouds import (
+    SandboxFactory,
+    create_request,
+    datadog_api,
+    logs_client,
+    sandboxes,
+    update_request,
+)
 
 DUMMY_DD_KEY = "e2e-dummy-datadog-key"
 REGION = "us-east-1"
@@ -105,6 +92,13 @@ class Workspace:
     datadog: dict[str, Any] = field(default_factory=dict)  # extra [datadog] keys
     aws: dict[str, Any] = field(default_factory=dict)  # [aws] keys to add or override
     state: dict[str, Any] = field(default_factory=dict)  # extra [state] keys
+
+    @classmethod
+    def on(cls, root: Path, url: str, *, aws_url: str | None = None, **fields: Any) -> Workspace:
+        """A workspace at ``root`` whose APIs answer at ``url`` (Logs at ``aws_url`` if given),
+        with the sandbox's dummy credentials unless ``env`` is given."""
+        fields.setdefault("env", cloud_env())
+        return cls(root=root, datadog_url=url, aws_url=aws_url or url, **fields)
 
     @property
     def infra(self) -> Path:
@@ -172,28 +166,16 @@ def cloud_env() -> dict[str, str | None]:
     }
 
 
-SandboxFactory = Callable[..., Sandbox]
-
-
 @pytest.fixture
 def make_cloud(tmp_path: Path) -> Iterator[SandboxFactory]:
-    """Start sandboxes on tmp_path/cloud (or the given data_dir) with fast defaults."""
-    started: list[Sandbox] = []
+    """Start sandboxes on tmp_path/cloud (or the given data_dir) with fast defaults.
 
-    def make(**overrides: Any) -> Sandbox:
-        overrides.setdefault("data_dir", tmp_path / "cloud")
-        overrides.setdefault("port", 0)
-        overrides.setdefault("provisioning_seconds", 0.2)
-        # End-to-end runs prove a plan stays empty whatever order Datadog hands lists back
-        # in: the reordering fault is on here (it is off by default).
-        overrides.setdefault("shuffle_lists", True)
-        sb = Sandbox(SandboxOptions(**overrides)).start()
-        started.append(sb)
-        return sb
-
-    yield make
-    for sb in started:
-        sb.stop()
+    End-to-end runs prove a plan stays empty whatever order Datadog hands lists back in: the
+    reordering fault is on here (it is off by default)."""
+    with sandboxes(
+        tmp_path / "cloud", port=0, provisioning_seconds=0.2, shuffle_lists=True
+    ) as make:
+        yield make
 
 
 @pytest.fixture
@@ -209,35 +191,12 @@ def ws(tmp_path: Path, cloud: Sandbox) -> Workspace:
     return Workspace(root=root, datadog_url=cloud.url, aws_url=cloud.url, env=cloud_env())
 
 
-def logs_client(url: str, region: str) -> Any:
-    return boto3.client(
-        "logs",
-        endpoint_url=url,
-        region_name=region,
-        aws_access_key_id="sandbox",
-        aws_secret_access_key="sandbox",
-        config=Config(
-            retries={"mode": "standard", "total_max_attempts": 1},
-            connect_timeout=2,
-            read_timeout=5,
-        ),
-    )
-
-
 # -- the official Datadog client, against the same cloud ---------------------------------
-
-
-def _dd_client(url: str, keys: tuple[str, str] = (DUMMY_DD_KEY, DUMMY_DD_KEY)) -> ApiClient:
-    cfg = Configuration(host=url)  # type: ignore[no-untyped-call]
-    cfg.api_key["apiKeyAuth"], cfg.api_key["appKeyAuth"] = keys
-    cfg.enable_retry = False
-    return ApiClient(cfg)
 
 
 def dd_accounts(url: str) -> list[dict[str, Any]]:
     """Every account config as the official client reads it: ``{"id", "attributes"}``."""
-    with _dd_client(url) as client:
-        api = AWSIntegrationApi(client)  # type: ignore[no-untyped-call]
+    with datadog_api(url, DUMMY_DD_KEY) as api:
         listed = api.list_aws_accounts()
     return [{"id": str(item.id), "attributes": item.attributes.to_dict()} for item in listed.data]
 
@@ -250,42 +209,23 @@ def dd_account(url: str, aws_account_id: str) -> dict[str, Any]:
 
 def dd_update(url: str, config_id: str, aws_account_id: str, **attrs: Any) -> dict[str, Any]:
     """An out-of-band PATCH through ``update_aws_account``, as a colleague in the UI would."""
-    body = AWSAccountUpdateRequest(
-        data=AWSAccountUpdateRequestData(
-            type=AWSAccountType.ACCOUNT,
-            attributes=AWSAccountUpdateRequestAttributes(aws_account_id=aws_account_id, **attrs),
-        )
-    )
-    with _dd_client(url) as client:
-        api = AWSIntegrationApi(client)  # type: ignore[no-untyped-call]
-        updated = api.update_aws_account(config_id, body)
+    with datadog_api(url, DUMMY_DD_KEY) as api:
+        updated = api.update_aws_account(config_id, update_request(aws_account_id, **attrs))
     result: dict[str, Any] = updated.data.attributes.to_dict()
     return result
 
 
-def dd_create(
-    url: str,
-    aws_account_id: str,
-    keys: tuple[str, str] = (DUMMY_DD_KEY, DUMMY_DD_KEY),
-    **attrs: Any,
-) -> str:
-    """Create an account config out of band (in the organisation of ``keys``); returns its
+def dd_create(url: str, aws_account_id: str, key: str = DUMMY_DD_KEY, **attrs: Any) -> str:
+    """Create an account config out of band (in the organisation of ``key``); returns its
     id."""
-    attrs.setdefault("auth_config", AWSAuthConfigRole(role_name="DatadogIntegrationRole"))
-    body = AWSAccountCreateRequest(
-        data=AWSAccountCreateRequestData(
-            type=AWSAccountType.ACCOUNT,
-            attributes=AWSAccountCreateRequestAttributes(
-                aws_account_id=aws_account_id, aws_partition=AWSAccountPartition.AWS, **attrs
-            ),
-        )
-    )
-    with _dd_client(url, keys) as client:
-        api = AWSIntegrationApi(client)  # type: ignore[no-untyped-call]
-        created = api.create_aws_account(body)
+    with datadog_api(url, key) as api:
+        created = api.create_aws_account(create_request(aws_account_id, **attrs))
     return str(created.data.id)
 
 
 def dd_delete(url: str, config_id: str) -> None:
-    with _dd_client(url) as client:
-        AWSIntegrationApi(client).delete_aws_account(config_id)  # type: ignore[no-untyped-call]
+    with datadog_api(url, DUMMY_DD_KEY) as api:
+        api.delete_aws_account(config_id)
+
+
+__all__ = ["SandboxFactory", "logs_client"]

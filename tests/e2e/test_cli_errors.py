@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.sandbox import Sandbox
+from tests import child
 from tests.cli_runner import base_env
 from tests.e2e.conftest import (
     SandboxFactory,
@@ -25,6 +25,7 @@ from tests.e2e.conftest import (
     error_lines,
     free_port,
 )
+from tests.loopback import JSON, send, serving, url_of
 
 ROLE = 'auth_config = { role_name = "DatadogIntegrationRole" }'
 ACCOUNT_TOML = f"""
@@ -188,12 +189,7 @@ class _Forbidden(BaseHTTPRequestHandler):
     """Answers every request as Datadog does a revoked key."""
 
     def _answer(self) -> None:
-        body = json.dumps({"errors": ["Forbidden"]}).encode()
-        self.send_response(403)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send(self, 403, json.dumps({"errors": ["Forbidden"]}).encode(), JSON)
 
     do_GET = do_POST = do_PATCH = do_DELETE = _answer
 
@@ -203,13 +199,8 @@ class _Forbidden(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def forbidding_api() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Forbidden)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), _Forbidden), poll_interval=0.05) as server:
+        yield url_of(server)
 
 
 def test_datadog_answering_403(tmp_path: Path, cloud: Sandbox, forbidding_api: str) -> None:
@@ -222,12 +213,8 @@ def test_datadog_answering_403(tmp_path: Path, cloud: Sandbox, forbidding_api: s
 
 def test_datadog_answering_500(tmp_path: Path, cloud: Sandbox, make_cloud: SandboxFactory) -> None:
     failing = make_cloud(error_rate=1.0, data_dir=tmp_path / "failing")
-    ws = Workspace(
-        root=tmp_path,
-        datadog_url=failing.url,
-        aws_url=cloud.url,
-        env=cloud_env(),
-        datadog={"max_retries": 1, "timeout_seconds": 5},
+    ws = Workspace.on(
+        tmp_path, failing.url, aws_url=cloud.url, datadog={"max_retries": 1, "timeout_seconds": 5}
     )
     ws.write(ACCOUNT_TOML)
     result = ws.plan()
@@ -291,13 +278,7 @@ def test_a_dead_runs_lock_is_taken_over_without_force_unlock(ws: Workspace, clou
 
 def test_a_live_runs_lock_blocks_until_force_unlock(ws: Workspace, cloud: Sandbox) -> None:
     ws.write(ACCOUNT_TOML)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK_ALIVE, str(ws.state_path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=base_env(),
-    )
+    holder = child.start(HOLD_LOCK_ALIVE, str(ws.state_path), env=base_env())
     try:
         assert holder.stdout is not None
         lock_id, pid = holder.stdout.readline().split()

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
+import pytest
+
 from reconciler import __version__
+from reconciler.commands import validate
+from reconciler.interrupts import Interrupted
 from tests.cli_runner import invoke
 
 
@@ -47,3 +52,20 @@ def test_validate_needs_no_secret_values_but_plan_does(tmp_path: Path) -> None:
     planned = invoke(["plan", "main.toml"], cwd=tmp_path, env=env)
     assert planned.code == 1
     assert "environment variable UNSET_FOR_VALIDATE is not set" in planned.err
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "name"),
+    [(KeyboardInterrupt(), 130, "SIGINT"), (Interrupted(signal.SIGTERM), 143, "SIGTERM")],
+)
+def test_a_command_interrupted_exits_128_plus_the_signal_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raised: BaseException, code: int, name: str
+) -> None:
+    def interrupted(*args: object) -> None:
+        raise raised
+
+    monkeypatch.setattr(validate, "run_validate", interrupted)
+    result = invoke(["validate", "."], cwd=tmp_path)
+    assert result.code == code, result.show()
+    assert result.err == f"Interrupted ({name}).\n", result.show()
+    assert result.out == ""

@@ -10,32 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import SandboxFactory, Workspace, cloud_env, describe
+from tests.e2e.conftest import SandboxFactory, Workspace, describe
+from tests.toml_blocks import account, logs
 
-TOML = """
-[datadog_aws_account.a]
-aws_account_id = "100000000001"
-account_tags = ["env:prod", "team:a", "x:y"]
-auth_config = { role_name = "DatadogIntegrationRole" }
-
-[datadog_aws_account.b]
-aws_account_id = "100000000002"
-auth_config = { role_name = "DatadogIntegrationRole" }
-
-[datadog_aws_account.c]
-aws_account_id = "100000000003"
-aws_regions = { include_only = ["us-east-1", "eu-west-1"] }
-auth_config = { role_name = "DatadogIntegrationRole" }
-
-[aws_logs_integration.vended]
-integration_name = "vended-logs"
-region = "eu-west-1"
-
-[aws_logs_integration.vended.opensearch]
-data_source_role_arn = "arn:aws:iam::123456789012:role/LogsToOpenSearch"
-dashboard_viewer_principals = ["arn:aws:iam::123456789012:role/Analysts"]
-retention_days = 30
-"""
+TOML = (
+    account("a", "100000000001", account_tags='["env:prod", "team:a", "x:y"]')
+    + account("b", "100000000002")
+    + account("c", "100000000003", aws_regions='{ include_only = ["us-east-1", "eu-west-1"] }')
+    + logs("vended", "vended-logs", region="eu-west-1")
+)
 
 
 # Seed 1 drops or fails the PutIntegration once, so the re-run path is taken too.
@@ -44,11 +27,9 @@ def test_apply_converges_through_faults(
     tmp_path: Path, make_cloud: SandboxFactory, seed: int
 ) -> None:
     flaky = make_cloud(error_rate=0.2, drop_rate=0.1, seed=seed)
-    ws = Workspace(
-        root=tmp_path,
-        datadog_url=flaky.url,
-        aws_url=flaky.url,
-        env=cloud_env(),
+    ws = Workspace.on(
+        tmp_path,
+        flaky.url,
         datadog={"max_retries": 8, "timeout_seconds": 3},
         aws={"max_attempts": 8},
     )

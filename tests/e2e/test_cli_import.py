@@ -4,6 +4,7 @@ their natural key (planned as import, never as a second create)."""
 from __future__ import annotations
 
 from reconciler.sandbox import Sandbox
+from tests import clouds
 from tests.e2e.conftest import (
     Workspace,
     dd_accounts,
@@ -12,22 +13,18 @@ from tests.e2e.conftest import (
     logs_client,
     summary_line,
 )
+from tests.toml_blocks import account, logs
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/LogsToOpenSearch"
 VIEWER = "arn:aws:iam::123456789012:role/Analysts"
 
 
 def put_integration(cloud: Sandbox, name: str, region: str) -> None:
-    logs_client(cloud.url, region).put_integration(
-        integrationName=name,
-        integrationType="OPENSEARCH",
-        resourceConfig={
-            "openSearchResourceConfig": {
-                "dataSourceRoleArn": ROLE_ARN,
-                "dashboardViewerPrincipals": [VIEWER],
-                "retentionDays": 30,
-            }
-        },
+    clouds.put_integration(
+        logs_client(cloud.url, region),
+        name,
+        dataSourceRoleArn=ROLE_ARN,
+        dashboardViewerPrincipals=[VIEWER],
     )
 
 
@@ -55,21 +52,9 @@ def test_import_command_writes_toml_that_plans_empty(ws: Workspace, cloud: Sandb
     assert [a["id"] for a in dd_accounts(cloud.url)] == [config_id]
 
 
-FOUND = f"""
-[datadog_aws_account.found]
-aws_account_id = "999988887777"
-account_tags = ["env:prod"]
-auth_config = {{ role_name = "DatadogIntegrationRole" }}
-
-[aws_logs_integration.found]
-integration_name = "found-live"
-region = "eu-west-1"
-
-[aws_logs_integration.found.opensearch]
-data_source_role_arn = "{ROLE_ARN}"
-dashboard_viewer_principals = ["{VIEWER}"]
-retention_days = 30
-"""
+FOUND = account("found", "999988887777", account_tags='["env:prod"]') + logs(
+    "found", "found-live", region="eu-west-1", role_arn=ROLE_ARN, viewer_arn=VIEWER
+)
 
 
 def test_declared_objects_found_live_are_imported(ws: Workspace, cloud: Sandbox) -> None:

@@ -18,7 +18,7 @@ from reconciler.sandbox import Sandbox
 from reconciler.state.local import LocalBackend
 from tests.cli_runner import environment
 from tests.e2e.conftest import SandboxFactory, Workspace, assert_one_error, cloud_env, describe
-from tests.e2e.test_secret_echo import forms
+from tests.echoes import echoed_forms
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNTS = "".join(
@@ -57,7 +57,7 @@ def test_an_apply_that_dies_before_its_fold_loses_nothing(
     stored = ws.state_path.read_bytes()
 
     text = journal.read_text() + ws.state_path.read_text()
-    for form in forms(SECRET):
+    for form in echoed_forms(SECRET):
         assert form not in text, form
 
     plan = ws.plan("--detailed-exitcode")

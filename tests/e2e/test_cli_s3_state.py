@@ -10,32 +10,24 @@ from pathlib import Path
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from reconciler.sandbox import Sandbox
+from tests.clouds import moto_s3
 from tests.e2e.conftest import Workspace, cloud_env
+from tests.toml_blocks import account
 
 SECRET = "s3-backend-secret-value-7Qx"
-RESOURCES = """
-[datadog_aws_account.prod]
-aws_account_id = "123456789012"
-auth_config = { role_name = "DatadogIntegrationRole" }
-
-[datadog_aws_account.legacy]
-aws_account_id = "210987654321"
-auth_config = { access_key_id = "AKIAEXAMPLE", secret_access_key = "${env:S3_TEST_SECRET}" }
-"""
+RESOURCES = account("prod", "123456789012") + account(
+    "legacy",
+    "210987654321",
+    auth_config='{ access_key_id = "AKIAEXAMPLE", secret_access_key = "${env:S3_TEST_SECRET}" }',
+)
 
 
 @pytest.fixture(scope="module")
 def s3_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_s3() as url:
+        yield url
 
 
 def _s3(url: str) -> object:
@@ -50,10 +42,9 @@ def _s3(url: str) -> object:
 
 def _workspace(root: Path, cloud: Sandbox, s3_url: str, bucket: str) -> Workspace:
     root.mkdir()
-    ws = Workspace(
-        root=root,
-        datadog_url=cloud.url,
-        aws_url=cloud.url,
+    ws = Workspace.on(
+        root,
+        cloud.url,
         env={**cloud_env(), "S3_TEST_SECRET": SECRET},
         state={
             "backend": "s3",

@@ -15,19 +15,11 @@ from tests.e2e.conftest import (
     logs_client,
     summary_line,
 )
+from tests.toml_blocks import account, logs
 
 
 def logs_toml(retention_days: int) -> str:
-    return f"""
-[aws_logs_integration.vended]
-integration_name = "vended-logs"
-region = "eu-west-1"
-
-[aws_logs_integration.vended.opensearch]
-data_source_role_arn = "arn:aws:iam::123456789012:role/LogsToOpenSearch"
-dashboard_viewer_principals = ["arn:aws:iam::123456789012:role/Analysts"]
-retention_days = {retention_days}
-"""
+    return logs("vended", "vended-logs", region="eu-west-1", retention_days=retention_days)
 
 
 def test_retention_change_is_a_replacement_in_human_and_json(ws: Workspace, cloud: Sandbox) -> None:
@@ -77,17 +69,9 @@ def test_prevent_destroy_holds_after_removal_from_the_toml(ws: Workspace, cloud:
     assert "datadog_aws_account.legacy" in ws.read_state()["resources"]
 
 
-MIXED = """
-[datadog_aws_account.good]
-aws_account_id = "123123123123"
-auth_config = { role_name = "DatadogIntegrationRole" }
-
-# The sandbox refuses writes of this account (see REFUSED): the plan cannot foresee it, and
+# The sandbox refuses writes of account "bad" (see REFUSED): the plan cannot foresee it, and
 # the create fails with 400.
-[datadog_aws_account.bad]
-aws_account_id = "456456456456"
-auth_config = { role_name = "DatadogIntegrationRole" }
-""" + logs_toml(30)
+MIXED = account("good", "123123123123") + account("bad", "456456456456") + logs_toml(30)
 
 
 def table_row(text: str, address: str) -> str:

@@ -11,7 +11,6 @@ from tests.cli_runner import Result
 from tests.e2e.conftest import (
     SandboxFactory,
     Workspace,
-    cloud_env,
     dd_account,
     describe,
 )
@@ -116,13 +115,7 @@ def test_no_secret_when_the_api_refuses_or_fails(
     assert "cannot assume role" in refused.stdout + refused.stderr
 
     broken = make_cloud(error_rate=1.0, data_dir=tmp_path / "broken")
-    down = Workspace(
-        root=tmp_path,
-        datadog_url=broken.url,
-        aws_url=broken.url,
-        env=cloud_env(),
-        datadog={"max_retries": 1, "timeout_seconds": 5},
-    )
+    down = Workspace.on(tmp_path, broken.url, datadog={"max_retries": 1, "timeout_seconds": 5})
     down.write(TOML)
     failed = down.apply(env={"ROTATE_SECRET": OLD})
     assert failed.returncode == 1, describe(failed)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import child
 from tests.cli_runner import environment
 from tests.e2e.conftest import SandboxFactory, Workspace, cloud_env, describe
 
@@ -118,13 +119,7 @@ def test_a_signal_while_waiting_for_the_lock_ends_the_wait(
     settings.write_text(
         settings.read_text().replace("lock_timeout_seconds = 0.5", "lock_timeout_seconds = 60")
     )
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK_ALIVE, str(ws.state_path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=environment(),
-    )
+    holder = child.start(HOLD_LOCK_ALIVE, str(ws.state_path), env=environment())
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip()
         proc = _start_apply(ws)

@@ -211,7 +211,7 @@ def test_unmanaged_objects_are_looked_for_only_through_connections_in_use(
 def test_import_finds_objects_through_declared_connections_and_writes_them(
     ws: Workspace, cloud: Sandbox
 ) -> None:
-    dd_create(cloud.url, "444444444444", keys=sandbox_keys("eu"))
+    dd_create(cloud.url, "444444444444", key=sandbox_keys("eu")[0])
     workspace(ws, cloud, datadog("main"))
     assert ws.apply().code == 0
     imported = ws.cli(
@@ -229,7 +229,7 @@ def test_import_finds_objects_through_declared_connections_and_writes_them(
 def test_import_of_a_named_only_configuration_needs_no_default_keys(
     ws: Workspace, cloud: Sandbox
 ) -> None:
-    dd_create(cloud.url, "555555555555", keys=sandbox_keys("eu"))
+    dd_create(cloud.url, "555555555555", key=sandbox_keys("eu")[0])
     workspace(ws, cloud, datadog("eu", org="eu"))
     no_defaults: dict[str, str | None] = {"DD_API_KEY": None, "DD_APP_KEY": None}
     assert ws.apply(env=no_defaults).code == 0
@@ -244,7 +244,7 @@ def test_import_never_writes_a_table_the_defaults_turn_into_another_object(
     workspace(ws, cloud, datadog("home"))  # the default organisation, in the state
     assert ws.apply().code == 0
     dd_create(cloud.url, "666666666666")  # the default organisation
-    dd_create(cloud.url, "777777777777", keys=sandbox_keys("eu"))
+    dd_create(cloud.url, "777777777777", key=sandbox_keys("eu")[0])
     defaults = '[defaults.datadog_aws_account]\norg = "eu"\n\n'
     workspace(ws, cloud, defaults)
     imported = ws.cli("import", "infra")

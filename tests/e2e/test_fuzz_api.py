@@ -1,45 +1,32 @@
 """Seeded fuzzing of API answers: a proxy in front of the sandbox garbles the answers of the
 read calls (Datadog's account list, CloudWatch Logs' ListIntegrations and GetIntegration) in
-ways no real answer takes. Nothing may be planned from such an answer: every plan and apply
-exits 1 with an error naming the API, no traceback, no "internal error", and neither the state
-nor the cloud moves (the configuration is already applied, so only reads are in play)."""
+ways no real answer takes, each way under both plan and apply. Nothing may be planned from such
+an answer: every plan and apply exits 1 with an error naming the API, no traceback, no
+"internal error", and neither the state nor the cloud moves (the configuration is already
+applied, so only reads are in play)."""
 
 from __future__ import annotations
 
-import http.client
 import json
 import random
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 from reconciler.sandbox import Sandbox
 from tests.e2e.conftest import Workspace, cloud_env
+from tests.proxies import Answer, Proxy
+from tests.toml_blocks import account, logs
 
 SEED = 7_11_2026
-RUNS = 60
 
-CONFIG = """
-[datadog_aws_account.role]
-aws_account_id = "111111111111"
-auth_config = { role_name = "DatadogIntegrationRole" }
-
-[datadog_aws_account.other]
-aws_account_id = "222222222222"
-auth_config = { role_name = "DatadogIntegrationRole" }
-
-[aws_logs_integration.vended]
-integration_name = "vended"
-
-[aws_logs_integration.vended.opensearch]
-data_source_role_arn = "arn:aws:iam::123456789012:role/LogsToOpenSearch"
-dashboard_viewer_principals = ["arn:aws:iam::123456789012:role/Analysts"]
-retention_days = 7
-"""
+CONFIG = (
+    account("role", "111111111111")
+    + account("other", "222222222222")
+    + logs("vended", "vended", retention_days=7)
+)
 
 Garble = Callable[[Any, random.Random], bytes]
 
@@ -120,66 +107,34 @@ GARBLES: dict[str, list[Garble]] = {
 }
 
 
-class GarblingProxy:
+# Every garbling of every read call, under plan and under apply (each garbling's own choices
+# seeded): 24 runs.
+CASES = [
+    (call, garble, command)
+    for call in sorted(GARBLES)
+    for garble in GARBLES[call]
+    for command in (["plan", "infra"], ["apply", "infra", "--auto-approve"])
+]
+
+
+class GarblingProxy(Proxy):
     """Forwards every request to the sandbox; garbles the answer of the chosen read call."""
 
     def __init__(self, upstream: str) -> None:
         self.target: tuple[str, Garble, random.Random] | None = None
         self.garbled = 0
-        split = urlsplit(upstream)
-        host, port = split.hostname or "127.0.0.1", split.port or 80
-        proxy = self
+        super().__init__(upstream, rewrite=self._garble)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _forward(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                data = self.rfile.read(length) if length else None
-                conn = http.client.HTTPConnection(host, port, timeout=10)
-                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-                conn.request(self.command, self.path, body=data, headers=headers)
-                response = conn.getresponse()
-                content = response.read()
-                status = response.status
-                call = self.headers.get("X-Amz-Target", "").rpartition(".")[2] or (
-                    "datadog" if self.command == "GET" and self.path.endswith("/accounts") else ""
-                )
-                if proxy.target is not None and status == 200 and call == proxy.target[0]:
-                    _, garble, rng = proxy.target
-                    content = garble(json.loads(content), rng)
-                    proxy.garbled += 1
-                self.send_response(status)
-                for name, value in response.getheaders():
-                    if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                self.wfile.write(content)
-                conn.close()
-
-            do_GET = do_POST = do_PATCH = do_DELETE = _forward
-
-            def log_message(self, format: str, *args: object) -> None:
-                return None
-
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                return None  # a client that hangs up (a deadline) is no news here
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def _garble(self, request: BaseHTTPRequestHandler, answer: Answer) -> Answer:
+        status, headers, content = answer
+        call = request.headers.get("X-Amz-Target", "").rpartition(".")[2] or (
+            "datadog" if request.command == "GET" and request.path.endswith("/accounts") else ""
+        )
+        if self.target is None or status != 200 or call != self.target[0]:
+            return answer
+        _, garble, rng = self.target
+        self.garbled += 1
+        return status, headers, garble(json.loads(content), rng)
 
 
 @pytest.fixture
@@ -205,12 +160,9 @@ def test_garbled_answers_plan_nothing(
     state_before = ws.state_path.read_bytes()
     with cloud.store.view() as doc:
         cloud_before = json.dumps(doc, sort_keys=True)
-    for run in range(RUNS):
-        call = rng.choice(sorted(GARBLES))
-        garble = rng.choice(GARBLES[call])
+    for run, (call, garble, command) in enumerate(CASES):
         proxy.target = (call, garble, random.Random(rng.random()))
         garbled_before = proxy.garbled
-        command = ["plan", "infra"] if run % 2 else ["apply", "infra", "--auto-approve"]
         result = ws.cli(*command)
         context = f"run {run}: {call} {garble.__name__} {command}\n{result.show()[:3000]}"
         assert proxy.garbled > garbled_before, context  # the garbled call was made

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from reconciler.sandbox import Sandbox
 from tests.e2e.conftest import Workspace, assert_one_error
+from tests.toml_blocks import logs
 
 TEMPLATE = """
 [defaults.datadog_aws_account]
@@ -50,16 +51,10 @@ def test_three_hundred_accounts_from_one_template_plan_empty_after_apply(
 def test_two_logs_integrations_in_one_region_are_refused_before_any_call(
     ws: Workspace, cloud: Sandbox
 ) -> None:
-    def logs(name: str) -> str:
-        return (
-            f'[aws_logs_integration.{name}]\nintegration_name = "{name}"\nregion = "eu-west-1"\n'
-            f"[aws_logs_integration.{name}.opensearch]\n"
-            'data_source_role_arn = "arn:aws:iam::123456789012:role/R"\n'
-            'dashboard_viewer_principals = ["arn:aws:iam::123456789012:role/A"]\n'
-            "retention_days = 7\n"
-        )
-
-    ws.write(logs("first") + logs("second"))
+    ws.write(
+        logs("first", "first", region="eu-west-1", retention_days=7)
+        + logs("second", "second", region="eu-west-1", retention_days=7)
+    )
     result = ws.cli("validate", "infra")
     assert_one_error(
         result, "aws_logs_integration.second", "aws_logs_integration.first", "eu-west-1"

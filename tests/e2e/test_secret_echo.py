@@ -4,20 +4,18 @@ tool writes (state, plan file)."""
 
 from __future__ import annotations
 
-import base64
-import http.client
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, quote_plus, urlsplit
 
 import pytest
 
 from reconciler.sandbox import Sandbox
 from tests.e2e.conftest import Workspace, cloud_env
+from tests.echoes import echoed_forms
+from tests.proxies import Answer, Proxy
 
 SECRET = 'Ech0ed/Secret+Value="with&odd chars"'
 ENV = {"ECHO_SECRET": SECRET}
@@ -29,88 +27,24 @@ auth_config = { access_key_id = "AKIAECHO00000000001", secret_access_key = "${en
 """
 
 
-def forms(secret: str) -> list[str]:
-    raw = secret.encode()
-    return [
-        secret,
-        json.dumps(secret)[1:-1],
-        repr(secret)[1:-1],
-        base64.b64encode(raw).decode(),
-        base64.urlsafe_b64encode(raw).decode().rstrip("="),
-        quote(secret, safe=""),
-        quote_plus(secret),
-        secret[:12],
-    ]
-
-
-class EchoingApi:
-    """Forwards reads to the sandbox; answers every write 400, quoting the sent secret."""
-
-    def __init__(self, upstream: str) -> None:
-        split = urlsplit(upstream)
-        host, port = split.hostname or "127.0.0.1", split.port or 80
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _answer(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                data = self.rfile.read(length) if length else b""
-                if self.command in ("POST", "PATCH") and "/api/v2/" in self.path:
-                    sent = json.loads(data)["data"]["attributes"]["auth_config"]
-                    secret = sent.get("secret_access_key", "")
-                    errors: list[Any] = [f"bad key {form}" for form in forms(secret)]
-                    errors.append({"title": "Bad", "detail": "x", "meta": {"key": secret}})
-                    content = json.dumps({"errors": errors}).encode()
-                    status, headers = 400, [("Content-Type", "application/json")]
-                else:
-                    conn = http.client.HTTPConnection(host, port, timeout=10)
-                    forwarded = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-                    conn.request(self.command, self.path, body=data or None, headers=forwarded)
-                    response = conn.getresponse()
-                    content, status = response.read(), response.status
-                    headers = [
-                        (k, v)
-                        for k, v in response.getheaders()
-                        if k.lower() not in ("content-length", "connection", "transfer-encoding")
-                    ]
-                    conn.close()
-                self.send_response(status)
-                for name, value in headers:
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                self.wfile.write(content)
-
-            do_GET = do_POST = do_PATCH = do_DELETE = _answer
-
-            def log_message(self, format: str, *args: object) -> None:
-                return None
-
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                return None
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+def echo_the_secret(request: BaseHTTPRequestHandler, body: bytes) -> Answer | None:
+    """Every Datadog write answered 400, quoting the secret it sent; reads go through."""
+    if request.command not in ("POST", "PATCH") or "/api/v2/" not in request.path:
+        return None
+    secret = json.loads(body)["data"]["attributes"]["auth_config"].get("secret_access_key", "")
+    errors: list[Any] = [f"bad key {form}" for form in echoed_forms(secret)]
+    errors.append({"title": "Bad", "detail": "x", "meta": {"key": secret}})
+    return 400, [("Content-Type", "application/json")], json.dumps({"errors": errors}).encode()
 
 
 @pytest.fixture
 def echoing(tmp_path: Path, cloud: Sandbox) -> Iterator[Workspace]:
-    api = EchoingApi(cloud.url)
     root = tmp_path / "work"
     root.mkdir()
-    ws = Workspace(root=root, datadog_url=api.url, aws_url=cloud.url, env={**cloud_env(), **ENV})
-    ws.datadog["max_retries"] = 0
-    yield ws
-    api.server.shutdown()
-    api.server.server_close()
+    with Proxy(cloud.url, intercept=echo_the_secret) as api:
+        ws = Workspace.on(root, api.url, aws_url=cloud.url, env={**cloud_env(), **ENV})
+        ws.datadog["max_retries"] = 0
+        yield ws
 
 
 def test_an_echoed_secret_is_shown_nowhere(echoing: Workspace) -> None:
@@ -127,7 +61,7 @@ def test_an_echoed_secret_is_shown_nowhere(echoing: Workspace) -> None:
     assert "HTTP 400" in outputs[-1].text and "bad key" in outputs[-1].text
     files = [p for p in ws.root.rglob("*") if p.is_file()]
     assert any(p.name == "plan.json" for p in files)
-    for form in forms(SECRET):
+    for form in echoed_forms(SECRET):
         for result in outputs:
             assert form not in result.text, (form, result.show())
         for path in files:

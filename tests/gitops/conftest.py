@@ -20,33 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config as BotoConfig
-from datadog_api_client import ApiClient, Configuration
-from datadog_api_client.v2.api.aws_integration_api import AWSIntegrationApi
-from datadog_api_client.v2.model.aws_account_create_request import AWSAccountCreateRequest
-from datadog_api_client.v2.model.aws_account_create_request_attributes import (
-    AWSAccountCreateRequestAttributes,
-)
-from datadog_api_client.v2.model.aws_account_create_request_data import (
-    AWSAccountCreateRequestData,
-)
-from datadog_api_client.v2.model.aws_account_partition import AWSAccountPartition
-from datadog_api_client.v2.model.aws_account_type import AWSAccountType
-from datadog_api_client.v2.model.aws_account_update_request import AWSAccountUpdateRequest
-from datadog_api_client.v2.model.aws_account_update_request_attributes import (
-    AWSAccountUpdateRequestAttributes,
-)
-from datadog_api_client.v2.model.aws_account_update_request_data import (
-    AWSAccountUpdateRequestData,
-)
 from datadog_api_client.v2.model.aws_auth_config_keys import AWSAuthConfigKeys
 from datadog_api_client.v2.model.aws_auth_config_role import AWSAuthConfigRole
 
 from reconciler.sandbox import Sandbox, SandboxOptions
 from tests.cli_runner import Result as Result  # re-exported for workflow_steps
 from tests.cli_runner import base_env, invoke
+from tests.clouds import create_request, datadog_api, logs_client, update_request
+from tests.toml_blocks import account, logs
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -63,28 +45,16 @@ STATE_FILE = Path("state/reconciler.tfstate.json")
 ROLE_ID = "111111111111"
 KEYS_ID = "222222222222"
 
-ROLE = """
-[datadog_aws_account.role]
-aws_account_id = "111111111111"
-account_tags = ["env:test"]
-auth_config = { role_name = "DatadogIntegrationRole" }
-"""
+ROLE = account("role", ROLE_ID, account_tags='["env:test"]')
 
-KEYS = """
-[datadog_aws_account.keys]
-aws_account_id = "222222222222"
-auth_config = { access_key_id = "AKIAGITOPS0000000001", secret_access_key = "${env:GITOPS_SECRET}" }
-"""
+KEYS = account(
+    "keys",
+    KEYS_ID,
+    auth_config='{ access_key_id = "AKIAGITOPS0000000001", '
+    'secret_access_key = "${env:GITOPS_SECRET}" }',
+)
 
-LOGS = """
-[aws_logs_integration.vended]
-integration_name = "vended"
-
-[aws_logs_integration.vended.opensearch]
-data_source_role_arn = "arn:aws:iam::123456789012:role/LogsToOpenSearch"
-dashboard_viewer_principals = ["arn:aws:iam::123456789012:role/Analysts"]
-retention_days = 30
-"""
+LOGS = logs("vended", "vended")
 
 
 def cli_env(home: Path) -> dict[str, str]:
@@ -195,21 +165,11 @@ class Cloud:
 
     @contextmanager
     def datadog(self) -> Iterator[Any]:
-        cfg = Configuration(host=self.url)  # type: ignore[no-untyped-call]
-        cfg.api_key["apiKeyAuth"] = "gitops-dummy-api-key"
-        cfg.api_key["appKeyAuth"] = "gitops-dummy-app-key"
-        with ApiClient(cfg) as client:
-            yield AWSIntegrationApi(client)  # type: ignore[no-untyped-call]
+        with datadog_api(self.url, "gitops-dummy-api-key") as api:
+            yield api
 
     def logs(self, region: str = REGION) -> Any:
-        return boto3.client(
-            "logs",
-            endpoint_url=self.url,
-            region_name=region,
-            aws_access_key_id="sandbox",
-            aws_secret_access_key="sandbox",
-            config=BotoConfig(retries={"total_max_attempts": 1}, read_timeout=5),
-        )
+        return logs_client(self.url, region)
 
     def account(self, aws_account_id: str) -> dict[str, Any] | None:
         for record in self.sandbox.datadog_accounts():
@@ -234,29 +194,13 @@ class Cloud:
             if keys is not None
             else AWSAuthConfigRole(role_name=role_name or "DatadogIntegrationRole")
         )
-        body = AWSAccountCreateRequest(
-            data=AWSAccountCreateRequestData(
-                type=AWSAccountType.ACCOUNT,
-                attributes=AWSAccountCreateRequestAttributes(
-                    aws_account_id=aws_account_id,
-                    aws_partition=AWSAccountPartition.AWS,
-                    auth_config=auth,
-                ),
-            )
-        )
+        body = create_request(aws_account_id, auth_config=auth)
         with self.datadog() as api:
             created = api.create_aws_account(body)
         return str(created.data.id)
 
     def set_tags(self, aws_account_id: str, tags: list[str]) -> None:
-        body = AWSAccountUpdateRequest(
-            data=AWSAccountUpdateRequestData(
-                type=AWSAccountType.ACCOUNT,
-                attributes=AWSAccountUpdateRequestAttributes(
-                    aws_account_id=aws_account_id, account_tags=tags
-                ),
-            )
-        )
+        body = update_request(aws_account_id, account_tags=tags)
         with self.datadog() as api:
             api.update_aws_account(self.account_id(aws_account_id), body)
 

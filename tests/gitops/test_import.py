@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.clouds import put_integration
 from tests.gitops.conftest import REGION, Cloud, Workdir
 
 ROLE_ACCOUNT = "444444444444"
@@ -99,17 +100,7 @@ def test_import_skips_a_logs_integration_and_imports_the_rest(work: Workdir, clo
     # OpenSearch settings are write-only, so import skips it with a warning naming the field;
     # the Datadog account found alongside is still imported, and the plan after it only lists
     # the integration as unmanaged.
-    cloud.logs(REGION).put_integration(
-        integrationName="found",
-        integrationType="OPENSEARCH",
-        resourceConfig={
-            "openSearchResourceConfig": {
-                "dataSourceRoleArn": "arn:aws:iam::123456789012:role/LogsToOpenSearch",
-                "dashboardViewerPrincipals": ["arn:aws:iam::123456789012:role/Analysts"],
-                "retentionDays": 30,
-            }
-        },
-    )
+    put_integration(cloud.logs(REGION), "found")
     cloud.create_account(ROLE_ACCOUNT, role_name="ImportedRole")
     result = work.run("import", "infra", "--to", "infra/imported.toml")
     assert "Traceback" not in result.text

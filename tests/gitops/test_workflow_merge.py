@@ -1,52 +1,31 @@
 """The merge job of examples/gitops/workflow.yml: it finds the reviewed plan of the pull request
-the push came from (merge, squash, rebase), applies only that, and when the apply is refused it
-re-plans and posts the new plan to the merged pull request."""
+the push came from, applies only that, and when the apply is refused it re-plans and posts the
+new plan to the merged pull request (merges that apply: test_workflow.py)."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Sequence
 
-import pytest
-
 from tests.gitops.conftest import Workdir, embedded_cloud
-from tests.gitops.workflow_steps import all_ok, github_repo, step_result
+from tests.gitops.workflow_steps import all_ok, edit, github_repo, step_result
 
 PROD_ACCOUNT = "123456789012"
 PROD_TAGS = 'account_tags = ["env:prod", "team:platform"]'
-
-
-def _edit(wd: Workdir, old: str, new: str) -> None:
-    toml = wd.infra / "datadog.toml"
-    text = toml.read_text()
-    assert old in text
-    toml.write_text(text.replace(old, new))
 
 
 def _names(steps: Sequence[tuple[str, object]]) -> list[str]:
     return [name for name, _ in steps]
 
 
-@pytest.mark.parametrize("how", ["squash", "rebase"])
-def test_squash_and_rebase_merges_apply_the_reviewed_plan(sandbox_work: Workdir, how: str) -> None:
-    wd = sandbox_work
-    with github_repo(wd) as repo:
-        all_ok(repo.open_pr(7))
-        steps = repo.merge(7, how)
-        all_ok(steps)
-        applied = step_result(steps, "Apply the reviewed plan")
-        assert "Apply complete: 4 succeeded, 0 failed, 0 skipped." in applied.out
-        # The pull request was found from the squash / last rebased commit, not its head.
-        assert (
-            f"Pull request #7, head commit {repo.heads[7]}"
-            in step_result(steps, "Find the merged").out
-        )
-
-
 def test_merge_job_refuses_a_plan_gone_stale_and_posts_a_new_plan(sandbox_work: Workdir) -> None:
     wd = sandbox_work
     wd.ok("apply", "infra/", "--sandbox", "--auto-approve")
-    _edit(wd, PROD_TAGS, 'account_tags = ["env:prod", "team:platform", "cost:shared"]')
+    edit(
+        wd.infra / "datadog.toml",
+        PROD_TAGS,
+        'account_tags = ["env:prod", "team:platform", "cost:shared"]',
+    )
     with github_repo(wd) as repo:
         all_ok(repo.open_pr(3))
         assert (
@@ -96,21 +75,34 @@ def test_merge_job_refuses_a_plan_gone_stale_and_posts_a_new_plan(sandbox_work: 
 
 def test_two_pull_requests_on_the_same_address(sandbox_work: Workdir) -> None:
     # Both are planned against the same state; the first merged applies, the second is refused
-    # (its address changed since its plan), re-planned on top of the first, and posted.
+    # (its address changed since its plan), re-planned on top of the first, and posted; the
+    # scheduled check then reports the merged change as pending.
     wd = sandbox_work
     wd.ok("apply", "infra/", "--sandbox", "--auto-approve")
     base = (wd.infra / "datadog.toml").read_text()
     with github_repo(wd) as repo:
-        _edit(wd, PROD_TAGS, 'account_tags = ["env:prod", "team:platform", "a:1"]')
+        edit(
+            wd.infra / "datadog.toml",
+            PROD_TAGS,
+            'account_tags = ["env:prod", "team:platform", "a:1"]',
+        )
         all_ok(repo.open_pr(1))
         first = (wd.infra / "datadog.toml").read_text()
         (wd.infra / "datadog.toml").write_text(base)
-        _edit(wd, "collect_cloudwatch_alarms = true", "collect_cloudwatch_alarms = false")
+        edit(
+            wd.infra / "datadog.toml",
+            "collect_cloudwatch_alarms = true",
+            "collect_cloudwatch_alarms = false",
+        )
         all_ok(repo.open_pr(2))
 
         (wd.infra / "datadog.toml").write_text(first)  # main after merging #1
         all_ok(repo.merge(1))
-        _edit(wd, "collect_cloudwatch_alarms = true", "collect_cloudwatch_alarms = false")
+        edit(
+            wd.infra / "datadog.toml",
+            "collect_cloudwatch_alarms = true",
+            "collect_cloudwatch_alarms = false",
+        )
         steps = repo.merge(2)  # main after merging #2: both changes
         refused = step_result(steps, "Apply the reviewed plan")
         assert refused.code == 1, refused.show()
@@ -122,10 +114,18 @@ def test_two_pull_requests_on_the_same_address(sandbox_work: Workdir) -> None:
         changed = [ln for ln in posted.splitlines() if ln.startswith(("+ ", "- "))]
         assert changed and not any("account_tags" in ln for ln in changed)  # #1 is applied
 
+        # Until someone applies it, the scheduled check reports #2 as merged but pending.
+        check = repo.schedule()
+        result = check[-1][1]
+        assert result.code == 3, result.show()
+        assert "::warning title=reconciler: pending::" in result.out
+        assert "datadog_aws_account.prod" in result.out
 
-def test_merge_job_digest_check_rejects_another_plan_file(sandbox_work: Workdir) -> None:
+
+def test_merge_job_applies_no_plan_but_the_reviewed_one(sandbox_work: Workdir) -> None:
     # The comment on the pull request shows the digest of the reviewed plan file; an artifact
     # holding another plan.json must fail the check, and nothing is applied or re-planned.
+    # A direct push (no pull request) has no reviewed plan at all.
     wd = sandbox_work
     with github_repo(wd) as repo:
         all_ok(repo.open_pr(4))
@@ -141,68 +141,10 @@ def test_merge_job_digest_check_rejects_another_plan_file(sandbox_work: Workdir)
         assert len(repo.github.comments[4]) == 1
         assert not (wd.state_file).exists()
 
-
-def test_a_direct_push_has_no_reviewed_plan(sandbox_work: Workdir) -> None:
-    wd = sandbox_work
-    with github_repo(wd) as repo:
-        all_ok(repo.open_pr(5))
+        # A commit pushed straight to main has no reviewed plan: nothing is applied either.
         steps = repo.push_direct()
         find = step_result(steps, "Find the merged pull request")
         assert find.code == 1
         assert f"no pull request was merged into main as commit {repo.main_sha}" in find.err
         assert _names(steps)[-1].startswith("Find the merged pull request")
         assert not wd.state_file.exists()
-
-
-def test_two_pull_requests_on_disjoint_addresses_both_apply(sandbox_work: Workdir) -> None:
-    wd = sandbox_work
-    wd.ok("apply", "infra/", "--sandbox", "--auto-approve")
-    base = (wd.infra / "datadog.toml").read_text()
-    logs = wd.infra / "logs.toml"
-    logs_base = logs.read_text()
-    assert "retention_days = 30" in logs_base
-    with github_repo(wd) as repo:
-        _edit(wd, PROD_TAGS, 'account_tags = ["env:prod", "team:platform", "a:1"]')
-        all_ok(repo.open_pr(1))
-        first = (wd.infra / "datadog.toml").read_text()
-        (wd.infra / "datadog.toml").write_text(base)
-        logs.write_text(logs_base.replace("retention_days = 30", "retention_days = 14"))
-        all_ok(repo.open_pr(2))
-
-        logs.write_text(logs_base)
-        (wd.infra / "datadog.toml").write_text(first)  # main after merging #1
-        all_ok(repo.merge(1))
-        logs.write_text(logs_base.replace("retention_days = 30", "retention_days = 14"))
-        steps = repo.merge(2)  # main after #2 too: #2's plan touches only the logs address
-        all_ok(steps)
-        applied = step_result(steps, "Apply the reviewed plan")
-        assert "Apply complete: 1 succeeded, 0 failed, 0 skipped." in applied.out
-        assert len(repo.github.comments[2]) == 1  # nothing re-planned or posted
-        check = repo.schedule()
-        all_ok(check)
-
-
-def test_scheduled_run_reports_a_merged_change_left_pending(sandbox_work: Workdir) -> None:
-    wd = sandbox_work
-    wd.ok("apply", "infra/", "--sandbox", "--auto-approve")
-    base = (wd.infra / "datadog.toml").read_text()
-    with github_repo(wd) as repo:
-        _edit(wd, PROD_TAGS, 'account_tags = ["env:prod", "team:platform", "a:1"]')
-        all_ok(repo.open_pr(1))
-        first = (wd.infra / "datadog.toml").read_text()
-        (wd.infra / "datadog.toml").write_text(base)
-        _edit(wd, PROD_TAGS, 'account_tags = ["env:prod", "team:platform", "b:2"]')
-        all_ok(repo.open_pr(2))
-        second = (wd.infra / "datadog.toml").read_text()
-
-        (wd.infra / "datadog.toml").write_text(first)
-        all_ok(repo.merge(1))
-        (wd.infra / "datadog.toml").write_text(second)  # #2 merged, its apply refused
-        refused = step_result(repo.merge(2), "Apply the reviewed plan")
-        assert refused.code == 1
-
-        check = repo.schedule()
-        result = check[-1][1]
-        assert result.code == 3, result.show()
-        assert "::warning title=reconciler: pending::" in result.out
-        assert "datadog_aws_account.prod" in result.out

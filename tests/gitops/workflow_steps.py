@@ -21,7 +21,6 @@ import hashlib
 import json
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from urllib.parse import parse_qs, urlsplit
 import yaml
 
 from tests.gitops.conftest import EXAMPLES, Result, Workdir
+from tests.loopback import JSON, send, serving, url_of
 
 WORKFLOW = EXAMPLES / "gitops" / "workflow.yml"
 STICKY_MARKER = "<!-- reconciler-plan -->"
@@ -97,25 +97,14 @@ class FakeGitHub:
                 body = fake.answer(parts.path, parse_qs(parts.query))
                 status = fake.status if body is not None else 404
                 data = json.dumps(body if status == 200 else {"message": "Not Found"}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send(self, status, data, JSON)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
-        try:
+        with serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as server:
+            self.url = url_of(server)
             yield self
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join()
 
 
 # -- event payloads, in the shape GitHub sends them --------------------------------------------
@@ -407,6 +396,13 @@ def _env(wd: Workdir) -> dict[str, str]:
     env["RECONCILER_FLAGS"] = "--sandbox"
     assert env["CONFIG"] == "infra/"
     return {**wd.env, **env}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Change one piece of a configuration file (that must be there)."""
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new))
 
 
 def all_ok(steps: list[tuple[str, Result]]) -> None:

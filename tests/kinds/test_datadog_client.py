@@ -10,8 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from reconciler.clients.datadog_http import MAX_MESSAGE, DatadogClient, base_url
+from reconciler.clients.datadog_http import DatadogClient, base_url
 from reconciler.errors import ApiError, ConfigError
+from reconciler.redact import MAX_EXCERPT
 from reconciler.settings import DatadogSettings
 
 KEYS = {"DD_API_KEY": "api-key-0123456789", "DD_APP_KEY": "app-key-9876543210"}
@@ -233,8 +234,8 @@ def test_a_success_that_is_not_json_is_an_api_error() -> None:
 @pytest.mark.parametrize("offset", [-30, -20, -10, -3, 0, 5])
 def test_a_secret_echoed_across_the_length_cut_is_redacted_whole(offset: int) -> None:
     secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # 40 characters, like an AWS secret key
-    # Where the secret starts in the error text; MAX_MESSAGE (400) cuts it there.
-    start = MAX_MESSAGE - 3 + offset
+    # Where the secret starts in the error text; MAX_EXCERPT (400) cuts it there.
+    start = MAX_EXCERPT - 3 + offset
     text = "x" * start + secret + " is not a valid secret_access_key"
     echo = httpx.Response(400, json={"errors": [text]})
     err = api_error(client(Recorder(echo)), "POST", "/api/v2/z", redact=[secret])

@@ -4,13 +4,11 @@ replies, against httpx.MockTransport."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 import pytest
@@ -21,6 +19,7 @@ from reconciler.errors import ApiError
 from reconciler.kinds.datadog_aws_account import DatadogAwsAccount
 from reconciler.kinds.datadog_requests import ACCOUNTS
 from reconciler.settings import DatadogSettings, Settings
+from tests.echoes import echoed_forms
 from tests.kinds.test_datadog_kind import KEYS, SECRET, FakeDatadog, keys_spec, role_spec, run
 
 ITEM = {"id": "c0ffee00-0000-4000-8000-000000000001", "type": "account"}
@@ -214,17 +213,6 @@ def test_a_trickling_body_fails_at_the_deadline() -> None:
 
 
 # -- secrets ---------------------------------------------------------------------------------
-
-
-def echoed_forms(secret: str) -> list[str]:
-    return [
-        secret,
-        json.dumps(secret)[1:-1],
-        repr(secret)[1:-1],
-        base64.b64encode(secret.encode()).decode(),
-        quote(secret, safe=""),
-        secret[:12],
-    ]
 
 
 @pytest.mark.parametrize("status", [400, 200])

@@ -12,6 +12,12 @@ from reconciler.kinds.datadog_spec import DatadogAwsAccountSpec
 from reconciler.secrets import EnvSecret
 from reconciler.settings import Settings
 
+# logs_config as Datadog answers it for an account that forwards no logs.
+NO_LOG_FORWARDING = {
+    "lambda_forwarder": {"lambdas": [], "sources": [], "log_source_config": {"tag_filters": []}}
+}
+
+
 KIND = DatadogAwsAccount(Settings())
 SECRET = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
 EXTERNAL_ID = "3a8f0c1d9e2b4f5a8c7d6e5f4a3b2c1d"
@@ -59,13 +65,7 @@ RECORDED_KEYS: dict[str, Any] = {
         "aws_regions": {"include_all": True},
         "created_at": "2025-08-04T10:01:02.123456Z",
         "modified_at": "2025-08-04T10:01:02.123456Z",
-        "logs_config": {
-            "lambda_forwarder": {
-                "lambdas": [],
-                "sources": [],
-                "log_source_config": {"tag_filters": []},
-            }
-        },
+        "logs_config": NO_LOG_FORWARDING,
         "metrics_config": {
             "automute_enabled": True,
             "collect_cloudwatch_alarms": False,
@@ -143,13 +143,7 @@ def test_desired_values_fill_every_server_default() -> None:
         "account_tags": [],
         "auth_config": {"role_name": "R", "method": "role"},
         "aws_regions": {"include_all": True},
-        "logs_config": {
-            "lambda_forwarder": {
-                "lambdas": [],
-                "sources": [],
-                "log_source_config": {"tag_filters": []},
-            }
-        },
+        "logs_config": NO_LOG_FORWARDING,
         "metrics_config": {
             "enabled": True,
             "automute_enabled": True,

@@ -22,6 +22,8 @@ from reconciler.kinds.aws_logs_integration import AwsLogsIntegration
 from reconciler.kinds.base import Observed
 from reconciler.kinds.logs_spec import AwsLogsIntegrationSpec
 from reconciler.settings import AwsSettings, Settings
+from tests.clouds import opensearch_config
+from tests.loopback import AWS_JSON, send, serving
 
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzSECRET"
 NAME = "vended-logs"
@@ -92,6 +94,20 @@ class Stubs:
 @pytest.fixture
 def stubs() -> Stubs:
     return Stubs()
+
+
+PROVISIONING = {"integrationName": NAME, "integrationStatus": "PROVISIONING"}
+
+
+def put_params(**resource: Any) -> dict[str, Any]:
+    """The PutIntegration request for ``make_spec()``, with ``resource``'s extra members."""
+    return {
+        "integrationName": NAME,
+        "integrationType": "OPENSEARCH",
+        "resourceConfig": opensearch_config(
+            dataSourceRoleArn=ROLE, dashboardViewerPrincipals=[VIEWER], **resource
+        ),
+    }
 
 
 def make_kind(stubs: Stubs, **aws: Any) -> AwsLogsIntegration:
@@ -201,12 +217,7 @@ def test_get_found_and_not_found(stubs: Stubs) -> None:
 
 
 def test_other_errors_are_one_line_api_errors(stubs: Stubs) -> None:
-    stubs.on().add_client_error(
-        "get_integration",
-        service_error_code="InvalidParameterException",
-        service_message="bad\nname",
-        http_status_code=400,
-    )
+    stubs.on().add_client_error("get_integration", "InvalidParameterException", "bad\nname", 400)
     with pytest.raises(ApiError) as info:
         asyncio.run(make_kind(stubs).get("eu-west-1/vended-logs", NAME))
     assert str(info.value) == (
@@ -221,24 +232,8 @@ def test_other_errors_are_one_line_api_errors(stubs: Stubs) -> None:
 
 def test_create_sends_put_and_waits_until_active(stubs: Stubs) -> None:
     s = stubs.on()
-    s.add_response(
-        "put_integration",
-        {"integrationName": NAME, "integrationStatus": "PROVISIONING"},
-        {
-            "integrationName": NAME,
-            "integrationType": "OPENSEARCH",
-            "resourceConfig": {
-                "openSearchResourceConfig": {
-                    "dataSourceRoleArn": ROLE,
-                    "dashboardViewerPrincipals": [VIEWER],
-                    "retentionDays": 30,
-                }
-            },
-        },
-    )
-    s.add_response(
-        "get_integration", {"integrationName": NAME, "integrationStatus": "PROVISIONING"}
-    )
+    s.add_response("put_integration", PROVISIONING, put_params())
+    s.add_response("get_integration", PROVISIONING)
     s.add_response("get_integration", get_response("PROVISIONING"))
     s.add_response("get_integration", get_response("ACTIVE"))
     progress = Progress()
@@ -254,21 +249,7 @@ def test_create_sends_the_optional_members_when_set(stubs: Stubs) -> None:
     kms = "arn:aws:kms:eu-west-1:123456789012:alias/logs"
     s = stubs.on()
     s.add_response(
-        "put_integration",
-        {"integrationName": NAME, "integrationStatus": "PROVISIONING"},
-        {
-            "integrationName": NAME,
-            "integrationType": "OPENSEARCH",
-            "resourceConfig": {
-                "openSearchResourceConfig": {
-                    "dataSourceRoleArn": ROLE,
-                    "dashboardViewerPrincipals": [VIEWER],
-                    "retentionDays": 30,
-                    "kmsKeyArn": kms,
-                    "applicationArn": APP_ARN,
-                }
-            },
-        },
+        "put_integration", PROVISIONING, put_params(kmsKeyArn=kms, applicationArn=APP_ARN)
     )
     s.add_response("get_integration", get_response())
     spec = make_spec(kms_key_arn=kms, application_arn=APP_ARN)
@@ -278,9 +259,7 @@ def test_create_sends_the_optional_members_when_set(stubs: Stubs) -> None:
 
 def test_create_tolerates_get_lagging_behind_put(stubs: Stubs) -> None:
     s = stubs.on()
-    s.add_response(
-        "put_integration", {"integrationName": NAME, "integrationStatus": "PROVISIONING"}
-    )
+    s.add_response("put_integration", PROVISIONING)
     not_found(s, "get_integration")
     s.add_response("get_integration", get_response())
     progress = Progress()
@@ -291,9 +270,7 @@ def test_create_tolerates_get_lagging_behind_put(stubs: Stubs) -> None:
 
 def test_create_failed_is_an_error(stubs: Stubs) -> None:
     s = stubs.on()
-    s.add_response(
-        "put_integration", {"integrationName": NAME, "integrationStatus": "PROVISIONING"}
-    )
+    s.add_response("put_integration", PROVISIONING)
     s.add_response(
         "get_integration",
         get_response("FAILED", collection={"status": "ERROR", "statusMessage": "quota reached"}),
@@ -306,9 +283,7 @@ def test_create_failed_is_an_error(stubs: Stubs) -> None:
 
 def test_create_times_out(stubs: Stubs) -> None:
     s = stubs.on()
-    s.add_response(
-        "put_integration", {"integrationName": NAME, "integrationStatus": "PROVISIONING"}
-    )
+    s.add_response("put_integration", PROVISIONING)
     for _ in range(200):
         s.add_response("get_integration", get_response("PROVISIONING"))
     kind = make_kind(stubs, poll_interval_seconds=0.01, wait_timeout_seconds=0.05)
@@ -321,9 +296,9 @@ def test_create_times_out(stubs: Stubs) -> None:
 def test_put_limit_exceeded_is_a_quota_error(stubs: Stubs) -> None:
     stubs.on().add_client_error(
         "put_integration",
-        service_error_code="LimitExceededException",
-        service_message="You have reached the maximum number of resources",
-        http_status_code=400,
+        "LimitExceededException",
+        "You have reached the maximum number of resources",
+        400,
     )
     with pytest.raises(LogsApiError) as info:
         asyncio.run(make_kind(stubs).create(make_spec(), Progress()))
@@ -334,9 +309,7 @@ def test_put_limit_exceeded_is_a_quota_error(stubs: Stubs) -> None:
 def test_put_throttling_is_retried(stubs: Stubs) -> None:
     s = stubs.on()
     s.add_client_error("put_integration", "ThrottlingException", "slow down", 400)
-    s.add_response(
-        "put_integration", {"integrationName": NAME, "integrationStatus": "PROVISIONING"}
-    )
+    s.add_response("put_integration", PROVISIONING)
     s.add_response("get_integration", get_response())
     assert asyncio.run(make_kind(stubs).create(make_spec(), Progress())).health is None
     stubs.done()
@@ -435,22 +408,13 @@ class FakeLogs:
                 if fake.barrier is not None:
                     fake.barrier.wait()
                 status, body = fake.replies.get(operation, (200, {}))
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("x-amzn-RequestId", "req-1")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send(self, status, json.dumps(body).encode(), AWS_JSON)
 
             def log_message(self, *args: Any) -> None:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
 
     def error(self, operation: str, code: str, status: int = 400) -> None:
         self.replies[operation] = (status, {"__type": code, "message": f"{code} from fake"})
@@ -462,10 +426,8 @@ class FakeLogs:
 @pytest.fixture
 def fake() -> Iterator[FakeLogs]:
     server = FakeLogs()
-    server.thread.start()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
+    with serving(server.server, poll_interval=0.01):
+        yield server
 
 
 def real_kind(**aws: Any) -> AwsLogsIntegration:

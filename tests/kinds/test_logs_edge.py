@@ -4,7 +4,6 @@ answers that are lost."""
 
 from __future__ import annotations
 
-import base64
 import datetime
 import ipaddress
 import json
@@ -14,7 +13,6 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 
@@ -24,6 +22,7 @@ from reconciler.clients.logs_boto import LogsApiError
 from reconciler.errors import ApiError
 from reconciler.kinds.aws_logs_integration import AwsLogsIntegration
 from reconciler.settings import AwsSettings, Settings
+from tests.echoes import echoed_forms
 from tests.kinds.test_logs_client import (
     NAME,
     SECRET_KEY,
@@ -31,7 +30,9 @@ from tests.kinds.test_logs_client import (
     aws_env,
     get_response,
     make_spec,
+    run_and_close,
 )
+from tests.loopback import AWS_JSON, send, serving
 
 __all__ = ["aws_env"]  # the autouse fixture: no AWS setting of the machine leaks in
 
@@ -86,12 +87,7 @@ class Hostile:
                     self.close_connection = True
 
             def reply(self, status: int, data: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("x-amzn-RequestId", "req-1")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send(self, status, data, AWS_JSON)
 
             def trickle(self, size: int, pause: float) -> None:
                 self.send_response(200)
@@ -119,9 +115,6 @@ class Hostile:
             self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
             scheme = "https"
         self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
 
     def carry_out(self, operation: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         name = str(body.get("integrationName", ""))
@@ -155,11 +148,9 @@ def no_registered_secrets() -> Iterator[None]:
 @pytest.fixture
 def hostile() -> Iterator[Hostile]:
     server = Hostile()
-    server.thread.start()
-    yield server
-    server.release.set()
-    server.server.shutdown()
-    server.server.server_close()
+    with serving(server.server, poll_interval=0.01):
+        yield server
+        server.release.set()
 
 
 def kind_for(server: Hostile, **aws: Any) -> AwsLogsIntegration:
@@ -183,21 +174,9 @@ def kind_for(server: Hostile, **aws: Any) -> AwsLogsIntegration:
     )
 
 
-def run(kind: AwsLogsIntegration, coro: Any) -> Any:
-    import asyncio
-
-    async def go() -> Any:
-        try:
-            return await coro
-        finally:
-            await kind.aclose()
-
-    return asyncio.run(go())
-
-
 def failure(kind: AwsLogsIntegration, coro: Any) -> ApiError:
     with pytest.raises(ApiError) as info:
-        run(kind, coro)
+        run_and_close(kind, coro)
     return info.value
 
 
@@ -251,7 +230,7 @@ def test_a_garbled_listing_is_one_error_and_plans_nothing(
 def test_an_empty_object_is_a_valid_empty_listing(hostile: Hostile) -> None:
     hostile.script["ListIntegrations"] = [("raw", False, 200, b"{}")]
     kind = kind_for(hostile)
-    assert run(kind, kind.list(REGION)) == []
+    assert run_and_close(kind, kind.list(REGION)) == []
 
 
 @pytest.mark.parametrize(
@@ -303,7 +282,7 @@ def test_a_dropped_connection_is_retried_for_reads(hostile: Hostile) -> None:
     hostile.integrations[NAME] = "ACTIVE"
     hostile.script["GetIntegration"] = [("drop", False)]
     kind = kind_for(hostile, max_attempts=2)
-    found = run(kind, kind.get(f"{REGION}/{NAME}", NAME))
+    found = run_and_close(kind, kind.get(f"{REGION}/{NAME}", NAME))
     assert found is not None and found.remote_id == NAME
     assert hostile.count("GetIntegration") == 2
 
@@ -323,24 +302,13 @@ def test_a_delete_whose_answer_is_lost_then_not_found_is_success(hostile: Hostil
     hostile.script["DeleteIntegration"] = [("drop", True)]
     progress = Progress()
     kind = kind_for(hostile, max_attempts=2)
-    run(kind, kind.delete(f"{REGION}/{NAME}", NAME, {}, progress))
+    run_and_close(kind, kind.delete(f"{REGION}/{NAME}", NAME, {}, progress))
     assert hostile.integrations == {}
     assert hostile.count("DeleteIntegration") == 2
     assert progress.lines == [f"{NAME}: already gone from {REGION}"]
 
 
 # -- secrets -----------------------------------------------------------------------------------
-
-
-def echoed_forms(secret: str) -> list[str]:
-    return [
-        secret,
-        json.dumps(secret)[1:-1],
-        repr(secret)[1:-1],
-        base64.b64encode(secret.encode()).decode(),
-        quote(secret, safe=""),
-        secret[:12],
-    ]
 
 
 @pytest.mark.parametrize("status", [400, 200])
@@ -382,7 +350,7 @@ def test_a_put_whose_answer_is_lost_adopts_what_it_made(hostile: Hostile, step: 
     hostile.script["PutIntegration"] = [step]
     progress = Progress()
     kind = kind_for(hostile, timeout_seconds=0.5, max_attempts=3)
-    created = run(kind, kind.create(make_spec(), progress))
+    created = run_and_close(kind, kind.create(make_spec(), progress))
     assert created.remote_id == NAME
     assert hostile.count("PutIntegration") == 1
     assert list(hostile.integrations) == [NAME]
@@ -393,7 +361,7 @@ def test_a_put_that_failed_and_made_nothing_is_sent_again(hostile: Hostile) -> N
     hostile.script["PutIntegration"] = [("json", False, 500, UNAVAILABLE)]
     progress = Progress()
     kind = kind_for(hostile, max_attempts=3)
-    created = run(kind, kind.create(make_spec(), progress))
+    created = run_and_close(kind, kind.create(make_spec(), progress))
     assert created.remote_id == NAME
     assert hostile.count("PutIntegration") == 2
     assert any("GetIntegration finds no integration" in m for m in progress.lines)
@@ -407,7 +375,7 @@ def test_a_put_made_but_not_yet_visible_is_adopted_when_the_retry_is_refused(
     hostile.script["GetIntegration"] = [("json", False, 400, lag)]
     progress = Progress()
     kind = kind_for(hostile, max_attempts=3)
-    created = run(kind, kind.create(make_spec(), progress))
+    created = run_and_close(kind, kind.create(make_spec(), progress))
     assert created.remote_id == NAME
     assert hostile.count("PutIntegration") == 2  # the second was refused: it exists
     assert any("made by an earlier attempt; adopting it" in m for m in progress.lines)
@@ -497,12 +465,11 @@ def test_https_with_the_ca_bundle_and_a_deadline(
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_file, key_file)
     server = Hostile(tls=context)
-    server.thread.start()
-    try:
+    with serving(server.server, poll_interval=0.01):
         server.integrations[NAME] = "ACTIVE"
         monkeypatch.setenv("AWS_CA_BUNDLE", str(cert_file))
         kind = kind_for(server)
-        found = run(kind, kind.list(REGION))
+        found = run_and_close(kind, kind.list(REGION))
         assert [o.remote_id for o in found] == [NAME]
         server.script["ListIntegrations"] = [("trickle", False, 400, 0.05)]
         kind = kind_for(server, timeout_seconds=0.5)
@@ -513,10 +480,7 @@ def test_https_with_the_ca_bundle_and_a_deadline(
         error = failure(kind, kind.list(REGION))
         assert f"SSL validation failed for {server.url}/" in str(error)
         assert "CERTIFICATE_VERIFY_FAILED" in str(error)
-    finally:
         server.release.set()
-        server.server.shutdown()
-        server.server.server_close()
 
 
 # -- the spec's own examples parse -------------------------------------------------------------

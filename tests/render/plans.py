@@ -1,13 +1,8 @@
 from __future__ import annotations
 
-from reconciler.model import (
-    Action,
-    DriftChange,
-    FieldChange,
-    Plan,
-    ResourceChange,
-    Unmanaged,
-)
+from typing import Any
+
+from reconciler.model import Action, DriftChange, FieldChange, Plan, ResourceChange, Unmanaged
 
 # Digests that stand in for secrets: none of them may appear in any rendered output.
 SECRET_DIGEST = "hmac-sha256:" + "ab" * 32
@@ -15,6 +10,19 @@ OLD_SECRET_DIGEST = "hmac-sha256:" + "cd" * 32
 NESTED_DIGEST = "hmac-sha256:" + "ef" * 32
 DIGESTS = (SECRET_DIGEST, OLD_SECRET_DIGEST, NESTED_DIGEST)
 FINGERPRINT = "sha256:" + "12" * 32
+
+
+def change(address: str, action: Action, natural_key: str, **fields: Any) -> ResourceChange:
+    """A ``ResourceChange`` of ``address`` (its kind and name are read from it)."""
+    kind, _, name = address.partition(".")
+    return ResourceChange(
+        address=address,
+        kind=kind,
+        name=name,
+        action=action,
+        natural_key=natural_key,
+        **fields,
+    )
 
 
 def _account(account_id: str, tags: list[str]) -> dict[str, object]:
@@ -46,12 +54,10 @@ def make_plan() -> Plan:
     vended_after = {**vended, "opensearch": {**opensearch, "retention_days": 14}}
     many = [f"AWS/Service{i}" for i in range(6)]
     changes = [
-        ResourceChange(
-            address="datadog_aws_account.prod",
-            kind="datadog_aws_account",
-            name="prod",
-            action=Action.UPDATE,
-            natural_key="123456789012",
+        change(
+            "datadog_aws_account.prod",
+            Action.UPDATE,
+            "123456789012",
             remote_id="uuid-prod",
             before={**_account("123456789012", ["env:prod"]), "namespaces": many[:4]},
             after={**_account("123456789012", ["env:prod", "team:[red]"]), "namespaces": many},
@@ -63,12 +69,10 @@ def make_plan() -> Plan:
             ],
             fingerprint=FINGERPRINT,
         ),
-        ResourceChange(
-            address="datadog_aws_account.legacy",
-            kind="datadog_aws_account",
-            name="legacy",
-            action=Action.UPDATE,
-            natural_key="210987654321",
+        change(
+            "datadog_aws_account.legacy",
+            Action.UPDATE,
+            "210987654321",
             remote_id="uuid-legacy",
             before=legacy_before,
             after=legacy_after,
@@ -83,36 +87,30 @@ def make_plan() -> Plan:
             sensitive_paths=["auth_config.secret_access_key"],
             fingerprint="sha256:" + "34" * 32,
         ),
-        ResourceChange(
-            address="datadog_aws_account.new",
-            kind="datadog_aws_account",
-            name="new",
-            action=Action.CREATE,
-            natural_key="111111111111",
+        change(
+            "datadog_aws_account.new",
+            Action.CREATE,
+            "111111111111",
             after={
                 **_account("111111111111", ["env:new"]),
                 "auth_config": {"access_key_id": "AKIANEW", "secret_access_key": NESTED_DIGEST},
             },
             sensitive_paths=["auth_config.secret_access_key"],
         ),
-        ResourceChange(
-            address="datadog_aws_account.old",
-            kind="datadog_aws_account",
-            name="old",
-            action=Action.DELETE,
-            natural_key="222222222222",
+        change(
+            "datadog_aws_account.old",
+            Action.DELETE,
+            "222222222222",
             remote_id="uuid-old",
             before=_account("222222222222", ["env:old"]),
             prevent_destroy=True,
             reason="delete_because_no_resource_config",
             fingerprint="sha256:" + "56" * 32,
         ),
-        ResourceChange(
-            address="aws_logs_integration.vended",
-            kind="aws_logs_integration",
-            name="vended",
-            action=Action.REPLACE,
-            natural_key="eu-west-1/vended-logs",
+        change(
+            "aws_logs_integration.vended",
+            Action.REPLACE,
+            "eu-west-1/vended-logs",
             remote_id="vended-logs",
             before=vended,
             after=vended_after,
@@ -140,12 +138,10 @@ def make_plan() -> Plan:
             after=_account("333333333333", []),
             fingerprint="sha256:" + "9a" * 32,
         ),
-        ResourceChange(
-            address="datadog_aws_account.steady",
-            kind="datadog_aws_account",
-            name="steady",
-            action=Action.NOOP,
-            natural_key="444444444444",
+        change(
+            "datadog_aws_account.steady",
+            Action.NOOP,
+            "444444444444",
             remote_id="uuid-steady",
             before=_account("444444444444", []),
             after=_account("444444444444", []),
@@ -192,12 +188,10 @@ def many_changes(n: int, *, action: Action = Action.UPDATE, unchanged: int = 4) 
         before = {**base, "account_tags": [f"env:{i}"]}
         after = {**base, "account_tags": [f"env:{i}", "team:x"]}
         changes.append(
-            ResourceChange(
-                address=f"datadog_aws_account.r{i:05d}",
-                kind="datadog_aws_account",
-                name=f"r{i:05d}",
-                action=action,
-                natural_key=f"{i:012d}",
+            change(
+                f"datadog_aws_account.r{i:05d}",
+                action,
+                f"{i:012d}",
                 remote_id=None if action is Action.CREATE else f"uuid-{i}",
                 before=None if action is Action.CREATE else before,
                 after=None if action is Action.DELETE else after,
@@ -226,12 +220,10 @@ def identical_updates(n: int, *, prefix: str = "acct") -> list[ResourceChange]:
         }
 
     return [
-        ResourceChange(
-            address=f"datadog_aws_account.{prefix}{i:04d}",
-            kind="datadog_aws_account",
-            name=f"{prefix}{i:04d}",
-            action=Action.UPDATE,
-            natural_key=f"{i:012d}",
+        change(
+            f"datadog_aws_account.{prefix}{i:04d}",
+            Action.UPDATE,
+            f"{i:012d}",
             remote_id=f"uuid-{prefix}-{i}",
             before=account(i, False),
             after=account(i, True),

@@ -5,10 +5,10 @@ import re
 
 from rich.console import Console
 
-from reconciler.model import Action, DriftChange, FieldChange, Plan, ResourceChange
+from reconciler.model import Action, DriftChange, FieldChange, Plan
 from reconciler.render.human import render_human
 from reconciler.render.lines import NO_CHANGES, NO_DRIFT
-from tests.render.plans import DIGESTS
+from tests.render.plans import DIGESTS, change
 
 ANSI = re.compile(r"\x1b\[")
 
@@ -98,12 +98,10 @@ def test_no_secret_or_digest_in_output(plan: Plan) -> None:
 def test_markup_in_values_is_printed_literally() -> None:
     tricky = Plan(
         changes=[
-            ResourceChange(
-                address="datadog_aws_account.t",
-                kind="datadog_aws_account",
-                name="t",
-                action=Action.UPDATE,
-                natural_key="1",
+            change(
+                "datadog_aws_account.t",
+                Action.UPDATE,
+                "1",
                 before={"tags": ["[/]"]},
                 after={"tags": ["[bold]x[/bold]", "[/red]"]},
                 changes=[
@@ -119,12 +117,10 @@ def test_markup_in_values_is_printed_literally() -> None:
 def test_control_characters_cannot_reach_the_terminal() -> None:
     evil = Plan(
         changes=[
-            ResourceChange(
-                address="datadog_aws_account.e",
-                kind="datadog_aws_account",
-                name="e",
-                action=Action.CREATE,
-                natural_key="1",
+            change(
+                "datadog_aws_account.e",
+                Action.CREATE,
+                "1",
                 after={"note": "a\x1b[2Jb", "k\x1bey": 1},
             )
         ]
@@ -140,12 +136,10 @@ def test_bidi_overrides_are_written_out_in_every_plan_view() -> None:
 
     tricky = Plan(
         changes=[
-            ResourceChange(
-                address="datadog_aws_account.b",
-                kind="datadog_aws_account",
-                name="b",
-                action=Action.CREATE,
-                natural_key="1",
+            change(
+                "datadog_aws_account.b",
+                Action.CREATE,
+                "1",
                 after={"tags": ["team:\u202eevil", "line\u2028break"]},
             )
         ]
@@ -158,12 +152,10 @@ def test_bidi_overrides_are_written_out_in_every_plan_view() -> None:
 def test_no_changes_message() -> None:
     steady = Plan(
         changes=[
-            ResourceChange(
-                address="datadog_aws_account.s",
-                kind="datadog_aws_account",
-                name="s",
-                action=Action.NOOP,
-                natural_key="1",
+            change(
+                "datadog_aws_account.s",
+                Action.NOOP,
+                "1",
                 before={"a": 1},
                 after={"a": 1},
             )
@@ -199,12 +191,10 @@ def test_gone_drift_of_unknown_address() -> None:
 def test_null_fields_of_a_created_object_are_left_out() -> None:
     plan = Plan(
         changes=[
-            ResourceChange(
-                address="aws_logs_integration.n",
-                kind="aws_logs_integration",
-                name="n",
-                action=Action.CREATE,
-                natural_key="eu-west-1/n",
+            change(
+                "aws_logs_integration.n",
+                Action.CREATE,
+                "eu-west-1/n",
                 after={"integration_name": "n", "opensearch": {"kms_key_arn": None}},
             )
         ]

@@ -4,10 +4,10 @@ import json
 import random
 from typing import Any
 
-from reconciler.model import Action, DriftChange, FieldChange, Plan, ResourceChange
+from reconciler.model import Action, DriftChange, FieldChange, Plan
 from reconciler.render.json_plan import plan_to_json, render_json
 from reconciler.render.values import covers, parse_path, redact
-from tests.render.plans import DIGESTS, FINGERPRINT, SECRET_DIGEST, make_plan
+from tests.render.plans import DIGESTS, FINGERPRINT, SECRET_DIGEST, change, make_plan
 
 
 def _by_address(view: dict[str, Any], key: str = "resource_changes") -> dict[str, Any]:
@@ -131,12 +131,10 @@ def test_no_digest_anywhere(plan: Plan) -> None:
         update={
             "changes": [
                 *plan.changes,
-                ResourceChange(
-                    address="datadog_aws_account.z",
-                    kind="datadog_aws_account",
-                    name="z",
-                    action=Action.UPDATE,
-                    natural_key="999",
+                change(
+                    "datadog_aws_account.z",
+                    Action.UPDATE,
+                    "999",
                     reason=f"replace_because_secret: was {SECRET_DIGEST}",
                     before={"list": ["a", SECRET_DIGEST]},
                     after={"list": ["a"]},

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.model import Action, FieldChange, Plan, ResourceChange
+from reconciler.model import Action, FieldChange, Plan
 from reconciler.render.markdown import GITHUB_COMMENT_LIMIT, render_markdown
-from tests.render.plans import DIGESTS, many_changes
+from tests.render.plans import DIGESTS, change, many_changes
 
 DIGEST_LINE = "Plan file digest: sha256:" + "0" * 64
 PLAN_DIGEST = "sha256:" + "0" * 64
@@ -97,37 +97,36 @@ def test_warning_block_is_never_cut_while_it_fits() -> None:
 
 
 def test_warning_block_collapses_when_alone_too_long() -> None:
-    plan = many_changes(5000, action=Action.DELETE)
-    text = render_markdown(plan, plan_digest=PLAN_DIGEST)
-    assert len(text) <= GITHUB_COMMENT_LIMIT
-    assert text.startswith("Plan: 0 to import, 0 to add, 0 to change, 5000 to destroy.\n")
-    assert "This plan destroys or replaces 5000 resources. The first ones:" in text
+    # 500 warning lines take about 40,000 characters: twice the limit on their own.
+    plan = many_changes(500, action=Action.DELETE)
+    text = render_markdown(plan, plan_digest=PLAN_DIGEST, limit=20000)
+    assert len(text) <= 20000
+    assert text.startswith("Plan: 0 to import, 0 to add, 0 to change, 500 to destroy.\n")
+    assert "This plan destroys or replaces 500 resources. The first ones:" in text
     assert "<code>datadog_aws_account.r00000</code> will be destroyed" in text
     assert "> - ... and " in text
     assert text.rstrip().endswith(DIGEST_LINE)
 
 
 def test_prevent_destroy_listed_first_when_collapsed() -> None:
-    plan = many_changes(3000, action=Action.DELETE)
+    plan = many_changes(500, action=Action.DELETE)
     last = plan.changes[-1].model_copy(update={"prevent_destroy": True})
     plan = plan.model_copy(update={"changes": [*plan.changes[:-1], last]})
-    text = render_markdown(plan, plan_digest=None)
+    text = render_markdown(plan, plan_digest=None, limit=20000)
     assert "(1 protected by lifecycle.prevent_destroy)" in text
     first = text.index("> - <code>")
     assert text[first:].startswith(
-        "> - <code>datadog_aws_account.r02999</code> will be destroyed (**lifecycle.prevent_destroy"
+        "> - <code>datadog_aws_account.r00499</code> will be destroyed (**lifecycle.prevent_destroy"
     )
 
 
 def test_code_fence_and_html_cannot_be_broken() -> None:
     plan = Plan(
         changes=[
-            ResourceChange(
-                address="datadog_aws_account.<b>x</b>",
-                kind="datadog_aws_account",
-                name="<b>x</b>",
-                action=Action.UPDATE,
-                natural_key="1",
+            change(
+                "datadog_aws_account.<b>x</b>",
+                Action.UPDATE,
+                "1",
                 before={"note": "a"},
                 after={"note": "```\n</details>"},
                 changes=[FieldChange(path="note", before="a", after="```\n</details>")],

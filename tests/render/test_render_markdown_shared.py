@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from reconciler.model import Action, FieldChange, Plan, ResourceChange
+from reconciler.model import Action, FieldChange, Plan
 from reconciler.render.markdown import GITHUB_COMMENT_LIMIT, render_markdown
-from tests.render.plans import identical_updates, make_plan, many_changes
+from tests.render.plans import change, identical_updates, make_plan, many_changes
 
 PLAN_DIGEST = "sha256:" + "0" * 64
 DIGEST_LINE = "Plan file digest: " + PLAN_DIGEST
@@ -111,12 +111,10 @@ def test_shared_change_under_import_lists_every_address() -> None:
 
 def test_replacements_share_their_change_but_stay_in_the_warning() -> None:
     changes = [
-        ResourceChange(
-            address=f"aws_logs_integration.i{i}",
-            kind="aws_logs_integration",
-            name=f"i{i}",
-            action=Action.REPLACE,
-            natural_key=f"eu-west-1/i{i}",
+        change(
+            f"aws_logs_integration.i{i}",
+            Action.REPLACE,
+            f"eu-west-1/i{i}",
             remote_id=f"i{i}",
             before={"integration_name": f"i{i}", "opensearch": {"retention_days": 30}},
             after={"integration_name": f"i{i}", "opensearch": {"retention_days": 14}},
@@ -160,8 +158,8 @@ def test_updates_through_a_named_connection_are_grouped_and_a_single_one_says_wh
     text = render_markdown(plan, plan_digest=PLAN_DIGEST)
     assert text.count(CHANGE) == 1
     assert "**4 resources will be updated in-place**, each with the same change:" in text
-    for change in through_eu:  # each listed address says its connection
-        assert f"<code>{change.address}</code> (through eu: " in text
+    for member in through_eu:  # each listed address says its connection
+        assert f"<code>{member.address}</code> (through eu: " in text
     single = render_markdown(
         Plan(lineage="l", serial=1, changes=through_eu[:1]), plan_digest=PLAN_DIGEST
     )

@@ -6,8 +6,9 @@ import io
 
 from rich.console import Console
 
-from reconciler.model import Action, FieldChange, Plan, ResourceChange
+from reconciler.model import Action, FieldChange, Plan
 from reconciler.render import render_human, render_markdown
+from tests.render.plans import change
 
 DIGEST_LINE = "Plan file digest: sha256:" + "ab" * 32
 
@@ -15,12 +16,10 @@ DIGEST_LINE = "Plan file digest: sha256:" + "ab" * 32
 def _settings_only(n: int) -> Plan:
     return Plan(
         changes=[
-            ResourceChange(
-                address=f"aws_logs_integration.integration_number_{i:05d}",
-                kind="aws_logs_integration",
-                name=f"integration_number_{i:05d}",
-                action=Action.NOOP,
-                natural_key=f"eu-west-1/i{i}",
+            change(
+                f"aws_logs_integration.integration_number_{i:05d}",
+                Action.NOOP,
+                f"eu-west-1/i{i}",
                 remote_id=f"i{i}",
                 settings_changed=["options.force_delete", "lifecycle.prevent_destroy"],
             )
@@ -40,12 +39,10 @@ def test_dict_keys_are_cleaned_like_values() -> None:
     key = "k\x9b31mX hmac-sha256:abcdef"
     plan = Plan(
         changes=[
-            ResourceChange(
-                address="datadog_aws_account.prod",
-                kind="datadog_aws_account",
-                name="prod",
-                action=Action.UPDATE,
-                natural_key="123456789012",
+            change(
+                "datadog_aws_account.prod",
+                Action.UPDATE,
+                "123456789012",
                 remote_id="x",
                 changes=[
                     FieldChange(path="metrics_config.tag_filters", before=[], after=[{key: "v"}])

@@ -6,8 +6,9 @@ import io
 
 from rich.console import Console
 
-from reconciler.model import Action, Plan, ResourceChange
+from reconciler.model import Action, Plan
 from reconciler.render import plan_to_json, render_human, render_markdown
+from tests.render.plans import change
 
 NOTE = (
     "aws_logs_integration.vended: apply will record options.force_delete in the state (no API call)"
@@ -19,12 +20,10 @@ def _plan() -> Plan:
         lineage="l",
         serial=3,
         changes=[
-            ResourceChange(
-                address="aws_logs_integration.vended",
-                kind="aws_logs_integration",
-                name="vended",
-                action=Action.NOOP,
-                natural_key="eu-west-1/vended-logs",
+            change(
+                "aws_logs_integration.vended",
+                Action.NOOP,
+                "eu-west-1/vended-logs",
                 remote_id="vended-logs",
                 settings_changed=["options.force_delete"],
             )

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from reconciler.sandbox import Sandbox
+from tests.clouds import put_integration
 from tests.sandbox.conftest import logs_client
 
 AWS = Path(sys.executable).parent / "aws"
@@ -28,26 +29,25 @@ def aws_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def aws_logs(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``aws logs ARGS`` as a process, its output captured."""
+    return subprocess.run(
+        [str(AWS), "logs", *args], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
 def test_aws_cli_lists_and_deletes(sandbox: Sandbox, tmp_path: Path) -> None:
-    logs_client(sandbox.url, region="eu-west-1").put_integration(
-        integrationName="from-boto3",
-        integrationType="OPENSEARCH",
-        resourceConfig={
-            "openSearchResourceConfig": {
-                "dataSourceRoleArn": "arn:aws:iam::123456789012:role/r",
-                "dashboardViewerPrincipals": ["arn:aws:iam::123456789012:role/v"],
-                "retentionDays": 14,
-            }
-        },
+    put_integration(
+        logs_client(sandbox.url, region="eu-west-1"),
+        "from-boto3",
+        dataSourceRoleArn="arn:aws:iam::123456789012:role/r",
+        dashboardViewerPrincipals=["arn:aws:iam::123456789012:role/v"],
+        retentionDays=14,
     )
-    listed = subprocess.run(
-        [str(AWS), "logs", "list-integrations", "--endpoint-url", sandbox.url, "--output", "json"],
-        env=aws_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
+    listed = aws_logs(
+        aws_env(tmp_path), "list-integrations", "--endpoint-url", sandbox.url, "--output", "json"
     )
+    assert listed.returncode == 0, listed.stderr
     assert json.loads(listed.stdout)["integrationSummaries"] == [
         {
             "integrationName": "from-boto3",
@@ -57,21 +57,9 @@ def test_aws_cli_lists_and_deletes(sandbox: Sandbox, tmp_path: Path) -> None:
     ]
     # The service-specific endpoint variable, and the error path.
     env = aws_env(tmp_path, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=sandbox.url)
-    deleted = subprocess.run(
-        [str(AWS), "logs", "delete-integration", "--integration-name", "from-boto3"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    deleted = aws_logs(env, "delete-integration", "--integration-name", "from-boto3")
     assert deleted.returncode == 0, deleted.stderr
-    again = subprocess.run(
-        [str(AWS), "logs", "get-integration", "--integration-name", "from-boto3"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    again = aws_logs(env, "get-integration", "--integration-name", "from-boto3")
     assert again.returncode != 0
     assert "ResourceNotFoundException" in again.stderr
 

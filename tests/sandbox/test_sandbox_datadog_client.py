@@ -15,24 +15,7 @@ from datadog_api_client import ApiClient, Configuration
 from datadog_api_client.exceptions import ApiException, ForbiddenException, NotFoundException
 from datadog_api_client.v2.api.aws_integration_api import AWSIntegrationApi
 from datadog_api_client.v2.api.aws_logs_integration_api import AWSLogsIntegrationApi
-from datadog_api_client.v2.model.aws_account_create_request import AWSAccountCreateRequest
-from datadog_api_client.v2.model.aws_account_create_request_attributes import (
-    AWSAccountCreateRequestAttributes,
-)
-from datadog_api_client.v2.model.aws_account_create_request_data import (
-    AWSAccountCreateRequestData,
-)
-from datadog_api_client.v2.model.aws_account_partition import AWSAccountPartition
-from datadog_api_client.v2.model.aws_account_type import AWSAccountType
-from datadog_api_client.v2.model.aws_account_update_request import AWSAccountUpdateRequest
-from datadog_api_client.v2.model.aws_account_update_request_attributes import (
-    AWSAccountUpdateRequestAttributes,
-)
-from datadog_api_client.v2.model.aws_account_update_request_data import (
-    AWSAccountUpdateRequestData,
-)
 from datadog_api_client.v2.model.aws_auth_config_keys import AWSAuthConfigKeys
-from datadog_api_client.v2.model.aws_auth_config_role import AWSAuthConfigRole
 from datadog_api_client.v2.model.aws_metrics_config import AWSMetricsConfig
 from datadog_api_client.v2.model.aws_namespace_filters_include_only import (
     AWSNamespaceFiltersIncludeOnly,
@@ -40,6 +23,7 @@ from datadog_api_client.v2.model.aws_namespace_filters_include_only import (
 from datadog_api_client.v2.model.aws_regions_include_only import AWSRegionsIncludeOnly
 
 from reconciler.sandbox import Sandbox
+from tests.clouds import create_request, update_request
 from tests.sandbox.conftest import SandboxFactory
 
 KEYS = {"DD-API-KEY": "k", "DD-APPLICATION-KEY": "a"}
@@ -64,29 +48,8 @@ def api(sandbox: Sandbox) -> Iterator[AWSIntegrationApi]:
         yield aws_api(c)
 
 
-def create_body(account_id: str, **attrs: Any) -> AWSAccountCreateRequest:
-    attrs.setdefault("auth_config", AWSAuthConfigRole(role_name="DatadogIntegrationRole"))
-    return AWSAccountCreateRequest(
-        data=AWSAccountCreateRequestData(
-            type=AWSAccountType.ACCOUNT,
-            attributes=AWSAccountCreateRequestAttributes(
-                aws_account_id=account_id, aws_partition=AWSAccountPartition.AWS, **attrs
-            ),
-        )
-    )
-
-
-def update_body(account_id: str, **attrs: Any) -> AWSAccountUpdateRequest:
-    return AWSAccountUpdateRequest(
-        data=AWSAccountUpdateRequestData(
-            type=AWSAccountType.ACCOUNT,
-            attributes=AWSAccountUpdateRequestAttributes(aws_account_id=account_id, **attrs),
-        )
-    )
-
-
 def test_create_fills_server_defaults_and_generates_external_id(api: AWSIntegrationApi) -> None:
-    created = api.create_aws_account(create_body("123456789012")).data
+    created = api.create_aws_account(create_request("123456789012")).data
     attrs = created.attributes
     assert attrs.aws_regions.include_all is True
     # As recorded (2026-02-02, 2026-05-21): the create answer echoes [] as null, reads say [].
@@ -108,9 +71,9 @@ def test_create_fills_server_defaults_and_generates_external_id(api: AWSIntegrat
 
 
 def test_lifecycle_list_filter_get_patch_delete(api: AWSIntegrationApi) -> None:
-    first = api.create_aws_account(create_body("123456789012")).data
+    first = api.create_aws_account(create_request("123456789012")).data
     second = api.create_aws_account(
-        create_body(
+        create_request(
             "210987654321",
             auth_config=AWSAuthConfigKeys(access_key_id="AKIAEXAMPLE", secret_access_key="s3cr3t"),
         )
@@ -127,7 +90,7 @@ def test_lifecycle_list_filter_get_patch_delete(api: AWSIntegrationApi) -> None:
 
     patched = api.update_aws_account(
         first.id,
-        update_body(
+        update_request(
             "123456789012",
             aws_regions=AWSRegionsIncludeOnly(include_only=["us-east-1", "eu-west-1"]),
             metrics_config=AWSMetricsConfig(
@@ -155,9 +118,9 @@ def test_lifecycle_list_filter_get_patch_delete(api: AWSIntegrationApi) -> None:
 
 
 def test_conflict_not_found_and_bad_requests(api: AWSIntegrationApi) -> None:
-    created = api.create_aws_account(create_body("123456789012")).data
+    created = api.create_aws_account(create_request("123456789012")).data
     with pytest.raises(ApiException) as conflict:
-        api.create_aws_account(create_body("123456789012"))
+        api.create_aws_account(create_request("123456789012"))
     assert conflict.value.status == 409
     assert conflict.value.body["errors"][0]["title"] == "Account already exists"
 
@@ -175,7 +138,7 @@ def test_conflict_not_found_and_bad_requests(api: AWSIntegrationApi) -> None:
 
     with pytest.raises(ApiException) as namespace:
         api.create_aws_account(
-            create_body(
+            create_request(
                 "111111111111",
                 metrics_config=AWSMetricsConfig(
                     namespace_filters=AWSNamespaceFiltersIncludeOnly(
@@ -194,7 +157,7 @@ def test_conflict_not_found_and_bad_requests(api: AWSIntegrationApi) -> None:
     with pytest.raises(ApiException) as switch:
         api.update_aws_account(
             created.id,
-            update_body("123456789012", auth_config=AWSAuthConfigKeys(access_key_id="AKIAX")),
+            update_request("123456789012", auth_config=AWSAuthConfigKeys(access_key_id="AKIAX")),
         )
     assert switch.value.status == 400
     assert switch.value.body == {
@@ -205,7 +168,7 @@ def test_conflict_not_found_and_bad_requests(api: AWSIntegrationApi) -> None:
 
 
 def test_quoted_config_id_is_accepted(sandbox: Sandbox, api: AWSIntegrationApi) -> None:
-    created = api.create_aws_account(create_body("123456789012")).data
+    created = api.create_aws_account(create_request("123456789012")).data
     url = f"{sandbox.url}/api/v2/integration/aws/accounts/%22{created.id}%22"
     assert httpx.get(url, headers=KEYS).json()["data"]["id"] == created.id
     assert httpx.delete(url, headers=KEYS).status_code == 204
@@ -256,7 +219,7 @@ def test_missing_keys_is_403(sandbox: Sandbox) -> None:
 def test_secret_is_never_returned_or_stored(sandbox: Sandbox, api: AWSIntegrationApi) -> None:
     secret = "wJalrXUtnFEMI-sandbox-secret-value"
     api.create_aws_account(
-        create_body(
+        create_request(
             "123456789012",
             auth_config=AWSAuthConfigKeys(access_key_id="AKIAEXAMPLE", secret_access_key=secret),
         )
@@ -277,7 +240,7 @@ def test_lists_come_back_reordered_unless_disabled(
             attrs = (
                 aws_api(c)
                 .create_aws_account(
-                    create_body(
+                    create_request(
                         "123456789012",
                         account_tags=tags,
                         aws_regions=AWSRegionsIncludeOnly(include_only=regions),

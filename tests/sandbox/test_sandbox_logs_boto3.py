@@ -13,27 +13,12 @@ import pytest
 from botocore.exceptions import ClientError
 
 from reconciler.sandbox import Sandbox, SandboxControlError
+from tests.clouds import opensearch_config as opensearch
+from tests.clouds import put_integration as put
 from tests.sandbox.conftest import SandboxFactory, logs_client
 
 ROLE = "arn:aws:iam::123456789012:role/LogsToOpenSearch"
 VIEWER = "arn:aws:iam::123456789012:role/Analysts"
-
-
-def opensearch(**overrides: Any) -> dict[str, Any]:
-    config: dict[str, Any] = {
-        "dataSourceRoleArn": ROLE,
-        "dashboardViewerPrincipals": [VIEWER],
-        "retentionDays": 30,
-    }
-    config.update(overrides)
-    return {"openSearchResourceConfig": config}
-
-
-def put(client: Any, name: str, **overrides: Any) -> dict[str, Any]:
-    result: dict[str, Any] = client.put_integration(
-        integrationName=name, integrationType="OPENSEARCH", resourceConfig=opensearch(**overrides)
-    )
-    return result
 
 
 def error_code(exc: pytest.ExceptionInfo[ClientError]) -> str:

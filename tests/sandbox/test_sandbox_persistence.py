@@ -11,6 +11,7 @@ import pytest
 from reconciler.errors import StateError
 from reconciler.sandbox import Sandbox, SandboxOptions
 from reconciler.sandbox.store import Store
+from tests.clouds import put_integration
 from tests.sandbox.conftest import logs_client
 
 KEYS = {"DD-API-KEY": "k", "DD-APPLICATION-KEY": "a"}
@@ -32,16 +33,12 @@ def test_second_sandbox_sees_first_ones_objects(tmp_path: Path) -> None:
         created = httpx.post(
             f"{first.url}/api/v2/integration/aws/accounts", headers=KEYS, json=ACCOUNT
         ).json()["data"]
-        logs_client(first.url).put_integration(
-            integrationName="kept",
-            integrationType="OPENSEARCH",
-            resourceConfig={
-                "openSearchResourceConfig": {
-                    "dataSourceRoleArn": "arn:aws:iam::123456789012:role/r",
-                    "dashboardViewerPrincipals": [],
-                    "retentionDays": 7,
-                }
-            },
+        put_integration(
+            logs_client(first.url),
+            "kept",
+            dataSourceRoleArn="arn:aws:iam::123456789012:role/r",
+            dashboardViewerPrincipals=[],
+            retentionDays=7,
         )
         first.set_logs_fault("kept", region="us-east-1", dashboards=True)
 

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
+
+from tests.clouds import moto_s3
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -16,13 +17,8 @@ if TYPE_CHECKING:
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_s3() as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import errno
 import json
-import os
 import stat
 import subprocess
 import sys
@@ -17,6 +15,7 @@ from reconciler.settings import StateSettings
 from reconciler.state import DEFAULT_STATE_PATH, LocalBackend, backend_for
 from reconciler.state.base import ResourceState, State
 from reconciler.state.codec import encode_state
+from tests.unit.test_atomic import refuse_directory_fsync
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -203,16 +202,7 @@ def test_write_succeeds_when_the_filesystem_refuses_a_directory_fsync(
 ) -> None:
     # Some filesystems refuse fsync on a directory. The state is in place by then, so the
     # write must not be reported as failed (the engine would stop after a successful apply).
-    real = os.fsync
-    refused: list[int] = []
-
-    def fsync(fd: int) -> None:
-        if stat.S_ISDIR(os.fstat(fd).st_mode):
-            refused.append(fd)
-            raise OSError(errno.EINVAL, "Invalid argument")
-        real(fd)
-
-    monkeypatch.setattr(os, "fsync", fsync)
+    refused = refuse_directory_fsync(monkeypatch)
     path = tmp_path / "s.json"
     backend = LocalBackend(path)
     first = bump(sample_state())

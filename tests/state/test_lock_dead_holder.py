@@ -20,8 +20,8 @@ from reconciler.state.base import LockInfo, State, now
 from reconciler.state.codec import encode_state
 from reconciler.state.process import Liveness, liveness, start_time, this_machine
 from reconciler.state.s3 import S3Backend
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests import child
+from tests.state.lock_checks import assert_lock_kept
 
 # Holds the lock, stages a full copy of a state as a write would (and as a kill -9 in the
 # middle of one leaves it), then waits to be killed.
@@ -42,13 +42,7 @@ HOLD_AND_STAGE = textwrap.dedent(
 
 class Child:
     def __init__(self, path: Path, staged: Path) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", HOLD_AND_STAGE, str(path), str(staged)],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        self.proc = child.start(HOLD_AND_STAGE, str(path), str(staged))
         assert self.proc.stdout is not None
         self.lock_id = self.proc.stdout.readline().strip()
         assert self.lock_id, "the child did not take the lock"
@@ -173,10 +167,7 @@ def test_a_dead_pid_under_the_same_hostname_on_another_machine_is_not_taken(
     # Same hostname, another boot: that pid says nothing about this machine's processes.
     backend = LocalBackend(tmp_path / "s.json", lock_timeout=0)
     backend.lock_path.write_text(lock_of(exited_pid(), 12345, boot_id="other").model_dump_json())
-    with pytest.raises(LockError, match="lock old-run held by"), backend.lock("apply"):
-        pass
-    current = backend.current_lock()
-    assert current is not None and current.id == "old-run"
+    assert_lock_kept(backend, "old-run")
 
 
 def test_only_this_states_staging_files_are_removed(tmp_path: Path) -> None:
@@ -221,13 +212,7 @@ HOLD_S3 = textwrap.dedent(
 def test_kill_9_of_an_s3_lock_holder_then_a_plain_run_takes_the_lock(
     endpoint: str, bucket: str
 ) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HOLD_S3, endpoint, bucket],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    proc = child.start(HOLD_S3, endpoint, bucket)
     assert proc.stdin is not None and proc.stdout is not None
     try:
         lock_id = proc.stdout.readline().strip()
@@ -282,16 +267,7 @@ def test_runs_racing_for_a_dead_holders_lock_take_it_over_once(tmp_path: Path) -
     backend.write(State.new())
     pid = exited_pid()
     backend.lock_path.write_text(lock_of(pid, 12345).model_dump_json())
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", RACE, str(path)],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(4)
-    ]
+    procs = [child.start(RACE, str(path)) for _ in range(4)]
     for p in procs:
         assert p.stdout is not None and p.stdout.readline() == "ready\n"
     for p in procs:  # every one is waiting on its stdin: release them all at once

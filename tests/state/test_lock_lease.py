@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import textwrap
 import time
 from collections.abc import Callable
@@ -21,8 +19,8 @@ from reconciler.state.base import LockInfo, now
 from reconciler.state.lock import StateLock
 from reconciler.state.lock_file import FileLockStore
 from reconciler.state.process import Machine
+from tests import child
 
-ROOT = Path(__file__).resolve().parents[2]
 ELSEWHERE = Machine("runner-17", "another-boot-id", "pid:[4026531836]")
 
 
@@ -100,13 +98,7 @@ def test_a_live_holder_on_this_host_keeps_its_lock_even_when_its_renewals_stall(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "s.json"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(path), "0.2"],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    proc = child.start(HOLD, str(path), "0.2")
     assert proc.stdin is not None and proc.stdout is not None
     try:
         lock_id = proc.stdout.readline().strip()

@@ -20,6 +20,8 @@ from reconciler.state import LocalBackend
 from reconciler.state.base import LockInfo, State, now
 from reconciler.state.lock import StateLock, who
 from reconciler.state.process import Machine, start_time, this_machine
+from tests import child
+from tests.state.lock_checks import assert_lock_kept
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,13 +42,7 @@ class Holder:
     """Another process holding the lock on ``path`` until ``release()``."""
 
     def __init__(self, path: Path) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", HOLDER, str(path)],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        self.proc = child.start(HOLDER, str(path))
         assert self.proc.stdout is not None
         self.lock_id = self.proc.stdout.readline().strip()
         assert self.lock_id, "holder did not take the lock"
@@ -196,10 +192,7 @@ def test_a_lock_from_before_leases_is_kept_until_it_expires(tmp_path: Path) -> N
             }
         )
     )
-    with pytest.raises(LockError, match="lock old-release held by"), backend.lock("apply"):
-        pass
-    current = backend.current_lock()
-    assert current is not None and current.id == "old-release"
+    assert_lock_kept(backend, "old-release")
 
 
 def test_a_lock_is_not_taken_over_before_a_whole_lease_was_watched(tmp_path: Path) -> None:
@@ -304,13 +297,7 @@ CREATE_ON_A_FULL_DISK = textwrap.dedent(
 
 def test_a_failed_lock_write_leaves_no_lock_behind(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
-    out = subprocess.run(
-        [sys.executable, "-c", CREATE_ON_A_FULL_DISK, str(path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=20,
-    )
+    out = child.run(CREATE_ON_A_FULL_DISK, str(path))
     assert out.stdout.startswith("ERR StateError "), out.stderr
     assert f"{path}.lock: cannot create lock: File too large" in out.stdout
     # An empty lock file would be treated as held by every later run.

@@ -4,8 +4,6 @@ the user's hand-written TOML is never left half-written."""
 from __future__ import annotations
 
 import stat
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -16,9 +14,9 @@ from reconciler.importer import import_objects
 from reconciler.kinds.base import Observed
 from reconciler.settings import Settings
 from reconciler.state.base import State
+from tests import child
 from tests.engine.memory_kind import MemoryKind
 
-ROOT = Path(__file__).resolve().parents[2]
 HAND_WRITTEN = '# my accounts, kept by hand\n[memory_thing.first]\nkey = "first"\n'
 
 
@@ -123,13 +121,7 @@ def test_an_interrupted_write_leaves_the_hand_written_file_whole(tmp_path: Path)
     # A real short write: the file-size limit makes the OS refuse the new file part-way.
     target = tmp_path / "c.toml"
     target.write_text(HAND_WRITTEN)
-    out = subprocess.run(
-        [sys.executable, "-c", IMPORT_ON_A_FULL_DISK, str(target)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=20,
-    )
+    out = child.run(IMPORT_ON_A_FULL_DISK, str(target))
     assert out.stdout.startswith("ERR "), out.stderr
     assert f"{target}: cannot write the imported configuration: File too large" in out.stdout
     assert target.read_text() == HAND_WRITTEN

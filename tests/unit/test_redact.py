@@ -63,3 +63,15 @@ def test_controls_are_escaped_and_long_values_cut() -> None:
     shown = printable("x" * 5_000_000)
     assert len(shown) <= 200
     assert "(5000000 characters)" in shown
+
+
+def test_an_api_excerpt_is_one_line_redacted_before_it_is_cut() -> None:
+    secret = "excerpt-secret-0123456789abcdef"
+    # The secret straddles the cut: redacting after cutting would leave its start behind.
+    text = "first line\n\tsecond  line " + "x" * (redact.MAX_EXCERPT - 40) + secret + " tail"
+    shown = redact.excerpt(text, [secret])
+    assert shown.startswith("first line second line x")
+    assert "\n" not in shown and "\\n" not in shown and "\\t" not in shown
+    assert secret[:8] not in shown
+    assert len(shown) <= redact.MAX_EXCERPT
+    assert redact.excerpt("a \x1b[2J b") == "a \\x1b[2J b"
