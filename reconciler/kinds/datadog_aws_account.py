@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 from reconciler import paths, printable
-from reconciler.clients import datadog_models as wire
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.kinds import datadog_answers as answers
 from reconciler.kinds.base import DiffRules, Observed, Progress, ResourceSpec
@@ -140,7 +139,7 @@ class DatadogAwsAccount:
         # The envelope is checked again here (list and get already did): normalise is also
         # fed recorded JSON, and an item without id or aws_account_id must never become
         # an object with an empty key.
-        data = answers.parse(wire.AccountData, raw, f"{ACCOUNTS} item")
+        remote_id, natural_key = answers.account(raw, f"{ACCOUNTS} item")
         attributes = raw["attributes"]
         unknown: list[str] = []
         values = known(attributes, DatadogAwsAccountSpec, unknown)
@@ -148,7 +147,7 @@ class DatadogAwsAccount:
         # Both force a replacement when they differ: an answer without them is unreadable,
         # never "changed" (a replacement planned from nothing would delete the integration and
         # rotate its external ID).
-        where = f"{ACCOUNTS} item {printable.printable(data.id)}"
+        where = f"{ACCOUNTS} item {printable.printable(remote_id)}"
         if not isinstance(values.get("aws_partition"), str):
             raise ApiError(f"{where}: unexpected answer: no aws_partition", service="Datadog")
         auth = values.get("auth_config")
@@ -178,8 +177,8 @@ class DatadogAwsAccount:
             # "no services", not an absent setting the plan would then fill in.
             values.setdefault("traces_config", {})["xray_services"] = {"include_only": []}
         return Observed(
-            natural_key=data.attributes.aws_account_id,
-            remote_id=data.id,
+            natural_key=natural_key,
+            remote_id=remote_id,
             values=values,
             unmanageable=(
                 f"it uses {', '.join(unknown)}, which this version of reconciler does not manage"
