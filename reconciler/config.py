@@ -18,8 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from reconciler import gc_pace, templates
 from reconciler import moves as moves_module
-from reconciler import templates
 from reconciler.desired import Config, DesiredResource, Move, SourceLocation
 from reconciler.errors import ConfigError, raise_all
 from reconciler.kinds.base import ResourceKind
@@ -53,6 +53,7 @@ class _Parsed:
     index: LineIndex
 
 
+@gc_pace.paused()
 def load_config(
     path: Path,
     kinds: Mapping[str, type[ResourceKind]],

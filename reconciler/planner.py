@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from reconciler import diff, paths
+from reconciler import diff, gc_pace, paths
 from reconciler.current_values import current_values as current_values  # applier imports it here
 from reconciler.current_values import current_values_filled
 from reconciler.desired import Config, DesiredResource
@@ -69,6 +69,7 @@ def selected(address: str, targets: Iterable[str], excludes: Iterable[str]) -> b
     return address not in set(excludes)
 
 
+@gc_pace.paused()
 def build_plan(
     config: Config,
     observed: Mapping[str, list[Observed]],

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,3 +25,59 @@ def test_disabled_leaves_the_pace_alone() -> None:
     with gc_pace.relaxed(False):
         assert gc.get_threshold() == before
     assert gc.get_threshold() == before
+
+
+def test_paused_stops_the_collector_inside_and_restores_it() -> None:
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), gc_pace.paused():
+        assert not gc.isenabled()
+        with gc_pace.paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the inner block leaves the outer one's pause alone
+        raise RuntimeError("work failed")
+    assert gc.isenabled()
+
+
+def test_paused_leaves_a_stopped_collector_stopped() -> None:
+    gc.disable()
+    try:
+        with gc_pace.paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_large_steps_run_without_the_collector(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from reconciler import config, planner
+    from reconciler.registry import KINDS
+    from reconciler.state import codec
+    from reconciler.state.base import State
+
+    seen: dict[str, bool] = {}
+
+    def spy(module: Any, name: str) -> None:
+        original = getattr(module, name)
+
+        def recorded(*args: Any, **kwargs: Any) -> Any:
+            seen[name] = gc.isenabled()
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, recorded)
+
+    spy(config, "_load_resource")
+    spy(planner, "_plan_declared")
+    spy(State, "model_validate")
+    path = tmp_path / "main.toml"
+    path.write_text(
+        '[datadog_aws_account.a]\naws_account_id = "123456789012"\n'
+        'auth_config = { role_name = "DatadogIntegrationRole" }\n'
+    )
+    loaded = config.load_config(path, KINDS, env={})
+    state = codec.decode_state(codec.encode_state(State.new()), "state.json")
+    kinds = {name: kind(loaded.settings) for name, kind in KINDS.items()}
+    planner.build_plan(loaded, {}, state, kinds)
+    assert seen == {"_load_resource": False, "_plan_declared": False, "model_validate": False}
+    assert gc.isenabled()
