@@ -10,12 +10,12 @@ import hashlib
 import os
 import re
 import stat
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import tomli
 from pydantic import BaseModel, ValidationError
 
 from reconciler import gc_pace, templates
@@ -207,11 +207,13 @@ def _parse(source: _Source, errors: list[ConfigError]) -> _Parsed | None:
         errors.append(ConfigError(f"not UTF-8 text (byte {exc.start})", file=source.display))
         return None
     try:
-        doc = tomllib.loads(text)
+        # tomli: the parser the standard library's tomllib was taken from, compiled (about
+        # twice as fast on a large file), with the same TOML 1.0 and the same messages.
+        doc = tomli.loads(text)
     except RecursionError:
         errors.append(ConfigError("invalid TOML: nested too deeply", file=source.display))
         return None
-    except tomllib.TOMLDecodeError as exc:
+    except tomli.TOMLDecodeError as exc:
         message = str(exc)
         line: int | None = None
         match = _TOML_POSITION.search(message)

@@ -1,9 +1,9 @@
 """Line numbers for TOML paths, found by a light scan of the text.
 
-tomllib gives values but no positions, so this reads the text once more and records where each
-table header, array-of-tables entry and ``key =`` line starts. It is only used to point error
-messages at a line: anything it cannot follow (keys inside inline tables, keys inside
-multi-line arrays) falls back to the nearest enclosing table or key that it did see.
+The TOML parser gives values but no positions, so this reads the text once more and records
+where each table header, array-of-tables entry and ``key =`` line starts. It is only used to
+point error messages at a line: anything it cannot follow (keys inside inline tables, keys
+inside multi-line arrays) falls back to the nearest enclosing table or key that it did see.
 """
 
 from __future__ import annotations
