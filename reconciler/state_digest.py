@@ -4,8 +4,8 @@ object's fingerprint); the plan is stale there once the entry has moved."""
 from __future__ import annotations
 
 import hashlib
-import json
 
+from reconciler.canonical import canonical_json
 from reconciler.state.base import ResourceState
 
 
@@ -16,14 +16,10 @@ def entry_digest(prior: ResourceState | None) -> str | None:
     try:
         # The fields as they are: a state entry holds JSON values only (it was read from JSON),
         # which model_dump(mode="json") would give back unchanged, at some cost per entry.
-        blob = json.dumps(
-            {name: getattr(prior, name) for name in _ENTRY_FIELDS},
-            sort_keys=True,
-            separators=(",", ":"),
-        )
+        blob = canonical_json({name: getattr(prior, name) for name in _ENTRY_FIELDS})
     except TypeError:  # a value JSON cannot hold (an entry built in this process)
-        blob = json.dumps(prior.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
+        blob = canonical_json(prior.model_dump(mode="json"))
+    return "sha256:" + hashlib.sha256(blob).hexdigest()
 
 
 _ENTRY_FIELDS = tuple(ResourceState.model_fields)
