@@ -29,7 +29,8 @@ def current_values_filled(
     """``current_values``, and whether any write-only field was filled in or removed. If
     none was, the values returned are ``observed.values`` itself (not a copy)."""
     work: list[tuple[paths.Path, dict[str, Any] | None]] = []
-    for pattern in (*rules.write_only_paths, *rules.sensitive_paths):
+    # A secret is write-only too, and often listed as both: each pattern is looked up once.
+    for pattern in dict.fromkeys((*rules.write_only_paths, *rules.sensitive_paths)):
         secret = pattern in rules.sensitive_paths
         source = prior.last_applied if prior is not None else (None if secret else desired)
         wanted = set(paths.expand(pattern, desired))
