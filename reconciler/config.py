@@ -310,10 +310,7 @@ def _env_outside_secrets(
     literal text and sent to the API. Refused, naming the field."""
     found: list[ConfigError] = []
     references: list[tuple[str | int, ...]] = []
-    # A string holding the text holds it in its repr too (no character of it is escaped
-    # there): without it anywhere in the repr, there is nothing to walk for.
-    if "${env:" in repr(resolved.table):
-        _env_references(resolved.table, (), references)
+    _env_references(resolved.table, (), references)
     for path in references:
         generic = tuple(p for p in path if isinstance(p, str))
         if generic in secret_paths(kind_class.spec):

@@ -35,7 +35,7 @@ from reconciler.model import (
 from reconciler.moves import with_moves
 from reconciler.plan_checks import check_manageable, check_one_address_per_object
 from reconciler.rule_tree import compiled
-from reconciler.secrets import EnvSecret, digest_secrets
+from reconciler.secrets import digest_secrets
 from reconciler.state.base import ResourceState, State
 from reconciler.state_digest import entry_digest
 
@@ -193,9 +193,6 @@ def build_plan(
     )
 
 
-_SECRET_REPR = f"{EnvSecret.__name__}("
-
-
 def _sensitive(values: dict[str, Any], rules: DiffRules) -> list[str]:
     found: set[str] = set()
     for pattern in rules.sensitive_paths:
@@ -225,9 +222,7 @@ def _plan_declared(
     declared natural key (an import), else None."""
     rules = kind.rules
     nk = kind.natural_key(res.spec)
-    values = kind.desired_values(res.spec)
-    # Every secret's repr holds _SECRET_REPR: without it, no secret to digest (and no walk).
-    desired = digest_secrets(values, key) if _SECRET_REPR in repr(values) else values
+    desired = digest_secrets(kind.desired_values(res.spec), key)
     base: dict[str, Any] = dict(
         address=res.address,
         kind=res.kind,

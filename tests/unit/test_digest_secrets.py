@@ -27,13 +27,3 @@ def test_secrets_at_any_depth_become_digests_and_the_input_is_unchanged() -> Non
     assert value["auth"]["secret"] is secret and value["list"][0]["s"] is secret
     assert out["plain"] is plain  # no secret inside: shared
     assert digest_secrets(plain, KEY) is plain
-
-
-def test_a_secret_anywhere_in_the_values_shows_in_their_repr() -> None:
-    # The planner digests the desired values only when their repr holds a secret's.
-    from reconciler.planner import _SECRET_REPR
-
-    nested = {"a": [{"b": ("x", EnvSecret("NAME", "the-value"))}], "c": 1}
-    assert _SECRET_REPR in repr(nested)
-    assert "the-value" not in repr(nested)
-    assert _SECRET_REPR not in repr({"a": ["EnvSecret", {"b": "${env:NAME}"}]})
