@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from reconciler.paths import Path
 
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
-# ``key = value`` with a plain key: most lines of a large file, read without ``_parse_key``.
+# ``key = value`` with a plain key, and ``[a.b]`` of plain keys: most lines of a large file,
+# read without ``_parse_key``.
 _SIMPLE = re.compile(r"[ \t]*([A-Za-z0-9_-]+)[ \t]*=")
+_SIMPLE_HEADER = re.compile(r"[ \t]*\[([A-Za-z0-9_.-]+)\][ \t]*(?:#.*)?")
 _BASIC = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _LITERAL = re.compile(r"'([^']*)'")
 _ESCAPES = {'\\"': '"', "\\\\": "\\", "\\n": "\n", "\\t": "\t"}
@@ -87,6 +89,11 @@ class LineIndex:
                 self._exact.add(path)
                 if '"""' in raw or "'''" in raw:
                     in_string = _opens_string(raw[simple.end() :])
+                continue
+            header = _SIMPLE_HEADER.fullmatch(raw)
+            if header is not None and "" not in (keys := header.group(1).split(".")):
+                table = self._resolve(keys, arrays) if arrays else tuple(keys)
+                self._record(table, number)
                 continue
             stripped = raw.strip()
             if not stripped or stripped.startswith("#"):
