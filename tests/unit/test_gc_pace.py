@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +82,33 @@ def test_the_large_steps_run_without_the_collector(
     planner.build_plan(loaded, {}, state, kinds)
     assert seen == {"_load_resource": False, "_plan_declared": False, "model_validate": False}
     assert gc.isenabled()
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.other: _Node | None = None
+
+
+def test_a_large_block_is_frozen_after_it_and_garbage_made_before_is_not() -> None:
+    gc.unfreeze()
+    try:
+        a, b = _Node(), _Node()
+        a.other, b.other = b, a  # a cycle, dropped just before the block
+        gone = weakref.ref(a)
+        del a, b
+        with gc_pace.paused():
+            kept: list[list[int]] = [[i] for i in range(gc_pace.FREEZE_AFTER + 1000)]
+        assert gc.get_freeze_count() >= len(kept)
+        assert gone() is None  # collected before the block, not kept by the freeze
+    finally:
+        gc.unfreeze()
+
+
+def test_a_small_block_freezes_nothing() -> None:
+    gc.unfreeze()
+    try:
+        with gc_pace.paused():
+            kept: list[list[int]] = [[i] for i in range(1000)]
+        assert gc.get_freeze_count() == 0 and len(kept) == 1000
+    finally:
+        gc.unfreeze()
