@@ -10,10 +10,10 @@ the path of that list, so a plan reads ``tags: [a, b] -> [a, c]`` rather than in
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from reconciler import paths
+from reconciler.canonical import canonical_json
 from reconciler.kinds.base import DiffRules, Observed
 from reconciler.model import FieldChange
 from reconciler.rule_tree import compiled
@@ -103,10 +103,7 @@ def fingerprint(obj: Observed, rules: DiffRules, normalised: dict[str, Any] | No
     already normalised, when the caller has it."""
     if normalised is None:
         normalised = normalise(obj.values, rules)
-    blob = json.dumps(
-        {"id": obj.remote_id, "values": normalised, "health": obj.health},
-        sort_keys=True,
-        separators=(",", ":"),
-        default=str,
+    blob = canonical_json(
+        {"id": obj.remote_id, "values": normalised, "health": obj.health}, default=str
     )
-    return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
+    return "sha256:" + hashlib.sha256(blob).hexdigest()

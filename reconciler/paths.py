@@ -74,25 +74,27 @@ def overlaps(pattern: str, path: Path) -> bool:
 def expand(pattern: str, value: Any) -> Iterator[Path]:
     """Every concrete path in ``value`` that the pattern names and that exists."""
     segs = parse_pattern(pattern)
-
-    def walk(node: Any, i: int, prefix: Path) -> Iterator[Path]:
-        if i == len(segs):
-            yield prefix
-            return
-        seg = segs[i]
-        if isinstance(node, dict):
-            keys = list(node) if seg == ANY else ([seg] if seg in node else [])
-            for k in keys:
-                yield from walk(node[k], i + 1, (*prefix, k))
-        elif isinstance(node, list) and (seg in (ANY, ANY_INDEX) or seg.startswith("[")):
-            for idx, item in enumerate(node):
-                if _segment_matches(seg, idx):
-                    yield from walk(item, i + 1, (*prefix, idx))
-
     if segs == (ANY,):
         yield ()
         return
-    yield from walk(value, 0, ())
+    yield from _expand(segs, value, 0, ())
+
+
+def _expand(segs: tuple[str, ...], node: Any, i: int, prefix: Path) -> Iterator[Path]:
+    # A module function, not a closure: a recursive closure is a reference cycle, left for
+    # the garbage collector on every call.
+    if i == len(segs):
+        yield prefix
+        return
+    seg = segs[i]
+    if isinstance(node, dict):
+        keys = list(node) if seg == ANY else ([seg] if seg in node else [])
+        for k in keys:
+            yield from _expand(segs, node[k], i + 1, (*prefix, k))
+    elif isinstance(node, list) and (seg in (ANY, ANY_INDEX) or seg.startswith("[")):
+        for idx, item in enumerate(node):
+            if _segment_matches(seg, idx):
+                yield from _expand(segs, item, i + 1, (*prefix, idx))
 
 
 _MISSING = object()

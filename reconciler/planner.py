@@ -15,12 +15,12 @@ last-applied record (the API never returns them). Drift compares only the readab
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from reconciler import diff, paths
+from reconciler import diff, gc_pace, paths
+from reconciler.current_values import current_values as current_values  # applier imports it here
+from reconciler.current_values import current_values_filled
 from reconciler.desired import Config, DesiredResource
 from reconciler.errors import PlanError
 from reconciler.kinds.base import DiffRules, Observed, ResourceKind
@@ -37,54 +37,7 @@ from reconciler.plan_checks import check_manageable, check_one_address_per_objec
 from reconciler.rule_tree import compiled
 from reconciler.secrets import digest_secrets
 from reconciler.state.base import ResourceState, State
-
-
-def entry_digest(prior: ResourceState | None) -> str | None:
-    """Digest of one state entry: a saved plan is stale for an address whose entry moved."""
-    if prior is None:
-        return None
-    blob = json.dumps(prior.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
-
-
-def current_values(
-    observed: Observed, desired: dict[str, Any], prior: ResourceState | None, rules: DiffRules
-) -> dict[str, Any]:
-    """Observed values with write-only fields filled from the last-applied record.
-
-    With no record (an import), a write-only field cannot be known: a non-secret one is
-    assumed to match the configuration (replacing a live object on a guess would be worse),
-    a secret one is left unknown so the plan sends it.
-    """
-    values, filled = _current_values(observed, desired, prior, rules)
-    return values if filled else paths.copy_json(values)
-
-
-def _current_values(
-    observed: Observed, desired: dict[str, Any], prior: ResourceState | None, rules: DiffRules
-) -> tuple[dict[str, Any], bool]:
-    """``current_values``, and whether any write-only field was filled in or removed. If
-    none was, the values returned are ``observed.values`` itself (not a copy)."""
-    work: list[tuple[paths.Path, dict[str, Any] | None]] = []
-    for pattern in (*rules.write_only_paths, *rules.sensitive_paths):
-        secret = pattern in rules.sensitive_paths
-        source = prior.last_applied if prior is not None else (None if secret else desired)
-        wanted = set(paths.expand(pattern, desired))
-        if prior is not None:
-            wanted |= set(paths.expand(pattern, prior.last_applied))
-        work.extend((path, source) for path in wanted)
-    for pattern in observed.unreported:
-        source = prior.last_applied if prior is not None else desired
-        work.extend((path, source) for path in paths.expand(pattern, source))
-    if not work:
-        return observed.values, False
-    current: dict[str, Any] = paths.copy_json(observed.values)
-    for path, source in work:
-        if source is not None and paths.has(source, path):
-            paths.put(current, path, paths.get(source, path))
-        else:
-            paths.remove(current, path)
-    return current, True
+from reconciler.state_digest import entry_digest
 
 
 class _Live:
@@ -116,6 +69,7 @@ def selected(address: str, targets: Iterable[str], excludes: Iterable[str]) -> b
     return address not in set(excludes)
 
 
+@gc_pace.paused()
 def build_plan(
     config: Config,
     observed: Mapping[str, list[Observed]],
@@ -287,10 +241,25 @@ def _plan_declared(
     fast = compiled(rules)
     n_obj = fast.normalised_view(obj.values) if obj is not None else None
     n_desired = fast.normalised_view(desired) if obj is not None else None
+    # Whether the live object already matches the desired values (the usual case); with the
+    # last-applied values equal to the desired ones it also answers the drift check, which
+    # compares the same sides leaving more keys out.
+    settled = n_desired is not None and n_obj is not None and fast.same(n_desired, n_obj)
     drifted: DriftChange | None = None
     if prior is not None:
         n_prior = n_desired if prior.last_applied == desired else None
-        drifted = _drift(res.address, res.kind, res.name, prior, obj, rules, n_obj, n_prior)
+        settled_prior = settled and n_prior is not None
+        drifted = _drift(
+            res.address,
+            res.kind,
+            res.name,
+            prior,
+            obj,
+            rules,
+            n_obj,
+            n_prior,
+            settled=settled_prior,
+        )
         if obj is not None and prior.natural_key != nk:
             # The natural key itself changed (another account, region or name): the old
             # object cannot become the new one.
@@ -314,12 +283,12 @@ def _plan_declared(
 
     # No write-only field filled in: ``before`` is the observed values themselves (the live
     # objects are planned once and not used after; nothing changes either).
-    before, filled = _current_values(obj, desired, prior, rules)
+    before, filled = current_values_filled(obj, desired, prior, rules)
     assert n_desired is not None and n_obj is not None
     n_before = fast.normalised_view(before) if filled else n_obj
     changes = (
         []  # what compare() finds for equal normalised sides, without building its copies
-        if fast.same(n_desired, n_before)
+        if (settled if n_before is n_obj else fast.same(n_desired, n_before))
         else diff.compare_normalised(paths.copy_json(n_before), paths.copy_json(n_desired), rules)
     )
     common: dict[str, Any] = dict(
@@ -364,15 +333,20 @@ def _drift(
     rules: DiffRules,
     n_obj: dict[str, Any] | None = None,
     n_prior: dict[str, Any] | None = None,
+    *,
+    settled: bool = False,
 ) -> DriftChange | None:
     """What changed outside this tool since the last apply: readable fields only.
 
     ``n_obj``/``n_prior``: ``obj.values``/``prior.last_applied`` already normalised, if known.
+    ``settled``: ``compiled(rules).same(n_prior, n_obj)`` is known to hold.
     """
     if obj is None:
         return DriftChange(address=address, kind=kind, name=name, gone=True)
     fast = compiled(rules)
     if fast.strip_commutes:
+        if settled:  # equal on every compared key: equal on the readable ones too
+            return None
         # compare() would find nothing: say so without building its copies. Anything else
         # (there is drift to describe): the long way.
         if n_obj is None:

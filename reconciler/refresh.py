@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 
+from reconciler import gc_pace
 from reconciler.desired import Config
 from reconciler.kinds.base import Observed, ResourceKind
 from reconciler.state.base import State
@@ -44,7 +45,8 @@ async def refresh(
         )
         for scope in sorted(scopes)
     ]
-    results = await asyncio.gather(*(kinds[name].list(scope) for name, scope in jobs))
+    with gc_pace.paused():  # the live objects: as many as the configuration's
+        results = await asyncio.gather(*(kinds[name].list(scope) for name, scope in jobs))
     observed: dict[str, list[Observed]] = {name: [] for name in kinds}
     for (name, _), found in zip(jobs, results, strict=True):
         observed[name].extend(found)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,8 @@ class _Node:
     is_set: bool = False  # a list compared as a set
     null_keys: frozenset[str] = frozenset()  # keys of this dict where null/absent means []
     computed: bool = False  # compared only where the declared side sets it
+    # What ``_view`` does at each named key, worked out once (``_steps``).
+    steps: tuple[tuple[str, int, _Node], ...] = ()
 
     def index_child(self, i: int) -> _Node | None:
         found = self.indexes.get(i)
@@ -122,23 +125,43 @@ def _tree(
         parent = _place(root, segs[:-1])
         parent.null_keys = parent.null_keys | {last}
         used = True
-    return _finish(root) if used else None
+    return _with_steps(_finish(root)) if used else None
+
+
+_DROP, _SET_LEAF, _BELOW = 0, 1, 2
+
+
+def _with_steps(node: _Node) -> _Node:
+    """``node`` with ``steps`` set on it and every node below: per named key, drop it, sort a
+    list that no further rule reaches (the usual set-like list), or walk below."""
+    steps: list[tuple[str, int, _Node]] = []
+    for k, rule in node.keys.items():
+        leaf = not (rule.keys or rule.any or rule.index or rule.indexes or rule.null_keys)
+        what = _DROP if rule.drop else (_SET_LEAF if leaf and rule.is_set else _BELOW)
+        steps.append((k, what, _with_steps(rule)))
+    for child in (node.any, node.index, *node.indexes.values()):
+        if child is not None:
+            _with_steps(child)
+    node.steps = tuple(steps)
+    return node
 
 
 def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def _plain(item: Any) -> bool:
-    # A string whose JSON text is itself in quotes and that sorts like it: printable ASCII
-    # above '"', no backslash. (A '!' or a space would sort before the closing quote.)
-    return (
-        type(item) is str
-        and item != ""
-        and min(item) > '"'
-        and max(item) <= "\x7f"
-        and ("\\" not in item)
-    )
+# Printable ASCII above '"', no backslash, no DEL: a string whose JSON text is itself in quotes
+# and that sorts like it. (A '!' or a space would sort before the closing quote; DEL is written
+# \u007f.)
+_PLAIN_RUN = re.compile(r"[\x23-\x5b\x5d-\x7e]+")
+
+
+def _plain_strings(items: list[Any]) -> bool:
+    """Every item a non-empty plain string (see ``_PLAIN_RUN``)."""
+    for item in items:
+        if type(item) is not str or not item:
+            return False
+    return _PLAIN_RUN.fullmatch("".join(items)) is not None
 
 
 def _as_set(items: list[Any]) -> list[Any]:
@@ -146,7 +169,7 @@ def _as_set(items: list[Any]) -> list[Any]:
     the same order and much cheaper)."""
     if len(items) < 2:  # nothing to sort or merge (most set-like lists are empty)
         return items
-    if all(map(_plain, items)):
+    if _plain_strings(items):
         return sorted(set(items))
     unique = {_canonical(item): item for item in items}
     return [unique[k] for k in sorted(unique)]
@@ -189,9 +212,12 @@ def _view(value: Any, node: _Node) -> Any:
         return _normalise(value, node, _same)
     if isinstance(value, dict):
         out = dict(value)  # same keys in the same order; the ones rules reach replaced below
-        for k, rule in node.keys.items():
+        for k, what, rule in node.steps:
             if k in out:
-                if rule.drop:
+                if what == _SET_LEAF:
+                    v = out[k]
+                    out[k] = _as_set(list(v)) if isinstance(v, list) else _view(v, rule)
+                elif what == _DROP:
                     del out[k]
                 else:
                     out[k] = _view(out[k], rule)
@@ -233,6 +259,8 @@ def _equal(declared: Any, other: Any, node: _Node | None) -> bool:
     """Equal, leaving out dropped keys and computed keys the declared side leaves unset."""
     if node is None:
         return bool(declared == other)
+    if declared == other:  # equal as they are: equal leaving some keys out too
+        return True
     if isinstance(declared, dict) and isinstance(other, dict):
         for k in declared.keys() | other.keys():
             child = node.keys.get(k, node.any)

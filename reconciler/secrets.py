@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     GetCoreSchemaHandler,
@@ -34,6 +34,13 @@ class EnvSecret:
     """A secret read from an environment variable."""
 
     __slots__ = ("env", "value")
+    # How many were ever made in this process, copies included: while none was, no value can
+    # hold one (``digest_secrets`` then has nothing to look for).
+    made: ClassVar[int] = 0
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> EnvSecret:
+        EnvSecret.made += 1
+        return super().__new__(cls)
 
     def __init__(self, env: str, value: str) -> None:
         self.env = env
@@ -155,6 +162,8 @@ def is_digest(value: object) -> bool:
 def digest_secrets(value: Any, key: bytes) -> Any:
     """``value`` with every ``EnvSecret`` replaced by its keyed digest. Containers holding no
     secret are returned as they are (shared, not copied); the others are new."""
+    if not EnvSecret.made:  # no secret exists: nothing to walk for
+        return value
     if isinstance(value, EnvSecret):
         return value.digest(key)
     if not isinstance(value, (dict, list)):

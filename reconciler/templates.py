@@ -133,8 +133,9 @@ def resolve(
     ``ConfigError`` for an unknown template or a cycle (the caller adds file and address)."""
     if kind not in layers.defaults and TEMPLATE_KEY not in table:
         # Nothing to merge (most resources of most configurations): every value is the
-        # resource's own, which ``Resolved.origin`` reports as None anyway.
-        return Resolved(copy_json(table), {})
+        # resource's own, which ``Resolved.origin`` reports as None anyway. The table is
+        # shared, not copied: nothing changes a resolved table.
+        return Resolved(table, {})
     merged: dict[str, Any] = {}
     origins: dict[Path, Origin] = {}
     if kind in layers.defaults:

@@ -1,9 +1,9 @@
 """Line numbers for TOML paths, found by a light scan of the text.
 
-tomllib gives values but no positions, so this reads the text once more and records where each
-table header, array-of-tables entry and ``key =`` line starts. It is only used to point error
-messages at a line: anything it cannot follow (keys inside inline tables, keys inside
-multi-line arrays) falls back to the nearest enclosing table or key that it did see.
+The TOML parser gives values but no positions, so this reads the text once more and records
+where each table header, array-of-tables entry and ``key =`` line starts. It is only used to
+point error messages at a line: anything it cannot follow (keys inside inline tables, keys
+inside multi-line arrays) falls back to the nearest enclosing table or key that it did see.
 """
 
 from __future__ import annotations
@@ -14,6 +14,10 @@ from collections.abc import Sequence
 from reconciler.paths import Path
 
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
+# ``key = value`` with a plain key, and ``[a.b]`` of plain keys: most lines of a large file,
+# read without ``_parse_key``.
+_SIMPLE = re.compile(r"[ \t]*([A-Za-z0-9_-]+)[ \t]*=")
+_SIMPLE_HEADER = re.compile(r"[ \t]*\[([A-Za-z0-9_.-]+)\][ \t]*(?:#.*)?")
 _BASIC = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _LITERAL = re.compile(r"'([^']*)'")
 _ESCAPES = {'\\"': '"', "\\\\": "\\", "\\n": "\n", "\\t": "\t"}
@@ -44,6 +48,15 @@ def _parse_key(text: str, pos: int) -> tuple[list[str], int] | None:
         return parts, pos
 
 
+def _opens_string(value: str) -> str | None:
+    """The delimiter of a multi-line string that ``value`` (the rest of a line after ``=``)
+    leaves open, if any."""
+    for delimiter in ('"""', "'''"):
+        if value.count(delimiter) % 2 == 1:
+            return delimiter
+    return None
+
+
 class LineIndex:
     """Where each path of one TOML file was first written (1-based lines)."""
 
@@ -68,6 +81,20 @@ class LineIndex:
                 if raw.count(in_string) % 2 == 1:
                     in_string = None
                 continue
+            simple = _SIMPLE.match(raw)
+            if simple is not None:
+                # The table's own path and its prefixes were recorded by its header.
+                path = (*table, simple.group(1))
+                self._lines.setdefault(path, number)
+                self._exact.add(path)
+                if '"""' in raw or "'''" in raw:
+                    in_string = _opens_string(raw[simple.end() :])
+                continue
+            header = _SIMPLE_HEADER.fullmatch(raw)
+            if header is not None and "" not in (keys := header.group(1).split(".")):
+                table = self._resolve(keys, arrays) if arrays else tuple(keys)
+                self._record(table, number)
+                continue
             stripped = raw.strip()
             if not stripped or stripped.startswith("#"):
                 continue
@@ -91,11 +118,7 @@ class LineIndex:
             if end >= len(raw) or raw[end] != "=":
                 continue
             self._record((*table, *keys), number)
-            value = raw[end + 1 :]
-            for delimiter in ('"""', "'''"):
-                if value.count(delimiter) % 2 == 1:
-                    in_string = delimiter
-                    break
+            in_string = _opens_string(raw[end + 1 :])
 
     @staticmethod
     def _resolve(keys: Sequence[str], arrays: dict[Path, int]) -> Path:

@@ -41,23 +41,72 @@ def parse(model: type[_M], body: Any, where: str, *, written: bool = False) -> _
         ) from None
 
 
+# The members of an item's attributes that ``wire.AccountAttributes`` types, by type.
+_OBJECTS = (
+    "auth_config",
+    "aws_regions",
+    "logs_config",
+    "metrics_config",
+    "resources_config",
+    "traces_config",
+)
+_TEXTS = ("aws_partition", "created_at", "modified_at")
+
+
+def _surely_valid(item: Any) -> bool:
+    """Whether ``item`` passes ``wire.AccountData``, checked on the plain data (building the
+    model for each of thousands of items is most of what a listing costs). It never says yes
+    to an item the model refuses; a no is settled by the model itself, whose first problem
+    is then the error."""
+    if type(item) is not dict or item.get("type") != "account":
+        return False
+    rid, attributes = item.get("id"), item.get("attributes")
+    if type(rid) is not str or not rid or type(attributes) is not dict:
+        return False
+    key = attributes.get("aws_account_id")
+    if type(key) is not str or not key:
+        return False
+    tags = attributes.get("account_tags")
+    if tags is not None and (type(tags) is not list or any(type(t) is not str for t in tags)):
+        return False
+    for name in _OBJECTS:
+        value = attributes.get(name)
+        if value is not None and type(value) is not dict:
+            return False
+    for name in _TEXTS:
+        value = attributes.get(name)
+        if value is not None and type(value) is not str:
+            return False
+    return True
+
+
+def account(raw: Any, where: str) -> tuple[str, str]:
+    """One item checked against ``wire.AccountData``: its config id and AWS account id."""
+    if not _surely_valid(raw):
+        data = parse(wire.AccountData, raw, where)
+        return data.id, data.attributes.aws_account_id
+    return raw["id"], raw["attributes"]["aws_account_id"]
+
+
 def items(body: Any, where: str) -> list[dict[str, Any]]:
     """The items of an ``AWSAccountsResponse``, every one checked, none dropped. Two items
     for one aws_account_id are an error: the tool could not tell which one it manages."""
-    listing = parse(wire.AccountsResponse, body, where)
+    data = body.get("data") if type(body) is dict else None
+    if type(data) is not list or not all(map(_surely_valid, data)):
+        parse(wire.AccountsResponse, body, where)  # the model's first problem, if any
+    items: list[dict[str, Any]] = body["data"]
     seen: dict[str, str] = {}
-    for item in listing.data:
-        key = item.attributes.aws_account_id
+    for item in items:
+        key, rid = item["attributes"]["aws_account_id"], item["id"]
         if key in seen:
             raise ApiError(
                 f"{where}: unexpected answer: AWS account "
                 f"{printable.printable(key)} is integrated twice (configs "
-                f"{printable.printable(seen[key])} and {printable.printable(item.id)}); "
+                f"{printable.printable(seen[key])} and {printable.printable(rid)}); "
                 "delete one in Datadog",
                 service="Datadog",
             )
-        seen[key] = item.id
-    items: list[dict[str, Any]] = body["data"]
+        seen[key] = rid
     return items
 
 

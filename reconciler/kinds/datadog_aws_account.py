@@ -13,7 +13,6 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from reconciler import paths, printable
-from reconciler.clients import datadog_models as wire
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.kinds import connections, datadog_orgs
 from reconciler.kinds import datadog_answers as answers
@@ -154,7 +153,7 @@ class DatadogAwsAccount:
         # The envelope is checked again here (list and get already did): normalise is also
         # fed recorded JSON, and an item without id or aws_account_id must never become
         # an object with an empty key.
-        data = answers.parse(wire.AccountData, raw, f"{ACCOUNTS} item")
+        remote_id, natural_key = answers.account(raw, f"{ACCOUNTS} item")
         attributes = raw["attributes"]
         unknown: list[str] = []
         values = known(attributes, DatadogAwsAccountSpec, unknown)
@@ -162,12 +161,12 @@ class DatadogAwsAccount:
         # Both force a replacement when they differ: an answer without them is unreadable,
         # never "changed" (a replacement planned from nothing would delete the integration and
         # rotate its external ID).
-        where = f"{ACCOUNTS} item {printable.printable(data.id)}"
-        if ":" in data.attributes.aws_account_id:
+        where = f"{ACCOUNTS} item {printable.printable(remote_id)}"
+        if ":" in natural_key:
             # It would read as another organisation's key ("eu:...").
             raise ApiError(
                 f"{where}: unexpected answer: aws_account_id "
-                f"{printable.printable(data.attributes.aws_account_id, 40)} holds a ':'",
+                f"{printable.printable(natural_key, 40)} holds a ':'",
                 service="Datadog",
             )
         if not isinstance(values.get("aws_partition"), str):
@@ -199,8 +198,8 @@ class DatadogAwsAccount:
             # "no services", not an absent setting the plan would then fill in.
             values.setdefault("traces_config", {})["xray_services"] = {"include_only": []}
         return Observed(
-            natural_key=connections.qualify(scope or None, data.attributes.aws_account_id),
-            remote_id=data.id,
+            natural_key=connections.qualify(scope or None, natural_key),
+            remote_id=remote_id,
             values=values,
             unmanageable=(
                 f"it uses {', '.join(unknown)}, which this version of reconciler does not manage"

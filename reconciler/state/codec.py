@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import SecretBytes, SecretStr, ValidationError
 
+from reconciler import gc_pace
 from reconciler.errors import StateError
 from reconciler.secrets import EnvSecret
 from reconciler.state.base import STATE_FORMAT_VERSION, State
@@ -43,6 +44,7 @@ def check_successor(stored: State, new: State, where: str) -> None:
         )
 
 
+@gc_pace.paused()
 def decode_state(data: bytes, where: str) -> State:
     """Parse a stored state; every problem is a ``StateError`` naming ``where``."""
     try:

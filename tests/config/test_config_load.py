@@ -329,6 +329,20 @@ def test_toml_syntax_error_has_line(tmp_path: Path) -> None:
     assert "at line" not in err.message
 
 
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('[test_pipe.x]\nintegration_name = "x"\ntags = { a = "1", }\n', 3),  # trailing comma
+        ('[test_pipe.x]\ntags = { a = "1",\n  b = "2" }\n', 2),  # a newline in an inline table
+        ('[test_pipe.x]\nintegration_name = "\\e"\n', 2),  # the \\e escape
+    ],
+)
+def test_toml_1_1_syntax_is_refused(tmp_path: Path, text: str, line: int) -> None:
+    # The configuration is TOML 1.0: what only TOML 1.1 allows is an error, with its line.
+    err = load_error(write(tmp_path / "a.toml", text))
+    assert err.line == line and err.message.startswith("invalid TOML: "), err
+
+
 def test_duplicate_key_in_one_file_is_a_toml_error(tmp_path: Path) -> None:
     f = write(tmp_path / "a.toml", "[test_pipe.x]\n[test_pipe.x]\n")
     err = load_error(f)

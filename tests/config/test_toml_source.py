@@ -67,3 +67,18 @@ def test_suggestions() -> None:
     assert hint("regoin", ["region"]) == "; did you mean region?"
     assert hint("qqq", ["b", "a"]) == "; expected one of: a, b"
     assert hint("qqq", []) == "; nothing is allowed here"
+
+
+def test_headers_written_every_way_give_the_same_lines() -> None:
+    text = (
+        '[a.b]  # a comment\nx = 1\n[ c . \'d\' ]\ny = 2\n[[e]]\n[e.f]\nz = 3\n["g"."h"]\nw = 4\n'
+    )
+    tomllib.loads(text)
+    index = LineIndex(text)
+    assert index.line(("a",)) == index.line(("a", "b")) == 1
+    assert index.line(("a", "b", "x")) == 2
+    assert index.line(("c", "d")) == 3 and index.line(("c", "d", "y")) == 4
+    assert index.line(("e", 0)) == 5 and index.line(("e", 0, "f")) == 6
+    assert index.line(("e", 0, "f", "z")) == 7
+    assert index.line(("g", "h", "w")) == 9
+    assert index.has(("a", "b")) and not index.has(("a",))

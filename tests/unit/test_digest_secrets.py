@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
+
+import pytest
 
 from reconciler.secrets import EnvSecret, digest_secrets
 
@@ -27,3 +30,20 @@ def test_secrets_at_any_depth_become_digests_and_the_input_is_unchanged() -> Non
     assert value["auth"]["secret"] is secret and value["list"][0]["s"] is secret
     assert out["plain"] is plain  # no secret inside: shared
     assert digest_secrets(plain, KEY) is plain
+
+
+def test_every_secret_made_is_counted_copies_too() -> None:
+    before = EnvSecret.made
+    secret = EnvSecret("PW", "hunter2")
+    copy.deepcopy({"s": secret})
+    copy.copy(secret)
+    assert EnvSecret.made == before + 3
+
+
+def test_while_no_secret_was_ever_made_nothing_is_walked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(EnvSecret, "made", 0)
+    value: dict[str, Any] = {"a": [{"b": 1}], "c": {"d": "x"}}
+    assert digest_secrets(value, KEY) is value
+    secret = EnvSecret("PW", "hunter2")  # from now on the values are walked again
+    out = digest_secrets({"a": [{"b": secret}]}, KEY)
+    assert out["a"][0]["b"] == secret.digest(KEY)

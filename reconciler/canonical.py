@@ -1,0 +1,26 @@
+"""The canonical JSON text of a value, for digests: keys sorted at every level, no spaces.
+
+orjson writes it about five times faster than ``json.dumps``, which the digests of a large plan
+(a fingerprint and a state entry digest per resource) used to spend a fifth of planning on.
+What orjson refuses (an integer beyond 64 bits, a key that is not a string) is written by
+``json`` instead. Either way the same value always gives the same text; digests are only ever
+compared with digests made by this function.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+
+def canonical_json(value: Any, default: Callable[[Any], Any] | None = None) -> bytes:
+    """``default``: what a value JSON cannot hold is written as (like ``json.dumps``); without
+    it such a value raises ``TypeError``."""
+    try:
+        return orjson.dumps(value, default=default, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=default)
+        return text.encode()

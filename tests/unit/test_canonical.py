@@ -1,0 +1,32 @@
+"""Canonical JSON for digests: one text per value, whatever the order of its keys."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from reconciler.canonical import canonical_json
+
+
+def test_keys_are_sorted_at_every_level_and_nothing_is_spaced() -> None:
+    a = {"b": {"y": [1, {"q": None, "p": True}], "x": "é"}, "a": 1.5}
+    b = {"a": 1.5, "b": {"x": "é", "y": [1, {"p": True, "q": None}]}}
+    assert canonical_json(a) == canonical_json(b)
+    assert json.loads(canonical_json(a)) == a
+    plain = {"z": ["env:prod", 3], "a": {"c": False, "b": None}}
+    assert (
+        canonical_json(plain) == json.dumps(plain, sort_keys=True, separators=(",", ":")).encode()
+    )
+
+
+def test_what_orjson_refuses_is_written_by_json() -> None:
+    huge = {"n": 2**70, "m": [1]}
+    assert canonical_json(huge) == b'{"m":[1],"n":1180591620717411303424}'
+
+
+def test_values_json_cannot_hold_need_a_default() -> None:
+    with pytest.raises(TypeError):
+        canonical_json({"when": {1, 2}})
+    assert canonical_json({"when": date(2026, 1, 2)}, default=str) in (b'{"when":"2026-01-02"}',)
