@@ -24,6 +24,9 @@ def test_serve_until_interrupted(tmp_path: Path) -> None:
             sys.executable,
             "-u",
             "-c",
+            # A shell starting the suite in the background makes SIGINT ignored, and a
+            # child would inherit that; Ctrl-C in a terminal interrupts.
+            "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
             "from reconciler.sandbox.cli import app; app()",
             "serve",
             "--port",
