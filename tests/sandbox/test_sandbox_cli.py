@@ -8,11 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 from typer.testing import CliRunner
 
 import reconciler
 from reconciler.sandbox.cli import app
+from tests.loopback import HTTP
 
 ROOT = Path(reconciler.__file__).parents[1]
 
@@ -50,7 +50,7 @@ def test_serve_until_interrupted(tmp_path: Path) -> None:
         lines = [proc.stdout.readline() for _ in range(9)]
         assert f"  export AWS_ENDPOINT_URL_CLOUDWATCH_LOGS={url}\n" in lines
         assert f"  export DD_HOST={url}\n" in lines
-        r = httpx.get(f"{url}/api/v2/integration/aws/accounts", headers={"DD-API-KEY": "k"})
+        r = HTTP.get(f"{url}/api/v2/integration/aws/accounts", headers={"DD-API-KEY": "k"})
         assert r.status_code == 403
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=10)
