@@ -27,3 +27,11 @@ def test_secrets_at_any_depth_become_digests_and_the_input_is_unchanged() -> Non
     assert value["auth"]["secret"] is secret and value["list"][0]["s"] is secret
     assert out["plain"] is plain  # no secret inside: shared
     assert digest_secrets(plain, KEY) is plain
+
+
+def test_a_secret_alone_or_in_a_list_of_scalars() -> None:
+    secret = EnvSecret("PW", "hunter2")
+    assert digest_secrets(secret, KEY) == secret.digest(KEY)
+    scalars = ["a", 1, None]
+    assert digest_secrets(scalars, KEY) is scalars
+    assert digest_secrets([secret, "a"], KEY) == [secret.digest(KEY), "a"]
