@@ -77,7 +77,7 @@ def main() -> None:
     rows = [
         ("`plan` of one account, in-process, against the sandbox", plan_cpu),
         (
-            "typer builds the click command (every `cli.run`)",
+            "typer builds the click command (once per process: `cli._command`)",
             cpu_per_call(lambda: typer.main.get_command(cli.app), args.runs),
         ),
         (

@@ -7,8 +7,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
+import httpx
+
 AWS_JSON = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", "req-1")]
 JSON = [("Content-Type", "application/json")]
+
+# One client for the tests' plain-HTTP requests to a sandbox on loopback: ``httpx.get`` builds
+# a client, and a TLS context from the CA bundle (about 30 ms of CPU), on every call.
+HTTP = httpx.Client(verify=False, timeout=10)
 
 
 def url_of(server: HTTPServer, scheme: str = "http") -> str:

@@ -69,3 +69,19 @@ def test_a_command_interrupted_exits_128_plus_the_signal_with_one_line(
     assert result.code == code, result.show()
     assert result.err == f"Interrupted ({name}).\n", result.show()
     assert result.out == ""
+
+
+def test_an_internal_error_is_one_line_unless_debugging(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(validate, "run_validate", broken)
+    result = invoke(["validate", "."], cwd=tmp_path)
+    assert result.code == 1, result.show()
+    assert result.error_lines() == [
+        "Error: internal error: RuntimeError: boom (set RECONCILER_DEBUG=1 for a traceback)"
+    ]
+    with pytest.raises(RuntimeError, match="boom"):
+        invoke(["validate", "."], cwd=tmp_path, env={"RECONCILER_DEBUG": "1"})

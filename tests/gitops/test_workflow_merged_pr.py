@@ -11,16 +11,8 @@ from pathlib import Path
 import pytest
 
 from reconciler.merged_pr import run
-from tests.gitops.workflow_steps import (
-    BOT,
-    REPOSITORY,
-    STICKY_MARKER,
-    TOKEN,
-    FakeGitHub,
-    merged_pull,
-    push_event,
-    sha,
-)
+from tests.gitops.github_events import REPOSITORY, merged_pull, push_event, sha
+from tests.gitops.workflow_steps import BOT, STICKY_MARKER, TOKEN, FakeGitHub
 
 BASE = sha("base")
 HEAD = sha("pull request head")

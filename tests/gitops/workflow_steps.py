@@ -17,7 +17,6 @@ the stand-in cannot evaluate fails the test rather than being skipped.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
@@ -32,11 +31,17 @@ from urllib.parse import parse_qs, urlsplit
 import yaml
 
 from tests.gitops.conftest import EXAMPLES, Result, Workdir
+from tests.gitops.github_events import (
+    REPOSITORY,
+    merged_pull,
+    pull_request_event,
+    push_event,
+    sha,
+)
 from tests.loopback import JSON, send, serving, url_of
 
 WORKFLOW = EXAMPLES / "gitops" / "workflow.yml"
 STICKY_MARKER = "<!-- reconciler-plan -->"
-REPOSITORY = "acme/infra"
 BOT = "github-actions[bot]"
 TOKEN = "ghs_fakeTokenForTheTests0123456789"
 KEPT = {"infra", "state"}  # what a fresh runner has: the checkout, and the shared state
@@ -45,10 +50,6 @@ KEPT = {"infra", "state"}  # what a fresh runner has: the checkout, and the shar
 def workflow() -> dict[str, Any]:
     doc: dict[str, Any] = yaml.safe_load(WORKFLOW.read_text())
     return doc
-
-
-def sha(text: str) -> str:
-    return hashlib.sha1(text.encode()).hexdigest()
 
 
 # -- GitHub's REST API, as far as the merge job reads it --------------------------------------
@@ -105,92 +106,6 @@ class FakeGitHub:
         with serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as server:
             self.url = url_of(server)
             yield self
-
-
-# -- event payloads, in the shape GitHub sends them --------------------------------------------
-
-
-def _commit(commit_id: str, message: str, *, web_flow: bool) -> dict[str, Any]:
-    person = {"name": "Dev", "email": "dev@example.com", "username": "dev"}
-    committer = (
-        {"name": "GitHub", "email": "noreply@github.com", "username": "web-flow"}
-        if web_flow
-        else person
-    )
-    return {
-        "id": commit_id,
-        "tree_id": sha("tree" + commit_id),
-        "distinct": True,
-        "message": message,
-        "timestamp": "2026-11-28T09:00:00Z",
-        "url": f"https://github.com/{REPOSITORY}/commit/{commit_id}",
-        "author": person,
-        "committer": committer,
-        "added": [],
-        "removed": [],
-        "modified": ["infra/main.toml"],
-    }
-
-
-def push_event(how: str, number: int, before: str, commits: list[str]) -> dict[str, Any]:
-    """A ``push`` to main made by merging pull request ``number``: ``merge`` (a merge commit),
-    ``squash`` (one new commit) or ``rebase`` (the PR's commits replayed; ``commits`` are the
-    new ids, the last one is the branch's new head)."""
-    if how == "merge":
-        shaped = [
-            _commit(commits[-1], f"Merge pull request #{number} from acme/change", web_flow=True)
-        ]
-    elif how == "squash":
-        shaped = [_commit(commits[-1], f"Change infra (#{number})", web_flow=True)]
-    elif how == "rebase":
-        shaped = [
-            _commit(c, f"Change infra, part {i}", web_flow=True) for i, c in enumerate(commits)
-        ]
-    else:
-        raise ValueError(how)
-    after = commits[-1]
-    return {
-        "ref": "refs/heads/main",
-        "before": before,
-        "after": after,
-        "created": False,
-        "deleted": False,
-        "forced": False,
-        "base_ref": None,
-        "compare": f"https://github.com/{REPOSITORY}/compare/{before[:12]}...{after[:12]}",
-        "commits": shaped,
-        "head_commit": shaped[-1],
-        "repository": {"full_name": REPOSITORY, "default_branch": "main", "private": True},
-        "pusher": {"name": "dev", "email": "dev@example.com"},
-        "sender": {"login": "dev", "type": "User"},
-    }
-
-
-def merged_pull(number: int, head_sha: str, merge_sha: str, base_sha: str) -> dict[str, Any]:
-    """A merged pull request, as ``GET /repos/{repo}/commits/{sha}/pulls`` lists it."""
-    return {
-        "number": number,
-        "state": "closed",
-        "merged_at": "2026-11-28T09:00:00Z",
-        "merge_commit_sha": merge_sha,
-        "head": {"sha": head_sha, "ref": f"change-{number}", "repo": {"full_name": REPOSITORY}},
-        "base": {"sha": base_sha, "ref": "main", "repo": {"full_name": REPOSITORY}},
-        "user": {"login": "dev"},
-    }
-
-
-def pull_request_event(number: int, head_sha: str) -> dict[str, Any]:
-    return {
-        "action": "synchronize",
-        "number": number,
-        "pull_request": {
-            "number": number,
-            "state": "open",
-            "head": {"sha": head_sha, "ref": f"change-{number}"},
-            "base": {"ref": "main"},
-        },
-        "repository": {"full_name": REPOSITORY},
-    }
 
 
 # -- expressions -------------------------------------------------------------------------------

@@ -8,11 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 from typer.testing import CliRunner
 
 import reconciler
 from reconciler.sandbox.cli import app
+from tests.loopback import HTTP
 
 ROOT = Path(reconciler.__file__).parents[1]
 
@@ -24,6 +24,9 @@ def test_serve_until_interrupted(tmp_path: Path) -> None:
             sys.executable,
             "-u",
             "-c",
+            # A shell starting the suite in the background makes SIGINT ignored, and a
+            # child would inherit that; Ctrl-C in a terminal interrupts.
+            "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
             "from reconciler.sandbox.cli import app; app()",
             "serve",
             "--port",
@@ -48,7 +51,7 @@ def test_serve_until_interrupted(tmp_path: Path) -> None:
         assert f"  export AWS_ENDPOINT_URL_CLOUDWATCH_LOGS={url}\n" in lines
         assert f"  export AWS_ENDPOINT_URL_STS={url}\n" in lines
         assert f"  export DD_HOST={url}\n" in lines
-        r = httpx.get(f"{url}/api/v2/integration/aws/accounts", headers={"DD-API-KEY": "k"})
+        r = HTTP.get(f"{url}/api/v2/integration/aws/accounts", headers={"DD-API-KEY": "k"})
         assert r.status_code == 403
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=10)

@@ -24,6 +24,7 @@ from datadog_api_client.v2.model.aws_regions_include_only import AWSRegionsInclu
 
 from reconciler.sandbox import Sandbox
 from tests.clouds import create_request, update_request
+from tests.loopback import HTTP
 from tests.sandbox.conftest import SandboxFactory
 
 KEYS = {"DD-API-KEY": "k", "DD-APPLICATION-KEY": "a"}
@@ -170,8 +171,8 @@ def test_conflict_not_found_and_bad_requests(api: AWSIntegrationApi) -> None:
 def test_quoted_config_id_is_accepted(sandbox: Sandbox, api: AWSIntegrationApi) -> None:
     created = api.create_aws_account(create_request("123456789012")).data
     url = f"{sandbox.url}/api/v2/integration/aws/accounts/%22{created.id}%22"
-    assert httpx.get(url, headers=KEYS).json()["data"]["id"] == created.id
-    assert httpx.delete(url, headers=KEYS).status_code == 204
+    assert HTTP.get(url, headers=KEYS).json()["data"]["id"] == created.id
+    assert HTTP.delete(url, headers=KEYS).status_code == 204
     assert sandbox.datadog_accounts() == []
 
 
@@ -187,7 +188,7 @@ def test_bad_partition_is_400_with_meta(sandbox: Sandbox) -> None:
             },
         }
     }
-    r = httpx.post(f"{sandbox.url}/api/v2/integration/aws/accounts", headers=KEYS, json=body)
+    r = HTTP.post(f"{sandbox.url}/api/v2/integration/aws/accounts", headers=KEYS, json=body)
     assert r.status_code == 400
     assert r.headers["content-type"] == "application/vnd.api+json"
     assert r.json()["errors"][0]["meta"] == {"aws_partition": "invalid partition: aws-invalid"}
@@ -201,7 +202,7 @@ def test_account_id_not_exactly_12_digits_is_400(sandbox: Sandbox, account_id: s
             "attributes": {"aws_account_id": account_id, "auth_config": {"role_name": "R"}},
         }
     }
-    r = httpx.post(f"{sandbox.url}/api/v2/integration/aws/accounts", headers=KEYS, json=body)
+    r = HTTP.post(f"{sandbox.url}/api/v2/integration/aws/accounts", headers=KEYS, json=body)
     assert r.status_code == 400
     assert sandbox.datadog_accounts() == []
 
@@ -212,7 +213,7 @@ def test_missing_keys_is_403(sandbox: Sandbox) -> None:
     assert exc.value.status == 403
     assert exc.value.body["errors"][0]["status"] == "403"
     only_api_key = {"DD-API-KEY": "k"}
-    r = httpx.get(f"{sandbox.url}/api/v2/integration/aws/accounts", headers=only_api_key)
+    r = HTTP.get(f"{sandbox.url}/api/v2/integration/aws/accounts", headers=only_api_key)
     assert r.status_code == 403
 
 
@@ -224,7 +225,7 @@ def test_secret_is_never_returned_or_stored(sandbox: Sandbox, api: AWSIntegratio
             auth_config=AWSAuthConfigKeys(access_key_id="AKIAEXAMPLE", secret_access_key=secret),
         )
     )
-    listed = httpx.get(f"{sandbox.url}/api/v2/integration/aws/accounts", headers=KEYS)
+    listed = HTTP.get(f"{sandbox.url}/api/v2/integration/aws/accounts", headers=KEYS)
     assert secret not in listed.text
     assert secret not in sandbox.store.path.read_text()
 

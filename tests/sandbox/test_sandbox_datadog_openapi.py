@@ -18,6 +18,7 @@ from openapi_core.testing import MockRequest, MockResponse
 from openapi_core.validation.response.exceptions import InvalidData
 
 from reconciler.sandbox import Sandbox
+from tests.loopback import HTTP
 
 # A copy of the project's shared OpenAPI text, kept beside the tests so they run anywhere.
 SPEC = Path(__file__).parent / "specs" / "datadog-aws-integration-v2.openapi.yaml"
@@ -39,7 +40,7 @@ def call(
     body: dict[str, Any] | None = None,
     query: dict[str, str] | None = None,
 ) -> httpx.Response:
-    r = httpx.request(method, sandbox.url + path, headers=KEYS, json=body, params=query)
+    r = HTTP.request(method, sandbox.url + path, headers=KEYS, json=body, params=query)
     assert r.status_code in (200, 204), r.text
     assert r.headers["X-RateLimit-Limit"]
     if r.status_code == 200:
@@ -153,8 +154,8 @@ def test_spec_rejects_a_wrong_body(openapi: OpenAPI) -> None:
 def test_timestamps_nanoseconds_on_write_microseconds_on_read(sandbox: Sandbox) -> None:
     base = f"{sandbox.url}/api/v2/integration/aws/accounts"
     body = {"data": {"type": "account", "attributes": FULL}}
-    created = httpx.post(base, headers=KEYS, json=body).json()["data"]
-    got = httpx.get(f"{base}/{created['id']}", headers=KEYS).json()["data"]
+    created = HTTP.post(base, headers=KEYS, json=body).json()["data"]
+    got = HTTP.get(f"{base}/{created['id']}", headers=KEYS).json()["data"]
     write_ts, read_ts = created["attributes"]["created_at"], got["attributes"]["created_at"]
     # Trailing zeros are trimmed (as recorded), so these are upper bounds.
     write_frac = write_ts.split(".")[1] if "." in write_ts else "Z"
@@ -174,6 +175,6 @@ def test_timestamps_nanoseconds_on_write_microseconds_on_read(sandbox: Sandbox) 
     ],
 )
 def test_unknown_routes_and_methods(sandbox: Sandbox, method: str, path: str, status: int) -> None:
-    r = httpx.request(method, sandbox.url + path, headers=KEYS)
+    r = HTTP.request(method, sandbox.url + path, headers=KEYS)
     assert r.status_code == status
     assert r.json()["errors"][0]["status"] == str(status)

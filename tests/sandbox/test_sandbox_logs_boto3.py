@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from reconciler.sandbox import Sandbox, SandboxControlError
 from tests.clouds import opensearch_config as opensearch
 from tests.clouds import put_integration as put
+from tests.loopback import HTTP
 from tests.sandbox.conftest import SandboxFactory, logs_client
 
 ROLE = "arn:aws:iam::123456789012:role/LogsToOpenSearch"
@@ -169,7 +170,7 @@ def test_status_lifecycle(make_sandbox: SandboxFactory) -> None:
 def test_sub_resource_not_found_through_admin_endpoint(sandbox: Sandbox) -> None:
     logs = logs_client(sandbox.url)
     put(logs, "drifted")
-    r = httpx.post(
+    r = HTTP.post(
         f"{sandbox.url}/_sandbox/logs/fault",
         json={"integrationName": "drifted", "region": "us-east-1", "notFound": ["collection"]},
     )
@@ -179,7 +180,7 @@ def test_sub_resource_not_found_through_admin_endpoint(sandbox: Sandbox) -> None
     assert details["openSearchIntegrationDetails"]["collection"]["status"]["status"] == "NOT_FOUND"
     assert details["openSearchIntegrationDetails"]["workspace"]["status"]["status"] == "ACTIVE"
 
-    unknown = httpx.post(
+    unknown = HTTP.post(
         f"{sandbox.url}/_sandbox/logs/fault",
         json={"integrationName": "nope", "region": "us-east-1", "failed": True},
     )
@@ -191,7 +192,7 @@ def test_sub_resource_not_found_through_admin_endpoint(sandbox: Sandbox) -> None
 @pytest.mark.parametrize("not_found", [[{"a": 1}], [1, "collection"], "collection"])
 def test_admin_endpoint_rejects_malformed_not_found(sandbox: Sandbox, not_found: object) -> None:
     put(logs_client(sandbox.url), "typed")
-    r = httpx.post(
+    r = HTTP.post(
         f"{sandbox.url}/_sandbox/logs/fault",
         json={"integrationName": "typed", "region": "us-east-1", "notFound": not_found},
     )
@@ -200,7 +201,7 @@ def test_admin_endpoint_rejects_malformed_not_found(sandbox: Sandbox, not_found:
 
 
 def test_error_wire_format(sandbox: Sandbox) -> None:
-    r = httpx.post(
+    r = HTTP.post(
         sandbox.url + "/",
         headers={
             "X-Amz-Target": "Logs_20140328.GetIntegration",
@@ -219,7 +220,7 @@ def test_error_wire_format(sandbox: Sandbox) -> None:
 
 def raw_put(sandbox: Sandbox, body: bytes) -> httpx.Response:
     # botocore refuses these requests itself, so they go over plain HTTP.
-    return httpx.post(
+    return HTTP.post(
         sandbox.url + "/",
         headers={
             "X-Amz-Target": "Logs_20140328.PutIntegration",
@@ -254,11 +255,11 @@ def test_put_rejections_botocore_would_not_send(
 
 
 def test_unsigned_and_unknown_operations(sandbox: Sandbox) -> None:
-    unsigned = httpx.post(
+    unsigned = HTTP.post(
         sandbox.url + "/", headers={"X-Amz-Target": "Logs_20140328.ListIntegrations"}, content=b"{}"
     )
     assert unsigned.json()["__type"] == "MissingAuthenticationTokenException"
-    unknown = httpx.post(
+    unknown = HTTP.post(
         sandbox.url + "/",
         headers={"X-Amz-Target": "Logs_20140328.UpdateIntegration"},
         content=b"{}",

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import httpx
 import pytest
 
 from reconciler.errors import StateError
 from reconciler.sandbox import Sandbox, SandboxOptions
 from reconciler.sandbox.store import Store
 from tests.clouds import put_integration
+from tests.loopback import HTTP
 from tests.sandbox.conftest import logs_client
 
 KEYS = {"DD-API-KEY": "k", "DD-APPLICATION-KEY": "a"}
@@ -30,7 +30,7 @@ ACCOUNT = {
 def test_second_sandbox_sees_first_ones_objects(tmp_path: Path) -> None:
     options = SandboxOptions(data_dir=tmp_path / "cloud")
     with Sandbox(options) as first:
-        created = httpx.post(
+        created = HTTP.post(
             f"{first.url}/api/v2/integration/aws/accounts", headers=KEYS, json=ACCOUNT
         ).json()["data"]
         put_integration(
@@ -43,7 +43,7 @@ def test_second_sandbox_sees_first_ones_objects(tmp_path: Path) -> None:
         first.set_logs_fault("kept", region="us-east-1", dashboards=True)
 
     with Sandbox(options) as second:
-        got = httpx.get(
+        got = HTTP.get(
             f"{second.url}/api/v2/integration/aws/accounts/{created['id']}", headers=KEYS
         )
         assert got.status_code == 200

@@ -6,6 +6,7 @@ import httpx
 
 from reconciler.kinds.datadog_catalogue import LOG_SOURCES, NAMESPACES
 from reconciler.sandbox import Sandbox
+from tests.loopback import HTTP
 
 KEYS = {"DD-API-KEY": "k", "DD-APPLICATION-KEY": "a"}
 API = "/api/v2/integration/aws"
@@ -19,11 +20,11 @@ def _create(sandbox: Sandbox, account: str, namespaces: list[str]) -> httpx.Resp
         "metrics_config": {"namespace_filters": {"include_only": namespaces}},
     }
     body = {"data": {"type": "account", "attributes": attributes}}
-    return httpx.post(f"{sandbox.url}{API}/accounts", headers=KEYS, json=body)
+    return HTTP.post(f"{sandbox.url}{API}/accounts", headers=KEYS, json=body)
 
 
 def test_the_sandbox_accepts_exactly_the_real_namespace_catalogue(sandbox: Sandbox) -> None:
-    listed = httpx.get(f"{sandbox.url}{API}/available_namespaces", headers=KEYS).json()
+    listed = HTTP.get(f"{sandbox.url}{API}/available_namespaces", headers=KEYS).json()
     assert listed["data"]["attributes"]["namespaces"] == list(NAMESPACES)
 
     every = _create(sandbox, "123456789012", list(NAMESPACES))
@@ -36,13 +37,13 @@ def test_the_sandbox_accepts_exactly_the_real_namespace_catalogue(sandbox: Sandb
 
 
 def test_log_services_are_the_real_catalogue(sandbox: Sandbox) -> None:
-    listed = httpx.get(f"{sandbox.url}{API}/logs/services", headers=KEYS).json()
+    listed = HTTP.get(f"{sandbox.url}{API}/logs/services", headers=KEYS).json()
     assert listed["data"]["attributes"]["logs_services"] == list(LOG_SOURCES)
 
 
 def test_a_new_external_id_is_also_the_answer_id(sandbox: Sandbox) -> None:
-    first = httpx.post(f"{sandbox.url}{API}/generate_new_external_id", headers=KEYS).json()
-    second = httpx.post(f"{sandbox.url}{API}/generate_new_external_id", headers=KEYS).json()
+    first = HTTP.post(f"{sandbox.url}{API}/generate_new_external_id", headers=KEYS).json()
+    second = HTTP.post(f"{sandbox.url}{API}/generate_new_external_id", headers=KEYS).json()
     external_id = first["data"]["attributes"]["external_id"]
     assert first["data"]["id"] == external_id
     assert first["data"]["type"] == "external_id"
@@ -59,7 +60,7 @@ def test_lists_come_back_in_the_order_sent_unless_the_fault_is_on(sandbox: Sandb
 
 def test_a_retired_namespace_is_unlisted_and_refused_until_restored(sandbox: Sandbox) -> None:
     assert sandbox.retire_namespaces(["AWS/Usage"]) == ["AWS/Usage"]
-    listed = httpx.get(f"{sandbox.url}{API}/available_namespaces", headers=KEYS).json()
+    listed = HTTP.get(f"{sandbox.url}{API}/available_namespaces", headers=KEYS).json()
     assert "AWS/Usage" not in listed["data"]["attributes"]["namespaces"]
     refused = _create(sandbox, "123456789012", ["AWS/EC2", "AWS/Usage"])
     assert refused.status_code == 400
@@ -68,7 +69,7 @@ def test_a_retired_namespace_is_unlisted_and_refused_until_restored(sandbox: San
         "metrics_config.namespace_filters.include_only": "invalid namespaces: [AWS/Usage]"
     }
 
-    control = httpx.post(
+    control = HTTP.post(
         f"{sandbox.url}/_sandbox/datadog/retire_namespaces", json={"namespaces": []}
     )
     assert control.json() == {"retired_namespaces": []}
@@ -76,10 +77,10 @@ def test_a_retired_namespace_is_unlisted_and_refused_until_restored(sandbox: San
 
 
 def test_only_catalogue_names_can_be_retired(sandbox: Sandbox) -> None:
-    bad = httpx.post(
+    bad = HTTP.post(
         f"{sandbox.url}/_sandbox/datadog/retire_namespaces", json={"namespaces": ["AWS/Nope"]}
     )
     assert bad.status_code == 400
     assert "not in the namespace catalogue" in bad.json()["error"]
-    garbled = httpx.post(f"{sandbox.url}/_sandbox/datadog/retire_namespaces", json=["x"])
+    garbled = HTTP.post(f"{sandbox.url}/_sandbox/datadog/retire_namespaces", json=["x"])
     assert garbled.status_code == 400

@@ -47,3 +47,11 @@ def test_while_no_secret_was_ever_made_nothing_is_walked(monkeypatch: pytest.Mon
     secret = EnvSecret("PW", "hunter2")  # from now on the values are walked again
     out = digest_secrets({"a": [{"b": secret}]}, KEY)
     assert out["a"][0]["b"] == secret.digest(KEY)
+
+
+def test_a_secret_alone_or_in_a_list_of_scalars() -> None:
+    secret = EnvSecret("PW", "hunter2")
+    assert digest_secrets(secret, KEY) == secret.digest(KEY)
+    scalars = ["a", 1, None]
+    assert digest_secrets(scalars, KEY) is scalars
+    assert digest_secrets([secret, "a"], KEY) == [secret.digest(KEY), "a"]
