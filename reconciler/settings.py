@@ -14,11 +14,11 @@ default connection, ``[aws]`` / ``[datadog]`` themselves.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Literal
+from collections.abc import Callable, Iterable, Mapping
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from reconciler.kinds.arns import check_role_arn
@@ -93,6 +93,16 @@ def _shared(owned: Iterable[tuple[str, str]]) -> dict[str, str] | None:
     return None
 
 
+def _optional(check: Callable[[str], str]) -> AfterValidator:
+    return AfterValidator(lambda v: None if v is None else check(v))
+
+
+Site = Annotated[str | None, AfterValidator(_check_site)]
+Url = Annotated[str | None, AfterValidator(check_url)]
+Region = Annotated[str | None, _optional(check_region)]
+RoleArn = Annotated[str | None, _optional(check_role_arn)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -100,20 +110,10 @@ class _Strict(BaseModel):
 class DatadogOrg(_Strict):
     """``[datadog.orgs.<name>]``: another Datadog organisation, with its own key pair."""
 
-    site: str | None = Field(None, description="Its Datadog site; default datadoghq.com.")
-    api_url: str | None = Field(None, description="Overrides the site (a proxy, a test server).")
+    site: Site = Field(None, description="Its Datadog site; default datadoghq.com.")
+    api_url: Url = Field(None, description="Overrides the site (a proxy, a test server).")
     api_key: str = Field(description="Its API key, as ${env:NAME}: read when first needed.")
     app_key: str = Field(description="Its application key, as ${env:NAME}.")
-
-    @field_validator("site")
-    @classmethod
-    def _known_site(cls, v: str | None) -> str | None:
-        return _check_site(v)
-
-    @field_validator("api_url")
-    @classmethod
-    def _url(cls, v: str | None) -> str | None:
-        return check_url(v)
 
     @field_validator("api_key", "app_key")
     @classmethod
@@ -150,21 +150,11 @@ class DatadogOrg(_Strict):
 
 
 class DatadogSettings(_Strict):
-    site: str | None = None  # None: DD_SITE, else datadoghq.com
-    api_url: str | None = None  # overrides the site; env DD_HOST
+    site: Site = None  # None: DD_SITE, else datadoghq.com
+    api_url: Url = None  # overrides the site; env DD_HOST
     timeout_seconds: float = Field(30.0, gt=0)
     max_retries: int = Field(3, ge=0, le=10)
     orgs: dict[str, DatadogOrg] = {}
-
-    @field_validator("site")
-    @classmethod
-    def _known_site(cls, v: str | None) -> str | None:
-        return _check_site(v)
-
-    @field_validator("api_url")
-    @classmethod
-    def _url(cls, v: str | None) -> str | None:
-        return check_url(v)
 
     @field_validator("orgs")
     @classmethod
@@ -197,24 +187,14 @@ class AwsAccount(_Strict):
         description="A profile of the AWS config files (its credentials, or the source "
         "credentials of role_arn).",
     )
-    role_arn: str | None = Field(
+    role_arn: RoleArn = Field(
         None,
         description="A role to assume through STS, from the profile or else the base "
         "credentials ([aws]).",
     )
     external_id: str | None = Field(None, description="The ExternalId the role's trust requires.")
     session_name: str | None = Field(None, description="RoleSessionName; default reconciler.")
-    region: str | None = Field(None, description="Default region of this account's resources.")
-
-    @field_validator("region")
-    @classmethod
-    def _region(cls, v: str | None) -> str | None:
-        return None if v is None else check_region(v)
-
-    @field_validator("role_arn")
-    @classmethod
-    def _role(cls, v: str | None) -> str | None:
-        return None if v is None else check_role_arn(v)
+    region: Region = Field(None, description="Default region of this account's resources.")
 
     @field_validator("session_name")
     @classmethod
@@ -240,25 +220,15 @@ class AwsAccount(_Strict):
 
 
 class AwsSettings(_Strict):
-    region: str | None = None  # default region for aws_* kinds; else AWS_REGION / profile
-    endpoint_url: str | None = None  # else AWS_ENDPOINT_URL_CLOUDWATCH_LOGS / AWS_ENDPOINT_URL
+    region: Region = None  # default region for aws_* kinds; else AWS_REGION / profile
+    endpoint_url: Url = None  # else AWS_ENDPOINT_URL_CLOUDWATCH_LOGS / AWS_ENDPOINT_URL
     profile: str | None = None
     max_attempts: int = Field(5, ge=1, le=20)
     timeout_seconds: float = Field(60.0, gt=0)  # one request, whole (not per read)
     wait_timeout_seconds: float = Field(1800.0, gt=0)  # create: wait until ACTIVE
     poll_interval_seconds: float = Field(10.0, gt=0)
-    sts_endpoint_url: str | None = None  # for role_arn; else AWS_ENDPOINT_URL_STS, regional
+    sts_endpoint_url: Url = None  # for role_arn; else AWS_ENDPOINT_URL_STS, regional
     accounts: dict[str, AwsAccount] = {}
-
-    @field_validator("region")
-    @classmethod
-    def _region(cls, v: str | None) -> str | None:
-        return None if v is None else check_region(v)
-
-    @field_validator("endpoint_url", "sts_endpoint_url")
-    @classmethod
-    def _url(cls, v: str | None) -> str | None:
-        return check_url(v)
 
     @field_validator("accounts")
     @classmethod
@@ -298,8 +268,8 @@ class StateSettings(_Strict):
     path: str | None = None  # local: default state/reconciler.tfstate.json
     bucket: str | None = None  # s3
     key: str | None = None  # s3
-    region: str | None = None  # s3
-    endpoint_url: str | None = None  # s3
+    region: str | None = None  # s3 (S3-compatible stores name their own: not checked)
+    endpoint_url: Url = None  # s3
     lock_timeout_seconds: float = Field(10.0, ge=0)  # how long to wait for a held lock
     # The lock's lease: its holder renews it every quarter lease; a lock left unrenewed for a
     # whole lease (as the waiter measures it) is taken over. Not a limit on a run's length.
