@@ -82,13 +82,7 @@ class LocalBackend:
     ) -> AbstractContextManager[LockHandle]:
         def prepare(handle: LockHandle) -> None:
             self._remove_staging_files(handle, notify)
-            folded = self.fold()
-            if folded:
-                handle.tell(
-                    f"folded {folded} operation(s) an earlier run recorded in "
-                    f"{self.journal.path} into the state",
-                    notify,
-                )
+            handle.tell_folded(self.fold(), str(self.journal.path), notify)
 
         return self.state_lock.hold(operation, notify, prepare)
 

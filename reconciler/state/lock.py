@@ -91,6 +91,14 @@ class LockHandle:
         if notify is not None:
             notify(line)
 
+    def tell_folded(self, folded: int, journal: str, notify: Notify | None) -> None:
+        """Say that taking the lock folded ``folded`` records an earlier run left."""
+        if folded:
+            self.tell(
+                f"folded {folded} operation(s) an earlier run recorded in {journal} into the state",
+                notify,
+            )
+
     @property
     def id(self) -> str:
         return self.info.id

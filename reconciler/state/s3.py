@@ -335,13 +335,7 @@ class S3Backend:
         self, operation: str, notify: Notify | None = None
     ) -> AbstractContextManager[LockHandle]:
         def prepare(handle: LockHandle) -> None:
-            folded = self.fold()
-            if folded:
-                handle.tell(
-                    f"folded {folded} operation(s) an earlier run recorded in "
-                    f"{self.journal.describe()} into the state",
-                    notify,
-                )
+            handle.tell_folded(self.fold(), self.journal.describe(), notify)
 
         return self.state_lock.hold(operation, notify, prepare)
 
