@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from typing import Annotated
 
 from pydantic import AfterValidator, ValidationInfo
@@ -75,22 +76,22 @@ def unknown_name(what: str, value: str, known: frozenset[str], catalogue: Catalo
     return f"'{printable(value, 120)}' is not {what} Datadog accepts; {hint}"
 
 
-def _namespace(value: str, info: ValidationInfo) -> str:
-    # The API checks names against its own list (GET .../available_namespaces), not a
-    # pattern: Glue, WAF and /aws/sagemaker/... are real, AWS/Bedrock/Guardrails was refused.
-    catalogue = catalogue_in(info)
-    if value not in catalogue.namespaces:
-        message = unknown_name("a namespace", value, catalogue.namespaces, catalogue)
-        raise PydanticCustomError("namespace_unknown", "{message}", {"message": message})
-    return value
+def _in_catalogue(
+    listed: Callable[[Catalogue], frozenset[str]], what: str, code: str
+) -> AfterValidator:
+    """A name checked against one of the catalogue's lists. The API checks names against
+    its own lists (GET .../available_namespaces, .../logs/services), not a pattern: Glue, WAF
+    and /aws/sagemaker/... are real namespaces, AWS/Bedrock/Guardrails was refused."""
 
+    def check(value: str, info: ValidationInfo) -> str:
+        catalogue = catalogue_in(info)
+        names = listed(catalogue)
+        if value not in names:
+            message = unknown_name(what, value, names, catalogue)
+            raise PydanticCustomError(code, "{message}", {"message": message})
+        return value
 
-def _log_source(value: str, info: ValidationInfo) -> str:
-    catalogue = catalogue_in(info)
-    if value not in catalogue.log_sources:
-        message = unknown_name("a log source", value, catalogue.log_sources, catalogue)
-        raise PydanticCustomError("log_source_unknown", "{message}", {"message": message})
-    return value
+    return AfterValidator(check)
 
 
 def _non_empty(value: str) -> str:
@@ -101,6 +102,10 @@ def _non_empty(value: str) -> str:
 
 Region = Annotated[str, AfterValidator(check_region)]
 LambdaArn = Annotated[str, AfterValidator(_lambda_arn)]
-Namespace = Annotated[str, AfterValidator(_namespace)]
-LogSource = Annotated[str, AfterValidator(_log_source)]
+Namespace = Annotated[
+    str, _in_catalogue(lambda c: c.namespaces, "a namespace", "namespace_unknown")
+]
+LogSource = Annotated[
+    str, _in_catalogue(lambda c: c.log_sources, "a log source", "log_source_unknown")
+]
 NonEmpty = Annotated[str, AfterValidator(_non_empty)]
