@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from reconciler.clients.datadog_http import DatadogClient, base_url
+from reconciler.clients.datadog_http import DatadogClient, base_url, tls_verification
 from reconciler.errors import ApiError, ConfigError
 from reconciler.redact import MAX_EXCERPT
 from reconciler.settings import DatadogSettings
@@ -87,6 +88,16 @@ def api_error(
 )
 def test_base_url_precedence(settings: DatadogSettings, env: dict[str, str], url: str) -> None:
     assert base_url(settings, env) == url
+
+
+def test_tls_is_verified_against_the_ca_bundle_for_https_and_trusts_nothing_for_http() -> None:
+    assert tls_verification("https://api.datadoghq.eu") is True
+    assert tls_verification("HTTPS://api.datadoghq.eu") is True
+    plain = tls_verification("http://127.0.0.1:8080")
+    assert isinstance(plain, ssl.SSLContext)
+    # No certificate loaded, and one still required: any TLS made through it fails.
+    assert plain.get_ca_certs() == [] and plain.cert_store_stats()["x509_ca"] == 0
+    assert plain.verify_mode is ssl.CERT_REQUIRED and plain.check_hostname
 
 
 def test_unknown_dd_site_is_refused() -> None:
