@@ -376,4 +376,7 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def main() -> None:
-    sys.exit(run())
+    from reconciler import exit_unfreed
+
+    exit_unfreed.hold()
+    exit_unfreed.end(run())

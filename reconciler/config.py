@@ -18,13 +18,12 @@ from typing import Any
 import tomli
 from pydantic import BaseModel, ValidationError
 
-from reconciler import gc_pace, templates
+from reconciler import env_references, gc_pace, templates
 from reconciler import moves as moves_module
 from reconciler.desired import Config, DesiredResource, Move, SourceLocation
 from reconciler.errors import ConfigError, raise_all
 from reconciler.kinds.base import ResourceKind
-from reconciler.paths import format_path
-from reconciler.secrets import MissingEnvironment, secret_paths
+from reconciler.secrets import MissingEnvironment
 from reconciler.settings import AwsSettings, DatadogSettings, Settings, StateSettings
 from reconciler.suggest import hint
 from reconciler.toml_source import LineIndex
@@ -136,9 +135,20 @@ def load_config(
                 errors.append(ConfigError(f"unknown {what} {key}{hint(key, valid)}", **where))
 
     # Resources last: defaults and templates may be written in any file, in any order.
+    env_written = any(env_references.may_hold(item.source.data) for item in parsed)
     for item, key, name, table in declared:
         explained = _load_resource(
-            item, key, name, table, kinds[key], environment, resources, errors, layers, explain
+            item,
+            key,
+            name,
+            table,
+            kinds[key],
+            environment,
+            resources,
+            errors,
+            layers,
+            explain,
+            env_written=env_written,
         )
         if explained is not None:
             explanation = explained
@@ -241,9 +251,11 @@ def _load_resource(
     errors: list[ConfigError],
     layers: templates.Layers,
     explain: str | None = None,
+    env_written: bool = True,
 ) -> list[str] | None:
     """Validate one resource table (defaults and templates merged in) into ``resources``.
-    Returns the explanation of its values when ``explain`` names it."""
+    Returns the explanation of its values when ``explain`` names it. ``env_written``: some
+    file may hold ``${env:`` (``env_references.may_hold``)."""
     address = f"{kind}.{name}"
     line = item.index.line((kind, name))
     where: dict[str, Any] = {"file": item.source.display, "line": line, "address": address}
@@ -276,7 +288,8 @@ def _load_resource(
     except ConfigError as err:
         errors.append(ConfigError(err.message, **where))
         return None
-    errors.extend(_env_outside_secrets(resolved, kind_class, own, address))
+    if env_written:
+        errors.extend(env_references.outside_secrets(resolved, kind_class, own, address))
     try:
         spec = kind_class.spec.model_validate(resolved.table, context={"env": env})
     except ValidationError as exc:
@@ -298,51 +311,6 @@ def _load_resource(
         source=SourceLocation(file=item.source.display, line=line),
     )
     return templates.explain(resolved, own) if explain == address else None
-
-
-def _env_outside_secrets(
-    resolved: templates.Resolved,
-    kind_class: type[ResourceKind],
-    own: templates.Origin,
-    address: str,
-) -> list[ConfigError]:
-    """``${env:NAME}`` is how secrets are written; anywhere else it would be taken as the
-    literal text and sent to the API. Refused, naming the field."""
-    found: list[ConfigError] = []
-    references: list[tuple[str | int, ...]] = []
-    _env_references(resolved.table, (), references)
-    for path in references:
-        generic = tuple(p for p in path if isinstance(p, str))
-        if generic in secret_paths(kind_class.spec):
-            continue
-        origin = resolved.origin(path) or own
-        found.append(
-            ConfigError(
-                "${env:...} is only read in secret fields; here it would be sent as the "
-                "literal text. Write the value itself"
-                + (f" (from {origin.label})" if origin.label else ""),
-                file=origin.file,
-                line=origin.line(path),
-                address=address,
-                field=format_path(path),
-            )
-        )
-    return found
-
-
-def _env_references(
-    node: Any, path: tuple[str | int, ...], out: list[tuple[str | int, ...]]
-) -> None:
-    """Appends to ``out`` the paths of the strings holding ``${env:``. (A module function: a
-    recursive closure would be a reference cycle per resource, left for the collector.)"""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            _env_references(value, (*path, key), out)
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            _env_references(value, (*path, i), out)
-    elif isinstance(node, str) and "${env:" in node:
-        out.append(path)
 
 
 def _load_settings(

@@ -13,17 +13,23 @@ from __future__ import annotations
 
 import asyncio
 import os
+import ssl
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
-
-import httpx
 
 from reconciler import printable
 from reconciler import redact as redaction
 from reconciler.clients.rate_pacing import RatePacer
 from reconciler.errors import ApiError, ConfigError
 from reconciler.settings import DATADOG_SITES, DatadogSettings
+
+# httpx imports its command-line client (httpx._main: click, rich's syntax highlighting,
+# pygments) with itself unless that import fails; reconciler never runs it, and importing it
+# cost about 0.03 to 0.05 s of CPU per process. Marked missing, httpx defines its stand-in.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+import httpx  # noqa: E402
 
 SERVICE = "Datadog"
 MAX_RATE_LIMIT_WAIT = 60.0  # never sleep longer than this for one 429, whatever the header says
@@ -48,6 +54,16 @@ def base_url(settings: DatadogSettings, env: Mapping[str, str]) -> str:
             f"DD_SITE {site!r} is not a Datadog site; expected one of {', '.join(DATADOG_SITES)}"
         )
     return f"https://api.{site}"
+
+
+def tls_verification(url: str) -> ssl.SSLContext | bool:
+    """What httpx verifies TLS with: its default (the bundled CA certificates) for https; for
+    a plain http URL (a local sandbox), where there is no TLS, a context that trusts no
+    certificate at all (loading the CA bundle costs about 0.04 s of CPU, for nothing; any
+    TLS connection made through it anyway, through a proxy say, fails verification)."""
+    if url.lower().startswith("https://"):
+        return True
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies hostnames and certificates
 
 
 class DatadogClient:
@@ -95,6 +111,7 @@ class DatadogClient:
                 headers=headers,
                 timeout=self._settings.timeout_seconds,
                 transport=self._transport,
+                verify=tls_verification(url),
             )
         return self._http
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from rich.markup import escape
 
+from reconciler import exit_unfreed
 from reconciler.commands.selection import Selection
 from reconciler.console import Format, err_console, out_console, render_plan
 from reconciler.engine import Planned
@@ -33,6 +34,7 @@ def run_plan(
     with sandbox_env(sandbox) as url:
         session = Session(path, url)
         planned = session.run(selection.plan)
+    exit_unfreed.keep(session, planned)  # a one-command process ends without freeing them
     # Changes the configuration asks for that are not applied yet (a merged pull request
     # whose apply was refused or never ran): the refresh-only view reports them apart.
     pending = [c.address for c in planned.plan.actionable]

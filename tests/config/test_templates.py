@@ -124,6 +124,26 @@ def test_env_references_outside_secret_fields_are_refused_also_in_templates(
     assert "(from template t)" in error
 
 
+@pytest.mark.parametrize(
+    "role",
+    [
+        '"\\u0024{env:ROLE}"',  # an escape for the $
+        '"""$\\\n    {env:ROLE}"""',  # a line-ending backslash joins the lines
+        "'${env:ROLE}'",  # a literal string
+    ],
+    ids=["escaped", "joined", "literal"],
+)
+def test_env_references_written_in_any_way_are_refused(tmp_path: Path, role: str) -> None:
+    errors = _errors(
+        tmp_path,
+        f'[datadog_aws_account.a]\naws_account_id = "111111111111"\n'
+        f"auth_config = {{ role_name = {role} }}\n",
+    )
+    (error,) = errors
+    assert "${env:...} is only read in secret fields" in error
+    assert "auth_config.role_name" in error
+
+
 def test_one_of_tables_are_replaced_whole(tmp_path: Path) -> None:
     # include_all from a template and include_only from the resource: the resource's wins
     # whole (merged key by key, both would be set and the table refused).
