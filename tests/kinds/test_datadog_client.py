@@ -15,7 +15,6 @@ from reconciler.clients.datadog_http import DatadogClient, base_url, tls_verific
 from reconciler.errors import ApiError, ConfigError
 from reconciler.redact import MAX_EXCERPT
 from reconciler.settings import DatadogSettings
-from tests import child
 
 KEYS = {"DD_API_KEY": "api-key-0123456789", "DD_APP_KEY": "app-key-9876543210"}
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -99,13 +98,6 @@ def test_tls_is_verified_against_the_ca_bundle_for_https_and_trusts_nothing_for_
     # No certificate loaded, and one still required: any TLS made through it fails.
     assert plain.get_ca_certs() == [] and plain.cert_store_stats()["x509_ca"] == 0
     assert plain.verify_mode is ssl.CERT_REQUIRED and plain.check_hostname
-
-
-def test_the_client_leaves_httpx_command_line_client_out() -> None:
-    loaded = child.imported_by("import reconciler.clients.datadog_http")
-    assert "httpx" in loaded and "httpx._client" in loaded
-    # httpx._main is what imports them (its name stays in sys.modules, marked missing).
-    assert child.packages(loaded) & {"click", "pygments"} == set()
 
 
 def test_unknown_dd_site_is_refused() -> None:
