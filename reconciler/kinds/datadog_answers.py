@@ -53,29 +53,45 @@ _OBJECTS = (
 _TEXTS = ("aws_partition", "created_at", "modified_at")
 
 
+def _text(value: Any) -> bool:
+    """A ``str`` the model reads too: pydantic-core refuses a lone surrogate, which
+    ``json.loads`` makes of ``"\\ud800"``."""
+    if type(value) is not str:
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _surely_valid(item: Any) -> bool:
     """Whether ``item`` passes ``wire.AccountData``, checked on the plain data (building the
     model for each of thousands of items is most of what a listing costs). It never says yes
     to an item the model refuses; a no is settled by the model itself, whose first problem
     is then the error."""
-    if type(item) is not dict or item.get("type") != "account":
+    if type(item) is not dict or item.get("type") != "account" or not all(map(_text, item)):
         return False
     rid, attributes = item.get("id"), item.get("attributes")
-    if type(rid) is not str or not rid or type(attributes) is not dict:
+    if not _text(rid) or not rid or type(attributes) is not dict:
+        return False
+    if not all(map(_text, attributes)):  # keys: the model reads them as str
         return False
     key = attributes.get("aws_account_id")
-    if type(key) is not str or not key:
+    if not _text(key) or not key:
         return False
     tags = attributes.get("account_tags")
-    if tags is not None and (type(tags) is not list or any(type(t) is not str for t in tags)):
+    if tags is not None and (type(tags) is not list or not all(map(_text, tags))):
         return False
     for name in _OBJECTS:
         value = attributes.get(name)
-        if value is not None and type(value) is not dict:
+        if value is not None and (type(value) is not dict or not all(map(_text, value))):
             return False
     for name in _TEXTS:
         value = attributes.get(name)
-        if value is not None and type(value) is not str:
+        if value is not None and not _text(value):
             return False
     return True
 

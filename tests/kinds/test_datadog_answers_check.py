@@ -4,6 +4,7 @@ item the model refuses, and a refused listing fails with the model's own first p
 from __future__ import annotations
 
 import copy
+import json
 import random
 from typing import Any
 
@@ -32,7 +33,11 @@ ITEM: dict[str, Any] = {
         "new_member": {"anything": 1},
     },
 }
-ODD = [None, "", "x", 0, 1.5, True, [], ["x"], [1], {}, {"a": 1}, "account", "123456789012"]
+SURROGATE = json.loads('"\\ud800"')  # what json.loads makes of a lone surrogate escape
+ODD = [
+    *(None, "", "x", 0, 1.5, True, [], ["x"], [1], {}, {"a": 1}, "account", "123456789012"),
+    *(SURROGATE, [SURROGATE], {SURROGATE: 1}, "é"),
+]
 
 
 def _mutated(rng: random.Random) -> Any:
@@ -40,7 +45,7 @@ def _mutated(rng: random.Random) -> Any:
     for _ in range(rng.randint(1, 3)):
         attributes = item.get("attributes")
         target = attributes if isinstance(attributes, dict) and rng.random() < 0.6 else item
-        key = rng.choice([*target, "other"])
+        key = rng.choice([*target, "other", SURROGATE])
         if rng.random() < 0.25:
             target.pop(key, None)
         else:
@@ -91,3 +96,20 @@ def test_a_listing_the_plain_check_takes_is_returned_whole() -> None:
     twice = {"data": [ITEM, copy.deepcopy(ITEM)]}
     with pytest.raises(ApiError, match="integrated twice"):
         answers.items(twice, "GET /accounts")
+
+
+def test_a_string_the_model_cannot_read_is_never_taken() -> None:
+    # pydantic-core refuses a lone surrogate; the plain check must leave it to the model.
+    places: list[tuple[bool, str, Any]] = [
+        (True, "id", SURROGATE),
+        (False, "aws_account_id", SURROGATE),
+        (True, SURROGATE, 1),  # a key
+        (False, SURROGATE, 1),
+    ]
+    for top, key, value in places:
+        item = copy.deepcopy(ITEM)
+        (item if top else item["attributes"])[key] = value
+        assert not _model_takes(item)
+        assert not answers._surely_valid(item)
+        with pytest.raises(ApiError, match="unexpected answer"):
+            answers.items({"data": [item]}, "GET /accounts")
