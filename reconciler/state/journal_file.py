@@ -44,7 +44,13 @@ class JournalFile:
             except StateError:
                 if journal == self._read() and data == read_state():
                     raise
-        return self._replay(read_state(), self._read(), where)
+        # Still changing after three reads (a fold in progress each time?): refused, as the
+        # S3 backend does, rather than a state read against a journal read at another time.
+        raise StateError(
+            "the state and its journal kept changing while they were read (another run "
+            "folding?); run the command again",
+            file=str(self.path),
+        )
 
     def _replay(self, data: bytes | None, journal: bytes | None, where: str) -> Replayed:
         records = decode_lines(journal, str(self.path))[0] if journal is not None else []
@@ -101,6 +107,10 @@ class JournalFile:
             raise StateError(
                 f"cannot write the journal: {exc.strerror}", file=str(self.path)
             ) from None
+
+    def size(self) -> int:
+        """The journal's size in bytes (0 when there is none)."""
+        return len(self._read() or b"")
 
     def remove(self, folded: int | None = None) -> None:
         """Drop the journal (its records are in the state now); ``folded``: only if it still

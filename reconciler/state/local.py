@@ -58,8 +58,18 @@ class LocalBackend:
         return replayed.pending
 
     def write(self, state: State) -> None:
+        # Every writer holds the lock, and taking it folded the journal: records found now
+        # were appended since by a run that lost the lock without noticing yet. Writing over
+        # them (and removing them) would lose what they record.
+        if self.journal.size():
+            raise StateError(
+                "the journal holds records appended after this run took the lock (a run "
+                "that lost its lock?); nothing was written: run the command again, which "
+                "folds them first",
+                file=str(self.journal.path),
+            )
         self._write(state)
-        self.journal.remove()  # its records are in what was just written
+        self.journal.remove(folded=0)
 
     def _write(self, state: State) -> None:
         new = encode_state(state)  # fails before any file is touched if a value cannot be stored

@@ -304,8 +304,18 @@ class S3Backend:
         return replayed.pending
 
     def write(self, state: State) -> None:
+        # As the local backend: taking the lock folded the journal; a record found now was
+        # added since by a run that lost the lock, and is never written over or removed. (One
+        # added after this check no longer continues the state written, and the next read
+        # refuses it by its serial.)
+        if self.journal.keys():
+            raise StateError(
+                "the journal holds records added after this run took the lock (a run that "
+                "lost its lock?); nothing was written: run the command again, which folds "
+                "them first",
+                file=self.journal.describe(),
+            )
         self._write(state)
-        self.journal.remove(self.journal.keys())  # its records are in what was just written
 
     def _write(self, state: State) -> None:
         body = encode_state(state)  # fails before anything is sent if a value cannot be stored

@@ -248,3 +248,35 @@ def test_a_journal_that_grows_while_it_is_folded_is_kept_and_then_refused(
     assert folding.journal.path.exists()
     with pytest.raises(StateError, match="serials 6 to 7"):
         folding.read()  # never silently dropped: someone looks at it
+
+
+def test_a_whole_state_write_never_drops_records_it_did_not_read(tmp_path: Path) -> None:
+    # state rm / mv / import write the whole state under the lock, whose taking folded the
+    # journal. A record appended since (by a run that lost the lock unaware) is refused, not
+    # written over and removed.
+    backend, state = stored(tmp_path)
+    late = backend.read()
+    assert late is not None
+    record(backend, state, Operation("test_pipe.a", entry(10)))
+    late.resources.pop("test_pipe.r0")
+    late.serial += 1
+    with pytest.raises(StateError, match="records appended after this run took the lock"):
+        backend.write(late)
+    again = backend.read()
+    assert again is not None and "test_pipe.a" in again.resources  # nothing lost
+    assert backend.fold() == 1
+
+
+def test_state_and_journal_changing_at_every_read_are_refused(tmp_path: Path) -> None:
+    backend, state = stored(tmp_path)
+    record(backend, state, Operation("test_pipe.a", entry(10)))
+    reads = iter(range(1000))
+
+    def moving_state() -> bytes | None:
+        # A state that is never the same twice and never fits the journal: a fold racing
+        # every read.
+        data = backend.path.read_bytes()
+        return data.replace(b'"serial": 5', b'"serial": %d' % (100 + next(reads)))
+
+    with pytest.raises(StateError, match="kept changing while they were read"):
+        backend.journal.replayed(moving_state, str(backend.path))

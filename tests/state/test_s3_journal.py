@@ -156,3 +156,22 @@ def test_a_record_added_while_folding_is_kept_for_the_next_read(
     monkeypatch.undo()
     assert journal_keys(s3, bucket) == [f"{KEY}.journal/000000000005"]
     assert folding.read() == state and state.serial == 5
+
+
+def test_a_whole_state_write_never_drops_records_it_did_not_read(
+    endpoint: str, bucket: str, s3: S3Client
+) -> None:
+    # As the local backend: a record added after the lock was taken (by a run that lost it)
+    # stops a whole-state write instead of being written over and deleted.
+    b = backend(endpoint, bucket)
+    state = stored(b)
+    late = b.read()
+    assert late is not None
+    record_held(state, Operation("test_pipe.a", entry(1)), backend(endpoint, bucket), None)
+    late.resources.pop("test_pipe.old")
+    late.serial += 1
+    with pytest.raises(StateError, match="records added after this run took the lock"):
+        b.write(late)
+    assert journal_keys(s3, bucket) == [f"{KEY}.journal/000000000004"]
+    again = b.read()
+    assert again is not None and "test_pipe.a" in again.resources
