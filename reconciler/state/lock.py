@@ -356,13 +356,18 @@ class StateLock:
         prepare: Callable[[LockHandle], None] | None = None,
     ) -> Iterator[LockHandle]:
         """Hold the lock for the ``with`` block and renew it every quarter lease meanwhile
-        (``Heartbeat``).
-        ``prepare`` runs once the lock is ours, before the first renewal."""
+        (``Heartbeat``). ``prepare`` runs once the lock is ours, already renewed (folding a
+        large journal may take longer than a lease); a lock lost meanwhile ends it there."""
         handle = self.acquire(operation, notify)
         try:
+            handle.heartbeat = Heartbeat(self, handle)
             if prepare is not None:
                 prepare(handle)
-            handle.heartbeat = Heartbeat(self, handle)
+                if handle.lost.is_set():
+                    raise LockError(
+                        f"the lock on {self.state_name} was lost while an earlier run's journal "
+                        "was folded (taken over, or force-unlocked); run the command again"
+                    )
             yield handle
         finally:
             self.release(handle)

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -150,3 +151,26 @@ def test_renewals_failing_for_a_whole_lease_count_as_lost(tmp_path: Path) -> Non
         assert held.lost.wait(timeout=20)
         assert store.path.exists()  # nobody took it; but we can no longer vouch for it
     assert not store.path.exists()
+
+
+def test_the_lock_is_renewed_while_an_earlier_runs_journal_is_folded(tmp_path: Path) -> None:
+    # Folding a large journal (thousands of S3 reads) can outlast a lease: the lock is
+    # renewed meanwhile, and a lock lost during the fold ends the command there.
+    backend = LocalBackend(tmp_path / "s.json", lock_ttl=0.2)
+    renewed: list[int] = []
+
+    def slow_fold(handle: Any) -> None:
+        assert eventually(lambda: on_disk(backend.lock_path).renewals >= 2)
+        renewed.append(on_disk(backend.lock_path).renewals)
+
+    with backend.state_lock.hold("apply", None, slow_fold) as held:
+        assert not held.lost.is_set()
+    assert renewed and renewed[0] >= 2
+
+    def lost_fold(handle: Any) -> None:
+        handle.lost.set()
+
+    refused = pytest.raises(LockError, match="lost while an earlier run's journal was folded")
+    with refused, backend.state_lock.hold("apply", None, lost_fold):
+        raise AssertionError("the command must not start")
+    assert not backend.lock_path.exists()
