@@ -8,6 +8,7 @@ interpreter's start-up, imports, config load, state read, refresh, planning and 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import resource
 import shutil
@@ -62,6 +63,16 @@ def many_accounts(n: int, logs: bool = True) -> str:
             "retention_days = 7\n"
         )
     return "\n".join(out)
+
+
+def listen_to_sandbox(handler: logging.Handler) -> logging.Logger:
+    """Hands the sandbox's one-line-per-request log records to ``handler`` (and nowhere else);
+    returns the logger, for ``removeHandler``."""
+    log = logging.getLogger("reconciler.sandbox")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    return log
 
 
 def write_config(config_dir: Path, url: str, state: Path, body: str) -> None:

@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from harness import load_average, many_accounts, run_cli, write_config
+from harness import listen_to_sandbox, load_average, many_accounts, run_cli, write_config
 
 from reconciler.sandbox import Sandbox, SandboxOptions
 
@@ -43,11 +43,8 @@ def main() -> None:
     parser.add_argument("--period", type=int, default=10)
     parser.add_argument("--accounts", type=int, default=200)
     args = parser.parse_args()
-    log = logging.getLogger("reconciler.sandbox")
     requests = Requests()
-    log.addHandler(requests)
-    log.setLevel(logging.INFO)
-    log.propagate = False
+    listen_to_sandbox(requests)
     print(f"# {load_average()}")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
