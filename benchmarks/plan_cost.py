@@ -6,7 +6,6 @@ engine's own. Usage: ``python benchmarks/plan_cost.py [--accounts N] [--latency-
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import os
@@ -20,7 +19,7 @@ import tracemalloc
 from collections import Counter
 from pathlib import Path
 
-from harness import ROOT, listen_to_sandbox, many_accounts, settings_toml
+from harness import ROOT, int_options, listen_to_sandbox, many_accounts, settings_toml
 
 from reconciler.applier import apply_plan as apply
 from reconciler.config import load_config
@@ -91,11 +90,7 @@ def measure(config_dir: Path, counter: RequestCounter, runs: int) -> dict[str, f
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--accounts", type=int, default=500)
-    parser.add_argument("--latency-ms", type=int, default=50)
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
+    args = int_options(__doc__, accounts=500, latency_ms=50, runs=5)
     os.environ.update(
         DD_API_KEY="bench",
         DD_APP_KEY="bench",
