@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import ENV, load_average, self_cpu, write_config
+from harness import ENV, listen_to_sandbox, load_average, self_cpu, write_config
 
 from reconciler.sandbox import Sandbox, SandboxOptions
 
@@ -77,10 +77,7 @@ def one_size(n: int, latency_ms: int, code: Path, root: Path) -> dict[str, float
     home = root / f"n{n}"
     options = SandboxOptions(data_dir=home / "cloud", port=0, latency_ms=latency_ms)
     posts = Posts()
-    log = logging.getLogger("reconciler.sandbox")
-    log.addHandler(posts)
-    log.setLevel(logging.INFO)
-    log.propagate = False
+    log = listen_to_sandbox(posts)
     sandbox_cpu = self_cpu()
     with Sandbox(options) as sandbox:
         state_dir = home / "state"

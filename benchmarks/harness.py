@@ -7,7 +7,9 @@ interpreter's start-up, imports, config load, state read, refresh, planning and 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import logging
 import os
 import resource
 import shutil
@@ -62,6 +64,25 @@ def many_accounts(n: int, logs: bool = True) -> str:
             "retention_days = 7\n"
         )
     return "\n".join(out)
+
+
+def int_options(description: str | None, **defaults: int) -> argparse.Namespace:
+    """Parses the command line's ``--NAME N`` options, one per keyword (``_`` in a keyword is
+    ``-`` on the command line), each a whole number defaulting to the keyword's value."""
+    parser = argparse.ArgumentParser(description=description)
+    for name, default in defaults.items():
+        parser.add_argument("--" + name.replace("_", "-"), type=int, default=default)
+    return parser.parse_args()
+
+
+def listen_to_sandbox(handler: logging.Handler) -> logging.Logger:
+    """Hands the sandbox's one-line-per-request log records to ``handler`` (and nowhere else);
+    returns the logger, for ``removeHandler``."""
+    log = logging.getLogger("reconciler.sandbox")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    return log
 
 
 def write_config(config_dir: Path, url: str, state: Path, body: str) -> None:

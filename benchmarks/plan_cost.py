@@ -6,7 +6,6 @@ engine's own. Usage: ``python benchmarks/plan_cost.py [--accounts N] [--latency-
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import os
@@ -20,14 +19,14 @@ import tracemalloc
 from collections import Counter
 from pathlib import Path
 
+from harness import ROOT, int_options, listen_to_sandbox, many_accounts, settings_toml
+
 from reconciler.applier import apply_plan as apply
 from reconciler.config import load_config
 from reconciler.engine import close_kinds, make_plan, open_kinds
 from reconciler.registry import KINDS
 from reconciler.sandbox import Sandbox, SandboxOptions
 from reconciler.state.local import LocalBackend
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class RequestCounter(logging.Handler):
@@ -43,35 +42,6 @@ class RequestCounter(logging.Handler):
         if match:
             api = "datadog" if match.group(2).startswith("/api/") else "aws"
             self.counts[api] += 1
-
-
-def settings_toml(url: str, state: Path) -> str:
-    return (
-        f'[datadog]\napi_url = "{url}"\n\n'
-        f'[aws]\nendpoint_url = "{url}"\nregion = "us-east-1"\npoll_interval_seconds = 0.05\n\n'
-        f'[state]\npath = "{state}"\n'
-    )
-
-
-def many_accounts(n: int) -> str:
-    regions = ["us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2", "eu-central-1"]
-    out = []
-    for i in range(n):
-        out.append(
-            f'[datadog_aws_account.a{i}]\naws_account_id = "{100000000000 + i}"\n'
-            f'account_tags = ["env:bench", "n:{i}"]\n'
-            'auth_config = { role_name = "DatadogIntegrationRole" }\n'
-            f'aws_regions = {{ include_only = ["{regions[i % 5]}", "{regions[(i + 1) % 5]}"] }}\n'
-        )
-    for r in regions:
-        out.append(
-            f'[aws_logs_integration.{r.replace("-", "_")}]\nintegration_name = "bench-{r}"\n'
-            f'region = "{r}"\n[aws_logs_integration.{r.replace("-", "_")}.opensearch]\n'
-            'data_source_role_arn = "arn:aws:iam::123456789012:role/Logs"\n'
-            'dashboard_viewer_principals = ["arn:aws:iam::123456789012:role/Viewer"]\n'
-            "retention_days = 7\n"
-        )
-    return "\n".join(out)
 
 
 def measure(config_dir: Path, counter: RequestCounter, runs: int) -> dict[str, float]:
@@ -120,11 +90,7 @@ def measure(config_dir: Path, counter: RequestCounter, runs: int) -> dict[str, f
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--accounts", type=int, default=500)
-    parser.add_argument("--latency-ms", type=int, default=50)
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
+    args = int_options(__doc__, accounts=500, latency_ms=50, runs=5)
     os.environ.update(
         DD_API_KEY="bench",
         DD_APP_KEY="bench",
@@ -133,10 +99,7 @@ def main() -> None:
         LEGACY_AWS_SECRET="bench-secret",
     )
     counter = RequestCounter()
-    log = logging.getLogger("reconciler.sandbox")
-    log.addHandler(counter)
-    log.setLevel(logging.INFO)
-    log.propagate = False
+    listen_to_sandbox(counter)
 
     rows = []
     scenarios = [

@@ -10,7 +10,6 @@ apply spans whole (the first and last are partial), as a share of LIMIT; and the
 
 from __future__ import annotations
 
-import argparse
 import logging
 import re
 import tempfile
@@ -18,7 +17,14 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from harness import load_average, many_accounts, run_cli, write_config
+from harness import (
+    int_options,
+    listen_to_sandbox,
+    load_average,
+    many_accounts,
+    run_cli,
+    write_config,
+)
 
 from reconciler.sandbox import Sandbox, SandboxOptions
 
@@ -38,16 +44,9 @@ class Requests(logging.Handler):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--limit", type=int, default=60)
-    parser.add_argument("--period", type=int, default=10)
-    parser.add_argument("--accounts", type=int, default=200)
-    args = parser.parse_args()
-    log = logging.getLogger("reconciler.sandbox")
+    args = int_options(__doc__, limit=60, period=10, accounts=200)
     requests = Requests()
-    log.addHandler(requests)
-    log.setLevel(logging.INFO)
-    log.propagate = False
+    listen_to_sandbox(requests)
     print(f"# {load_average()}")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)

@@ -30,6 +30,13 @@ def _message(path: Path) -> str:
     return str(info.value)
 
 
+def _main_toml_message(tmp_path: Path, text: str) -> tuple[Path, str]:
+    """Writes ``text`` as ``main.toml`` and returns its path and the error loading it gives."""
+    path = tmp_path / "main.toml"
+    path.write_text(text)
+    return path, _message(path)
+
+
 @pytest.fixture
 def infra(tmp_path: Path) -> Path:
     d = tmp_path / "infra"
@@ -85,24 +92,22 @@ def test_deeply_nested_toml_is_an_error(tmp_path: Path) -> None:
     ],
 )
 def test_no_coercion(tmp_path: Path, field: str, value: str) -> None:
-    path = tmp_path / "main.toml"
-    path.write_text(ACCOUNT + f"{field} = {value}\n")
-    message = _message(path)
+    _, message = _main_toml_message(tmp_path, ACCOUNT + f"{field} = {value}\n")
     assert "datadog_aws_account.a" in message
     assert "main.toml:" in message
 
 
 def test_logs_retention_string_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "main.toml"
-    path.write_text(
+    _, message = _main_toml_message(
+        tmp_path,
         "[aws_logs_integration.v]\n"
         'integration_name = "v"\nregion = "us-east-1"\n'
         "[aws_logs_integration.v.opensearch]\n"
         'data_source_role_arn = "arn:aws:iam::123456789012:role/R"\n'
         'dashboard_viewer_principals = ["arn:aws:iam::123456789012:role/A"]\n'
-        'retention_days = "30"\n'
+        'retention_days = "30"\n',
     )
-    assert "retention_days" in _message(path)
+    assert "retention_days" in message
 
 
 @pytest.mark.parametrize(
@@ -113,7 +118,6 @@ def test_logs_retention_string_is_refused(tmp_path: Path) -> None:
     ],
 )
 def test_non_ascii_digits_are_refused(tmp_path: Path, snippet: str) -> None:
-    path = tmp_path / "main.toml"
     body = (
         ACCOUNT
         if "aws_account_id" not in snippet
@@ -121,8 +125,8 @@ def test_non_ascii_digits_are_refused(tmp_path: Path, snippet: str) -> None:
     )
     if "aws_regions" in snippet:
         body += snippet + "\n"
-    path.write_text(body)
-    assert "datadog_aws_account.a" in _message(path)
+    _, message = _main_toml_message(tmp_path, body)
+    assert "datadog_aws_account.a" in message
 
 
 @pytest.mark.parametrize(
@@ -136,9 +140,7 @@ def test_non_ascii_digits_are_refused(tmp_path: Path, snippet: str) -> None:
     ],
 )
 def test_settings_are_validated_with_file_and_line(tmp_path: Path, table: str, line: str) -> None:
-    path = tmp_path / "main.toml"
-    path.write_text(ACCOUNT + "\n" + table)
-    message = _message(path)
+    path, message = _main_toml_message(tmp_path, ACCOUNT + "\n" + table)
     # The key's own line: ACCOUNT is 4 lines, a blank one, the table header, then the key.
     assert message.startswith(f"{path}:7: ")
     assert line in message

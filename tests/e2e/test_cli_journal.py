@@ -19,16 +19,10 @@ from reconciler.state.local import LocalBackend
 from tests.cli_runner import environment
 from tests.e2e.conftest import SandboxFactory, Workspace, assert_one_error, cloud_env, describe
 from tests.echoes import echoed_forms
+from tests.toml_blocks import account
 
 ROOT = Path(__file__).resolve().parents[2]
-ACCOUNTS = "".join(
-    f"""
-[datadog_aws_account.j{i}]
-aws_account_id = "31000000000{i}"
-auth_config = {{ role_name = "DatadogIntegrationRole" }}
-"""
-    for i in range(1, 5)
-)
+ACCOUNTS = "".join(account(f"j{i}", f"31000000000{i}") for i in range(1, 5))
 SECRET = 'J0urnal/Secret+Value="odd&chars"'
 WITH_SECRET = """
 [datadog_aws_account.keys]

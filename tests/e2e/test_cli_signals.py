@@ -16,15 +16,9 @@ import pytest
 from tests import child
 from tests.cli_runner import environment
 from tests.e2e.conftest import SandboxFactory, Workspace, cloud_env, describe
+from tests.toml_blocks import account
 
-ACCOUNTS = "".join(
-    f"""
-[datadog_aws_account.s{i}]
-aws_account_id = "30000000000{i}"
-auth_config = {{ role_name = "DatadogIntegrationRole" }}
-"""
-    for i in range(1, 7)
-)
+ACCOUNTS = "".join(account(f"s{i}", f"30000000000{i}") for i in range(1, 7))
 
 
 def _start_apply(ws: Workspace) -> subprocess.Popen[str]:

@@ -56,19 +56,12 @@ def test_a_failed_state_write_stops_new_operations(tmp_path: Path) -> None:
 
 def test_a_stop_request_starts_nothing_new(tmp_path: Path) -> None:
     w = World(tmp_path)
-    config = w.config(MANY)
-    kinds = w.kinds(config)
     stop = StopRequest()
     stop.signum = 15
-
-    async def go() -> None:
-        planned = await make_plan(config, w.backend, kinds)
-        report = await apply_plan(planned.plan, config, planned.state, w.backend, kinds, stop=stop)
-        assert {r.outcome for r in report.results} == {Outcome.SKIPPED}
-        assert all(r.message == "not started: interrupted by SIGTERM" for r in report.results)
-        assert not w.cloud.objects
-
-    asyncio.run(go())
+    _, report = w.plan_and_apply(MANY, stop=stop)
+    assert {r.outcome for r in report.results} == {Outcome.SKIPPED}
+    assert all(r.message == "not started: interrupted by SIGTERM" for r in report.results)
+    assert not w.cloud.objects
 
 
 def test_unmanageable_live_objects_stop_the_plan_and_notes_are_carried(tmp_path: Path) -> None:
@@ -108,18 +101,11 @@ def test_a_write_that_does_not_converge_is_reported_at_once(tmp_path: Path) -> N
     w = World(tmp_path)
     toml = '\n[memory_thing.a]\nkey = "k-a"\ntags = ["x"]\n'
     w.cloud.mangle_keys.add("k-a")
-    config = w.config(toml)
-    kinds = w.kinds(config)
-
-    async def go() -> None:
-        planned = await make_plan(config, w.backend, kinds)
-        report = await apply_plan(planned.plan, config, planned.state, w.backend, kinds)
-        (result,) = report.results
-        assert result.outcome is Outcome.FAILED
-        assert "other values at tags" in result.message
-        assert "do not converge" in result.message
-
-    asyncio.run(go())
+    _, report = w.plan_and_apply(toml)
+    (result,) = report.results
+    assert result.outcome is Outcome.FAILED
+    assert "other values at tags" in result.message
+    assert "do not converge" in result.message
     # What was made is recorded all the same: nothing is lost, the next plan shows the field.
     state = w.backend.read()
     assert state is not None and list(state.resources) == ["memory_thing.a"]

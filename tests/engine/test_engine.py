@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.applier import ApplyReport
 from reconciler.applier import apply_plan as apply
 from reconciler.approval import approved_changes
 from reconciler.config import load_config
 from reconciler.desired import Config
 from reconciler.engine import make_plan
 from reconciler.errors import PlanError
+from reconciler.interrupts import StopRequest
 from reconciler.kinds.base import ResourceKind
 from reconciler.model import Action, Plan
 from reconciler.plan_checks import check_prevent_destroy
@@ -45,17 +47,26 @@ class World:
         planned = asyncio.run(make_plan(config, self.backend, kinds, new_state=new_state))
         return planned.plan, config
 
-    def apply(self, toml: str) -> Plan:
+    def plan_and_apply(
+        self, toml: str, stop: StopRequest | None = None
+    ) -> tuple[Plan, ApplyReport]:
+        """Plans ``toml`` and applies that plan, whatever its outcome."""
         config = self.config(toml)
         kinds = self.kinds(config)
 
-        async def go() -> Plan:
+        async def go() -> tuple[Plan, ApplyReport]:
             planned = await make_plan(config, self.backend, kinds)
-            report = await apply(planned.plan, config, planned.state, self.backend, kinds)
-            assert not report.failed, report.results
-            return planned.plan
+            report = await apply(
+                planned.plan, config, planned.state, self.backend, kinds, stop=stop
+            )
+            return planned.plan, report
 
         return asyncio.run(go())
+
+    def apply(self, toml: str) -> Plan:
+        plan, report = self.plan_and_apply(toml)
+        assert not report.failed, report.results
+        return plan
 
 
 ONE = """
@@ -166,19 +177,12 @@ def test_failure_does_not_stop_independent_changes_and_state_keeps_successes(
     w = World(tmp_path)
     two = ONE + '\n[memory_thing.b]\nkey = "k-b"\n'
     w.cloud.fail_keys.add("k-a")
-    config = w.config(two)
-    kinds = w.kinds(config)
-
-    async def go() -> None:
-        planned = await make_plan(config, w.backend, kinds)
-        report = await apply(planned.plan, config, planned.state, w.backend, kinds)
-        assert report.failed
-        assert {r.address: r.outcome.value for r in report.results} == {
-            "memory_thing.a": "failed",
-            "memory_thing.b": "succeeded",
-        }
-
-    asyncio.run(go())
+    _, report = w.plan_and_apply(two)
+    assert report.failed
+    assert {r.address: r.outcome.value for r in report.results} == {
+        "memory_thing.a": "failed",
+        "memory_thing.b": "succeeded",
+    }
     state = w.backend.read()
     assert state is not None and list(state.resources) == ["memory_thing.b"]
     assert state.serial == 1

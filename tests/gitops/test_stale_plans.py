@@ -15,11 +15,17 @@ from tests.gitops.conftest import (
 )
 
 
+def plan_after_drift(work: Workdir, cloud: Cloud, tag: str, *plan_args: str) -> None:
+    """Changes the role account's tags outside and saves a plan (``plan.json``) putting them
+    back."""
+    cloud.set_tags(ROLE_ID, [tag])
+    work.ok("plan", "infra", "--out", "plan.json", *plan_args)
+
+
 def test_refused_when_the_state_lineage_differs(applied: tuple[Workdir, Cloud]) -> None:
     work, cloud = applied
     old_lineage = work.state()["lineage"]
-    cloud.set_tags(ROLE_ID, ["changed:outside"])
-    work.ok("plan", "infra", "--out", "plan.json")
+    plan_after_drift(work, cloud, "changed:outside")
 
     # A new state: the old one is lost and an apply starts another lineage (it adopts the
     # existing account by its aws_account_id and puts the tags back).
@@ -36,8 +42,7 @@ def test_refused_when_the_state_lineage_differs(applied: tuple[Workdir, Cloud]) 
 
 def test_refused_when_the_state_was_deleted(applied: tuple[Workdir, Cloud]) -> None:
     work, cloud = applied
-    cloud.set_tags(ROLE_ID, ["changed:outside"])
-    work.ok("plan", "infra", "--out", "plan.json")
+    plan_after_drift(work, cloud, "changed:outside")
     work.state_file.unlink()
 
     result = refused_apply(work, cloud, "plan.json")
@@ -59,8 +64,7 @@ def test_serial_moving_on_elsewhere_does_not_make_it_stale(
     applied: tuple[Workdir, Cloud],
 ) -> None:
     work, cloud = applied
-    cloud.set_tags(ROLE_ID, ["changed:outside"])
-    work.ok("plan", "infra", "--out", "plan.json", "--target", "datadog_aws_account.role")
+    plan_after_drift(work, cloud, "changed:outside", "--target", "datadog_aws_account.role")
     serial = work.state()["serial"]
 
     # Another change is applied in between, at another address: the serial moves on.
@@ -75,9 +79,8 @@ def test_serial_moving_on_elsewhere_does_not_make_it_stale(
 
 def test_refused_when_another_apply_touched_its_address(applied: tuple[Workdir, Cloud]) -> None:
     work, cloud = applied
-    cloud.set_tags(ROLE_ID, ["changed:outside"])
     cloud.set_tags(KEYS_ID, ["changed:outside"])
-    work.ok("plan", "infra", "--out", "plan.json")
+    plan_after_drift(work, cloud, "changed:outside")
 
     # Something else applies one of the plan's own addresses first.
     work.ok("apply", "infra", "--auto-approve", "--target", "datadog_aws_account.keys")
@@ -92,8 +95,7 @@ def test_refused_when_another_apply_touched_its_address(applied: tuple[Workdir, 
 
 def test_refused_when_a_touched_object_changed_live(applied: tuple[Workdir, Cloud]) -> None:
     work, cloud = applied
-    cloud.set_tags(ROLE_ID, ["changed:once"])
-    work.ok("plan", "infra", "--out", "plan.json")
+    plan_after_drift(work, cloud, "changed:once")
     cloud.set_tags(ROLE_ID, ["changed:twice"])
 
     result = refused_apply(work, cloud, "plan.json")
@@ -104,8 +106,7 @@ def test_refused_when_a_touched_object_changed_live(applied: tuple[Workdir, Clou
 
 def test_refused_when_a_touched_object_was_deleted_live(applied: tuple[Workdir, Cloud]) -> None:
     work, cloud = applied
-    cloud.set_tags(ROLE_ID, ["changed:once"])
-    work.ok("plan", "infra", "--out", "plan.json")
+    plan_after_drift(work, cloud, "changed:once")
     with cloud.datadog() as api:
         api.delete_aws_account(cloud.account_id(ROLE_ID))
 

@@ -77,50 +77,85 @@ def test_partition_enum() -> None:
     assert "'aws', 'aws-cn' or 'aws-us-gov'" in msg
 
 
-def test_auth_needs_one_branch() -> None:
-    assert only_error(base(auth_config={})) == (
-        ("auth_config",),
-        "set exactly one of role_name or access_key_id (got neither)",
-    )
+SECRET_REF = "${env:LEGACY_AWS_SECRET}"
 
 
-def test_auth_refuses_both_branches() -> None:
-    auth = {
-        "role_name": "R",
-        "access_key_id": "AKIAEXAMPLE",
-        "secret_access_key": "${env:LEGACY_AWS_SECRET}",
-    }
-    assert only_error(base(auth_config=auth)) == (
-        ("auth_config",),
-        "set exactly one of role_name or access_key_id (got both)",
-    )
-
-
-def test_access_key_needs_secret() -> None:
-    assert only_error(base(auth_config={"access_key_id": "AKIAEXAMPLE"})) == (
-        ("auth_config",),
-        "access_key_id requires secret_access_key",
-    )
-
-
-def test_secret_needs_access_key() -> None:
-    auth = {"role_name": "R", "secret_access_key": "${env:LEGACY_AWS_SECRET}"}
-    assert only_error(base(auth_config=auth)) == (
-        ("auth_config",),
-        "secret_access_key requires access_key_id",
-    )
-
-
-def test_external_id_only_with_role() -> None:
-    auth = {
-        "access_key_id": "AKIAEXAMPLE",
-        "secret_access_key": "${env:LEGACY_AWS_SECRET}",
-        "external_id": "0123456789abcdef0123456789abcdef",
-    }
-    assert only_error(base(auth_config=auth)) == (
-        ("auth_config",),
-        "external_id is only used with role_name",
-    )
+@pytest.mark.parametrize(
+    ("field", "value", "loc", "expected"),
+    [
+        pytest.param(
+            "auth_config",
+            {},
+            ("auth_config",),
+            "set exactly one of role_name or access_key_id (got neither)",
+            id="auth-needs-one",
+        ),
+        pytest.param(
+            "auth_config",
+            {"role_name": "R", "access_key_id": "AKIAEXAMPLE", "secret_access_key": SECRET_REF},
+            ("auth_config",),
+            "set exactly one of role_name or access_key_id (got both)",
+            id="auth-refuses-both",
+        ),
+        pytest.param(
+            "auth_config",
+            {"access_key_id": "AKIAEXAMPLE"},
+            ("auth_config",),
+            "access_key_id requires secret_access_key",
+            id="auth-access-key-needs-secret",
+        ),
+        pytest.param(
+            "auth_config",
+            {"role_name": "R", "secret_access_key": SECRET_REF},
+            ("auth_config",),
+            "secret_access_key requires access_key_id",
+            id="auth-secret-needs-access-key",
+        ),
+        pytest.param(
+            "auth_config",
+            {
+                "access_key_id": "AKIAEXAMPLE",
+                "secret_access_key": SECRET_REF,
+                "external_id": "0123456789abcdef0123456789abcdef",
+            },
+            ("auth_config",),
+            "external_id is only used with role_name",
+            id="auth-external-id-only-with-role",
+        ),
+        pytest.param(
+            "aws_regions",
+            {"include_all": True, "include_only": ["us-east-1"]},
+            ("aws_regions",),
+            "set exactly one of include_all or include_only (got both)",
+            id="regions-need-one-branch",
+        ),
+        pytest.param(
+            "aws_regions",
+            {"include_all": False},
+            ("aws_regions", "include_all"),
+            "include_all can only be true; use include_only to list regions",
+            id="include-all-must-be-true",
+        ),
+        pytest.param(
+            "metrics_config",
+            {"metric_name_filters": [{"namespace": "AWS/EC2"}]},
+            ("metrics_config", "metric_name_filters", 0),
+            "set exactly one of include_only or exclude_only (got neither)",
+            id="metric-name-filter-needs-one-branch",
+        ),
+        pytest.param(
+            "resources_config",
+            {"cloud_security_posture_management_collection": True, "extended_collection": False},
+            ("resources_config",),
+            "cloud_security_posture_management_collection requires extended_collection = true",
+            id="cspm-requires-extended-collection",
+        ),
+    ],
+)
+def test_cross_field_rules(
+    field: str, value: dict[str, Any], loc: tuple[str | int, ...], expected: str
+) -> None:
+    assert only_error(base(**{field: value})) == (loc, expected)
 
 
 def test_literal_secret_is_refused_without_echoing_it() -> None:
@@ -141,20 +176,6 @@ def test_role_name_length(length: int, ok: bool) -> None:
         loc, msg = only_error(data)
         assert loc == ("auth_config", "role_name")
         assert "576" in msg or "at least 1" in msg
-
-
-def test_regions_need_one_branch() -> None:
-    both = {"include_all": True, "include_only": ["us-east-1"]}
-    assert only_error(base(aws_regions=both)) == (
-        ("aws_regions",),
-        "set exactly one of include_all or include_only (got both)",
-    )
-
-
-def test_include_all_must_be_true() -> None:
-    loc, msg = only_error(base(aws_regions={"include_all": False}))
-    assert loc == ("aws_regions", "include_all")
-    assert msg == "include_all can only be true; use include_only to list regions"
 
 
 def test_xray_include_all_must_be_true() -> None:
@@ -244,25 +265,6 @@ def test_namespaces_come_from_the_catalogue(
     loc, msg = only_error(base(metrics_config=metrics))
     assert loc == ("metrics_config", *where)
     assert msg == "'EC2' is not a namespace Datadog accepts; did you mean AWS/EC2?"
-
-
-def test_metric_name_filter_needs_one_branch() -> None:
-    metrics = {"metric_name_filters": [{"namespace": "AWS/EC2"}]}
-    assert only_error(base(metrics_config=metrics)) == (
-        ("metrics_config", "metric_name_filters", 0),
-        "set exactly one of include_only or exclude_only (got neither)",
-    )
-
-
-def test_cspm_requires_extended_collection() -> None:
-    resources = {
-        "cloud_security_posture_management_collection": True,
-        "extended_collection": False,
-    }
-    assert only_error(base(resources_config=resources)) == (
-        ("resources_config",),
-        "cloud_security_posture_management_collection requires extended_collection = true",
-    )
 
 
 def test_unknown_key_is_refused() -> None:

@@ -14,6 +14,7 @@ from reconciler.diff import fingerprint
 from reconciler.errors import ApiError, ConfigError
 from reconciler.importer import import_objects
 from reconciler.kinds.aws_logs_integration import AwsLogsIntegration
+from reconciler.kinds.base import Observed
 from reconciler.kinds.logs_spec import AwsLogsIntegrationSpec, resource_config
 from reconciler.settings import AwsSettings, Settings
 from reconciler.state.base import State
@@ -65,6 +66,14 @@ def kind(region: str | None = None, environ: dict[str, str] | None = None) -> Aw
     return AwsLogsIntegration(Settings(aws=AwsSettings(region=region)), environ=environ or {})
 
 
+def bare(status: str | None, name: str = "vended-logs") -> Observed:
+    """What an answer without details (no destinations, no components) reads as."""
+    answer = {"integrationName": name, "integrationType": "OPENSEARCH"}
+    if status is not None:
+        answer["integrationStatus"] = status
+    return kind().normalise(answer, "eu-west-1")
+
+
 def spec(**changes: Any) -> AwsLogsIntegrationSpec:
     opensearch = {
         "data_source_role_arn": "arn:aws:iam::123456789012:role/LogsToOpenSearch",
@@ -105,14 +114,7 @@ def test_provisioning_is_healthy_but_pending() -> None:
 
 
 def test_provisioning_right_after_put_has_no_details() -> None:
-    observed = kind().normalise(
-        {
-            "integrationName": "vended-logs",
-            "integrationType": "OPENSEARCH",
-            "integrationStatus": "PROVISIONING",
-        },
-        "eu-west-1",
-    )
+    observed = bare("PROVISIONING")
     assert observed.health is None
     assert observed.values["opensearch"] == {"application_arn": None}
     # Not reported yet is not "no application": a pinned application_arn waits for it.
@@ -124,28 +126,16 @@ def test_an_active_integration_without_an_application_is_not_read_as_no_applicat
     # A field the answer leaves out is not "absent": a pinned application_arn compared with
     # nothing would plan a replacement (delete, dashboards and all). The comparison waits,
     # and the plan says why.
-    observed = kind().normalise(
-        {
-            "integrationName": "vended-logs",
-            "integrationType": "OPENSEARCH",
-            "integrationStatus": "ACTIVE",
-        },
-        "eu-west-1",
-    )
+    observed = bare("ACTIVE")
     assert observed.unreported == ("opensearch.application_arn",)
     assert any("names no OpenSearch application" in note for note in observed.notes)
     # FAILED is replaced whatever it reports: nothing to defer there.
-    failed = kind().normalise(
-        {"integrationName": "x", "integrationType": "OPENSEARCH", "integrationStatus": "FAILED"},
-        "eu-west-1",
-    )
+    failed = bare("FAILED", name="x")
     assert failed.unreported == ()
 
 
 def test_an_answer_without_a_status_defers_nothing() -> None:
-    observed = kind().normalise(
-        {"integrationName": "vended-logs", "integrationType": "OPENSEARCH"}, "eu-west-1"
-    )
+    observed = bare(None)
     assert observed.unreported == ()
 
 

@@ -260,33 +260,37 @@ def test_kms_key_or_alias_arn_accepted(arn: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("arn", "expected"),
-    [
-        ("arn:aws:kms:eu-west-1:123456789012:key/abc", "expected a KMS key or alias ARN"),
-        ("arn:aws:kms::123456789012:alias/a", "ARN region '' is not a region name"),
-        ("arn:aws:iam::123456789012:role/r", "expected a KMS ARN like"),
-    ],
-)
-def test_kms_arn_rejected(tmp_path: Path, arn: str, expected: str) -> None:
-    msg = one_error(tmp_path, toml(opensearch=opensearch_with(kms_key_arn=arn)))
-    assert "opensearch.kms_key_arn: " in msg
-    assert expected in msg
-
-
-@pytest.mark.parametrize(
-    ("arn", "expected"),
+    ("field", "arn", "expected"),
     [
         (
+            "kms_key_arn",
+            "arn:aws:kms:eu-west-1:123456789012:key/abc",
+            "expected a KMS key or alias ARN",
+        ),
+        ("kms_key_arn", "arn:aws:kms::123456789012:alias/a", "ARN region '' is not a region name"),
+        ("kms_key_arn", "arn:aws:iam::123456789012:role/r", "expected a KMS ARN like"),
+        (
+            "application_arn",
             "arn:aws:opensearch:eu-west-1:123456789012:domain/d",
             "expected an OpenSearch application",
         ),
-        ("arn:aws:es:eu-west-1:123456789012:application/a", "expected an OpenSearch ARN like"),
-        ("arn:aws:opensearch:eu-west-1:123456789012:application/", "expected an OpenSearch"),
+        (
+            "application_arn",
+            "arn:aws:es:eu-west-1:123456789012:application/a",
+            "expected an OpenSearch ARN like",
+        ),
+        (
+            "application_arn",
+            "arn:aws:opensearch:eu-west-1:123456789012:application/",
+            "expected an OpenSearch",
+        ),
     ],
 )
-def test_application_arn_rejected(tmp_path: Path, arn: str, expected: str) -> None:
-    msg = one_error(tmp_path, toml(opensearch=opensearch_with(application_arn=arn)))
-    assert "opensearch.application_arn: " in msg
+def test_kms_and_application_arn_rejected(
+    tmp_path: Path, field: str, arn: str, expected: str
+) -> None:
+    msg = one_error(tmp_path, toml(opensearch=opensearch_with(**{field: arn})))
+    assert f"opensearch.{field}: " in msg
     assert expected in msg
 
 

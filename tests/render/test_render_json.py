@@ -16,7 +16,7 @@ def _by_address(view: dict[str, Any], key: str = "resource_changes") -> dict[str
 
 def test_top_level_fields(plan: Plan) -> None:
     view = plan_to_json(plan)
-    for key in (
+    missing = {
         "format_version",
         "resource_changes",
         "resource_drift",
@@ -27,8 +27,8 @@ def test_top_level_fields(plan: Plan) -> None:
         "serial",
         "config_digest",
         "refresh_only",
-    ):
-        assert key in view, key
+    } - view.keys()
+    assert not missing, missing
     assert view["format_version"] == "1.0"
     assert view["lineage"] == "lineage-1"
     assert view["serial"] == 7

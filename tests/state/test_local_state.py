@@ -37,6 +37,16 @@ def bump(state: State) -> State:
     return state.model_copy(update={"serial": state.serial + 1})
 
 
+def written(tmp_path: Path) -> tuple[Path, LocalBackend, State, bytes]:
+    """A backend at ``tmp_path/s.json`` holding one good state: the path, the backend, the
+    state and the file's bytes."""
+    path = tmp_path / "s.json"
+    backend = LocalBackend(path)
+    good = bump(sample_state())
+    backend.write(good)
+    return path, backend, good, path.read_bytes()
+
+
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
@@ -91,12 +101,7 @@ def test_write_refuses_other_lineage_and_stale_serial(tmp_path: Path) -> None:
 
 
 def test_failing_serialisation_leaves_old_file_intact(tmp_path: Path) -> None:
-    path = tmp_path / "s.json"
-    backend = LocalBackend(path)
-    good = bump(sample_state())
-    backend.write(good)
-    before = path.read_bytes()
-
+    path, backend, good, before = written(tmp_path)
     bad = bump(good)
     # "zz" sorts last, so the encoder has already written most of the file when it fails.
     bad.resources["test_pipe.x"].last_applied["zz"] = object()
@@ -120,11 +125,7 @@ def test_a_secret_is_never_written(tmp_path: Path) -> None:
 
 def test_io_failure_mid_write_leaves_old_file_intact(tmp_path: Path) -> None:
     # A real short write: the file-size limit makes the OS refuse the temp file part-way.
-    path = tmp_path / "s.json"
-    backend = LocalBackend(path)
-    good = bump(sample_state())
-    backend.write(good)
-    before = path.read_bytes()
+    path, _, good, before = written(tmp_path)
     big = bump(good)
     big.resources["test_pipe.x"].last_applied["blob"] = "x" * 200_000
     (tmp_path / "big.json").write_bytes(encode_state(big))

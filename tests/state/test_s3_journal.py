@@ -41,6 +41,19 @@ def stored(b: S3Backend) -> State:
     return state
 
 
+def recorded(endpoint: str, bucket: str) -> tuple[S3Backend, State]:
+    """A stored state at serial 3 with one journal record (serial 4) on top."""
+    b = backend(endpoint, bucket)
+    state = stored(b)
+    record_held(state, Operation("test_pipe.a", entry(1)), b, None)
+    return b, state
+
+
+def first_record(s3: S3Client, bucket: str) -> tuple[str, bytes]:
+    name = f"{KEY}.journal/000000000004"
+    return name, s3.get_object(Bucket=bucket, Key=name)["Body"].read()
+
+
 def journal_keys(s3: S3Client, bucket: str) -> list[str]:
     listed = s3.list_objects_v2(Bucket=bucket, Prefix=KEY + ".journal/")
     return [item["Key"] for item in listed.get("Contents", [])]
@@ -73,9 +86,7 @@ def test_records_are_objects_replayed_on_read_and_folded(
 def test_taking_the_lock_folds_a_journal_left_by_a_killed_run(
     endpoint: str, bucket: str, s3: S3Client
 ) -> None:
-    b = backend(endpoint, bucket)
-    state = stored(b)
-    record_held(state, Operation("test_pipe.a", entry(1)), b, None)
+    _, state = recorded(endpoint, bucket)
     told: list[str] = []
     nxt = backend(endpoint, bucket)
     with nxt.lock("apply", told.append):
@@ -97,11 +108,8 @@ def test_a_serial_another_run_recorded_is_refused(endpoint: str, bucket: str) ->
 
 
 def test_a_corrupt_record_is_refused_by_its_name(endpoint: str, bucket: str, s3: S3Client) -> None:
-    b = backend(endpoint, bucket)
-    state = stored(b)
-    record_held(state, Operation("test_pipe.a", entry(1)), b, None)
-    name = f"{KEY}.journal/000000000004"
-    body = s3.get_object(Bucket=bucket, Key=name)["Body"].read()
+    b, _ = recorded(endpoint, bucket)
+    name, body = first_record(s3, bucket)
     s3.put_object(Bucket=bucket, Key=name, Body=body.replace(b"id-1", b"id-9"))
     with pytest.raises(StateError) as caught:
         b.read()
@@ -112,9 +120,7 @@ def test_a_corrupt_record_is_refused_by_its_name(endpoint: str, bucket: str, s3:
 
 
 def test_a_journal_of_another_lineage_is_refused(endpoint: str, bucket: str, s3: S3Client) -> None:
-    b = backend(endpoint, bucket)
-    state = stored(b)
-    record_held(state, Operation("test_pipe.a", entry(1)), b, None)
+    b, _ = recorded(endpoint, bucket)
     replaced = State.new()
     replaced.serial = 3
     s3.delete_object(Bucket=bucket, Key=KEY)
@@ -126,11 +132,8 @@ def test_a_journal_of_another_lineage_is_refused(endpoint: str, bucket: str, s3:
 def test_a_journal_already_in_the_state_is_dropped(
     endpoint: str, bucket: str, s3: S3Client
 ) -> None:
-    b = backend(endpoint, bucket)
-    state = stored(b)
-    record_held(state, Operation("test_pipe.a", entry(1)), b, None)
-    name = f"{KEY}.journal/000000000004"
-    body = s3.get_object(Bucket=bucket, Key=name)["Body"].read()
+    b, state = recorded(endpoint, bucket)
+    name, body = first_record(s3, bucket)
     b.fold()
     s3.put_object(Bucket=bucket, Key=name, Body=body)  # as if the fold died before deleting
     assert b.read() == state

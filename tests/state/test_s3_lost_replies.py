@@ -52,6 +52,18 @@ def through(
     return backend, proxy
 
 
+def lock_put_lost(
+    proxied: list[LossyProxy], endpoint: str, bucket: str, header: str, **options: float
+) -> tuple[S3Backend, LossyProxy]:
+    """A backend whose first conditional PUT of the lock (``header``) is stored, its reply lost."""
+    return through(proxied, endpoint, bucket, drop_first("PUT", ".lock", header), **options)
+
+
+def assert_no_lock(s3: S3Client, bucket: str) -> None:
+    with pytest.raises(s3.exceptions.NoSuchKey):
+        s3.get_object(Bucket=bucket, Key=KEY + ".lock")
+
+
 def stored(s3: S3Client, bucket: str, key: str = KEY) -> bytes:
     return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
 
@@ -67,17 +79,14 @@ def statuses(proxy: LossyProxy, method: str, path_end: str) -> list[tuple[int, b
 def test_a_lock_whose_create_reply_was_lost_is_ours(
     proxied: list[LossyProxy], endpoint: str, bucket: str, s3: S3Client
 ) -> None:
-    backend, proxy = through(
-        proxied, endpoint, bucket, drop_first("PUT", ".lock", "if-none-match"), lock_timeout=0
-    )
+    backend, proxy = lock_put_lost(proxied, endpoint, bucket, "if-none-match", lock_timeout=0)
     with backend.lock("apply") as held:
         assert held.notices == []
         on_s3 = stored(s3, bucket, KEY + ".lock")
         assert held.id.encode() in on_s3
     # Stored, reply dropped; botocore's retry met our own lock (412), and that was success.
     assert statuses(proxy, "PUT", ".lock")[:2] == [(200, True), (412, False)]
-    with pytest.raises(s3.exceptions.NoSuchKey):
-        s3.get_object(Bucket=bucket, Key=KEY + ".lock")
+    assert_no_lock(s3, bucket)
 
 
 @pytest.mark.parametrize("first", [True, False], ids=["first-write", "later-write"])
@@ -122,9 +131,7 @@ def test_a_refused_write_that_is_not_ours_is_still_a_conflict(
 def test_a_renewal_whose_reply_was_lost_keeps_the_lock(
     proxied: list[LossyProxy], endpoint: str, bucket: str, s3: S3Client
 ) -> None:
-    backend, proxy = through(
-        proxied, endpoint, bucket, drop_first("PUT", ".lock", "if-match"), lock_ttl=0.4
-    )
+    backend, proxy = lock_put_lost(proxied, endpoint, bucket, "if-match", lock_ttl=0.4)
     with backend.lock("apply") as held:
         # Wait for the dropped renewal and two more renewals after it.
         for _ in range(400):
@@ -135,8 +142,7 @@ def test_a_renewal_whose_reply_was_lost_keeps_the_lock(
         assert not held.lost.is_set()
         current = backend.current_lock()
         assert current is not None and current.id == held.id and current.renewals >= 3
-    with pytest.raises(s3.exceptions.NoSuchKey):
-        s3.get_object(Bucket=bucket, Key=KEY + ".lock")
+    assert_no_lock(s3, bucket)
 
 
 def test_a_release_whose_reply_was_lost_leaves_no_lock(
