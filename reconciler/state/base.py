@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
+    from reconciler.errors import StateError
     from reconciler.state.lock import LockHandle
 
 STATE_FORMAT_VERSION = 1
@@ -229,6 +230,20 @@ def commit(state: State, backend: StateBackend) -> None:
     state.resources = dict(sorted(state.resources.items()))
     state.serial += 1
     backend.write(state)
+
+
+def late_records(journal: str) -> StateError:
+    """A whole-state write that found records in the journal. Every writer holds the lock,
+    and taking it folded the journal: records found now were added since by a run that lost
+    the lock without noticing yet. Writing over them (and removing them) would lose what they
+    record."""
+    from reconciler.errors import StateError
+
+    return StateError(
+        "the journal holds records added after this run took the lock (a run that lost its "
+        "lock?); nothing was written: run the command again, which folds them first",
+        file=journal,
+    )
 
 
 def now() -> datetime:

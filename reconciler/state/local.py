@@ -9,7 +9,7 @@ from pathlib import Path
 
 from reconciler.atomic import remove_staging_files, write_atomic_files
 from reconciler.errors import StateError
-from reconciler.state.base import LockInfo, Notify, Operation, State
+from reconciler.state.base import LockInfo, Notify, Operation, State, late_records
 from reconciler.state.codec import check_successor, decode_state, encode_state
 from reconciler.state.journal_file import JournalFile
 from reconciler.state.lock import LockHandle, StateLock
@@ -58,16 +58,8 @@ class LocalBackend:
         return replayed.pending
 
     def write(self, state: State) -> None:
-        # Every writer holds the lock, and taking it folded the journal: records found now
-        # were appended since by a run that lost the lock without noticing yet. Writing over
-        # them (and removing them) would lose what they record.
         if self.journal.size():
-            raise StateError(
-                "the journal holds records appended after this run took the lock (a run "
-                "that lost its lock?); nothing was written: run the command again, which "
-                "folds them first",
-                file=str(self.journal.path),
-            )
+            raise late_records(str(self.journal.path))
         self._write(state)
         self.journal.remove(folded=0)
 

@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from reconciler.errors import StateError
-from reconciler.state.base import LockInfo, Notify, Operation, State
+from reconciler.state.base import LockInfo, Notify, Operation, State, late_records
 from reconciler.state.codec import check_successor, decode_state, encode_state
 from reconciler.state.journal import Replayed, replay_stored
 from reconciler.state.lock import LockHandle, StateLock
@@ -304,17 +304,10 @@ class S3Backend:
         return replayed.pending
 
     def write(self, state: State) -> None:
-        # As the local backend: taking the lock folded the journal; a record found now was
-        # added since by a run that lost the lock, and is never written over or removed. (One
-        # added after this check no longer continues the state written, and the next read
-        # refuses it by its serial.)
+        # (A record added after this check no longer continues the state written, and the
+        # next read refuses it by its serial.)
         if self.journal.keys():
-            raise StateError(
-                "the journal holds records added after this run took the lock (a run that "
-                "lost its lock?); nothing was written: run the command again, which folds "
-                "them first",
-                file=self.journal.describe(),
-            )
+            raise late_records(self.journal.describe())
         self._write(state)
 
     def _write(self, state: State) -> None:

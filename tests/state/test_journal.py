@@ -260,7 +260,7 @@ def test_a_whole_state_write_never_drops_records_it_did_not_read(tmp_path: Path)
     record(backend, state, Operation("test_pipe.a", entry(10)))
     late.resources.pop("test_pipe.r0")
     late.serial += 1
-    with pytest.raises(StateError, match="records appended after this run took the lock"):
+    with pytest.raises(StateError, match="records added after this run took the lock"):
         backend.write(late)
     again = backend.read()
     assert again is not None and "test_pipe.a" in again.resources  # nothing lost
