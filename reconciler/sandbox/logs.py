@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from reconciler.sandbox import logs_model as model
+from reconciler.sandbox.aws_errors import AwsError, answer
 from reconciler.sandbox.aws_identity import caller
 from reconciler.sandbox.faults import Fault
 from reconciler.sandbox.logs_model import LogsError
@@ -38,7 +39,7 @@ def _reply(status: int, payload: Any | None) -> Reply:
     )
 
 
-def error_reply(exc: LogsError) -> Reply:
+def error_reply(exc: AwsError) -> Reply:
     return _reply(exc.status, {"__type": exc.code, "message": exc.message})
 
 
@@ -58,16 +59,15 @@ class LogsApi:
         return req.method == "POST" and req.path == "/" and "x-amz-target" in req.headers
 
     def handle(self, req: Request, fault: Fault, rng: random.Random | None = None) -> Reply:
-        try:
-            if fault is Fault.ERROR:
-                raise LogsError(
-                    "ServiceUnavailableException", "The service cannot complete the request.", 500
-                )
-            if fault is Fault.THROTTLE:
-                raise LogsError("ThrottlingException", "Rate exceeded")
-            return self._dispatch(req)
-        except LogsError as exc:
-            return error_reply(exc)
+        return answer(
+            fault,
+            lambda: self._dispatch(req),
+            error_reply,
+            unavailable=LogsError(
+                "ServiceUnavailableException", "The service cannot complete the request.", 500
+            ),
+            throttled=LogsError("ThrottlingException", "Rate exceeded"),
+        )
 
     def _dispatch(self, req: Request) -> Reply:
         target = req.headers.get("x-amz-target", "")

@@ -12,6 +12,7 @@ import re
 import time
 from typing import Any
 
+from reconciler.sandbox.aws_errors import AwsError
 from reconciler.sandbox.aws_identity import partition_for
 
 NAME = re.compile(r"[\.\-_/#A-Za-z0-9]+")
@@ -29,12 +30,8 @@ SUB_RESOURCES = (
 )
 
 
-class LogsError(Exception):
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+class LogsError(AwsError):
+    pass
 
 
 def _validation(problems: list[str]) -> LogsError:

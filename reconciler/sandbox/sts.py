@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from reconciler.sandbox import sts_model as model
+from reconciler.sandbox.aws_errors import AwsError, answer
 from reconciler.sandbox.aws_identity import (
     Credential,
     credential,
@@ -49,7 +50,7 @@ def _reply(status: int, body: Callable[[str], bytes]) -> Reply:
     return Reply(status, body(request_id), headers)
 
 
-def error_reply(exc: StsError) -> Reply:
+def error_reply(exc: AwsError) -> Reply:
     return _reply(exc.status, lambda request_id: model.error(exc, request_id))
 
 
@@ -85,14 +86,13 @@ class StsApi:
         )
 
     def handle(self, req: Request, fault: Fault, rng: random.Random | None = None) -> Reply:
-        try:
-            if fault is Fault.ERROR:
-                raise StsError("ServiceUnavailable", "Service is unavailable", 503)
-            if fault is Fault.THROTTLE:
-                raise StsError("Throttling", "Rate exceeded")
-            return self._dispatch(req)
-        except StsError as exc:
-            return error_reply(exc)
+        return answer(
+            fault,
+            lambda: self._dispatch(req),
+            error_reply,
+            unavailable=StsError("ServiceUnavailable", "Service is unavailable", 503),
+            throttled=StsError("Throttling", "Rate exceeded"),
+        )
 
     def _dispatch(self, req: Request) -> Reply:
         try:

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
+from reconciler.sandbox.aws_errors import AwsError
+
 NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 CONTENT_TYPE = "text/xml"
 DEFAULT_DURATION = 3600
@@ -31,16 +33,8 @@ SESSION_NAME = re.compile(r"[\w+=,.@-]*", re.ASCII)
 EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]*", re.ASCII)
 
 
-class StsError(Exception):
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
-
-    @property
-    def kind(self) -> str:
-        return "Receiver" if self.status >= 500 else "Sender"
+class StsError(AwsError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -185,7 +179,7 @@ def response(action: str, result: Result, request_id: str) -> bytes:
     ).encode()
 
 
-def error(exc: StsError, request_id: str) -> bytes:
+def error(exc: AwsError, request_id: str) -> bytes:
     return (
         f'<ErrorResponse xmlns="{NAMESPACE}">'
         f"<Error><Type>{exc.kind}</Type><Code>{escape(exc.code)}</Code>"
