@@ -190,10 +190,7 @@ def _normalise(value: Any, node: _Node, leaf: Callable[[Any], Any]) -> Any:
                 out[k] = leaf(v)
             elif not child.drop:
                 out[k] = _normalise(v, child, leaf)
-        for k in node.null_keys:
-            if out.get(k) is None:
-                out[k] = []
-        return out
+        return _nulls_as_empty(out, node)
     if isinstance(value, list):
         if node.index is None and not node.indexes:
             items = [leaf(v) for v in value]
@@ -204,6 +201,14 @@ def _normalise(value: Any, node: _Node, leaf: Callable[[Any], Any]) -> Any:
                 items.append(leaf(v) if child is None else _normalise(v, child, leaf))
         return _as_set(items) if node.is_set else items
     return value
+
+
+def _nulls_as_empty(out: dict[str, Any], node: _Node) -> dict[str, Any]:
+    """``out`` with ``[]`` for every key the node's rules read as a list when null or absent."""
+    for k in node.null_keys:
+        if out.get(k) is None:
+            out[k] = []
+    return out
 
 
 def _view(value: Any, node: _Node) -> Any:
@@ -221,10 +226,7 @@ def _view(value: Any, node: _Node) -> Any:
                     del out[k]
                 else:
                     out[k] = _view(out[k], rule)
-        for k in node.null_keys:
-            if out.get(k) is None:
-                out[k] = []
-        return out
+        return _nulls_as_empty(out, node)
     if isinstance(value, list):
         if node.index is None and not node.indexes:
             items = list(value)
