@@ -121,4 +121,6 @@ def assume(session: Any, role: AssumedRole, region: str, aws: AwsSettings) -> No
         ) from None
     redact.register(frozen.secret_key)
     redact.register(frozen.token)
+    # botocore has no public setter; its own assume-role provider ends up in this attribute
+    # too, and every client made from the session afterwards signs with these credentials.
     session._session._credentials = credentials
