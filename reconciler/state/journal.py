@@ -131,7 +131,9 @@ def replay(state: State, records: list[Record], where: str) -> Replayed:
             )
         if record.serial != first + offset:
             raise StateError(
-                f"journal record has serial {record.serial}, expected {first + offset}",
+                f"journal record has serial {record.serial}, expected {first + offset}: "
+                "records are missing between them (a partly removed journal?); check what "
+                "the records hold against the state, then move the journal aside",
                 file=record.where,
             )
     last = records[-1].serial

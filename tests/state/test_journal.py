@@ -280,3 +280,21 @@ def test_state_and_journal_changing_at_every_read_are_refused(tmp_path: Path) ->
 
     with pytest.raises(StateError, match="kept changing while they were read"):
         backend.journal.replayed(moving_state, str(backend.path))
+
+
+def test_a_journal_with_a_record_missing_says_so_and_what_to_do(tmp_path: Path) -> None:
+    backend, state = stored(tmp_path)
+    record(
+        backend,
+        state,
+        Operation("test_pipe.a", entry(10)),
+        Operation("test_pipe.b", entry(11)),
+        Operation("test_pipe.c", entry(12)),
+    )
+    lines = backend.journal.path.read_bytes().splitlines(keepends=True)
+    backend.journal.path.write_bytes(lines[0] + lines[2])  # the middle record gone
+    with pytest.raises(StateError) as caught:
+        backend.read()
+    message = str(caught.value)
+    assert "serial 8, expected 7" in message and "records are missing between them" in message
+    assert "move the journal aside" in message
