@@ -157,18 +157,17 @@ class DatadogApi:
         names = [n for n in NAMESPACES if n not in retired]
         return _singleton("namespaces", "namespaces", names)
 
-    def _refuse_account(self, attrs: dict[str, Any], org: str) -> None:
+    def _refuse(self, attrs: dict[str, Any], org: str) -> None:
+        """What the sandbox's controls make Datadog refuse in a write: an account whose writes
+        are refused, a namespace taken out of the catalogue."""
         with self._store.view() as doc:
             refused = doc["datadog"].get("controls", {}).get(refused_key(org), [])
+            retired = set(retired_namespaces(doc))
         if attrs.get("aws_account_id") in refused:
             raise checks.generic(
                 "cannot assume role for the AWS account (the sandbox refuses writes to it)"
             )
-
-    def _refuse_retired(self, attrs: dict[str, Any]) -> None:
         filters = attrs.get("metrics_config", {}).get("namespace_filters", {})
-        with self._store.view() as doc:
-            retired = set(retired_namespaces(doc))
         for member, names in filters.items():
             gone = [n for n in names or () if n in retired]
             if gone:
@@ -187,8 +186,7 @@ class DatadogApi:
     def _create(self, req: Request, org: str) -> Reply:
         data = _data(req)
         attrs = checks.clean_attributes(data.get("attributes"), creating=True)
-        self._refuse_account(attrs, org)
-        self._refuse_retired(attrs)
+        self._refuse(attrs, org)
         if self._shuffle:
             model.shuffle(attrs)
         full = model.merge(model.defaults(), attrs)
@@ -226,8 +224,7 @@ class DatadogApi:
         if data.get("id") not in (None, config_id):
             raise checks.generic("data.id does not match the config ID in the path")
         attrs = checks.clean_attributes(data.get("attributes"), creating=False)
-        self._refuse_account(attrs, org)
-        self._refuse_retired(attrs)
+        self._refuse(attrs, org)
         if self._shuffle:
             model.shuffle(attrs)
         with self._store.update() as doc:
