@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from reconciler.errors import StateError
+
 if TYPE_CHECKING:
-    from reconciler.errors import StateError
     from reconciler.state.lock import LockHandle
 
 STATE_FORMAT_VERSION = 1
@@ -217,8 +218,6 @@ def fold_held(backend: StateBackend, lost: threading.Event | None) -> int:
 
 def _refuse_if_lost(backend: StateBackend, lost: threading.Event | None) -> None:
     if lost is not None and lost.is_set():
-        from reconciler.errors import StateError
-
         raise StateError(
             "the state lock was taken by another run (force-unlock?); nothing was written",
             file=backend.describe(),
@@ -237,8 +236,6 @@ def late_records(journal: str) -> StateError:
     and taking it folded the journal: records found now were added since by a run that lost
     the lock without noticing yet. Writing over them (and removing them) would lose what they
     record."""
-    from reconciler.errors import StateError
-
     return StateError(
         "the journal holds records added after this run took the lock (a run that lost its "
         "lock?); nothing was written: run the command again, which folds them first",

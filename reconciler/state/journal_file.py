@@ -110,7 +110,14 @@ class JournalFile:
 
     def size(self) -> int:
         """The journal's size in bytes (0 when there is none)."""
-        return len(self._read() or b"")
+        try:
+            return self.path.stat().st_size
+        except FileNotFoundError:
+            return 0
+        except OSError as exc:
+            raise StateError(
+                f"cannot read the journal: {exc.strerror}", file=str(self.path)
+            ) from None
 
     def remove(self, folded: int | None = None) -> None:
         """Drop the journal (its records are in the state now); ``folded``: only if it still

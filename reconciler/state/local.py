@@ -49,6 +49,8 @@ class LocalBackend:
         self.journal.append(state, op)
 
     def fold(self) -> int:
+        if not self.journal.size():
+            return 0  # nothing recorded: no need to read the state
         replayed = self.journal.replayed(self._read_bytes, str(self.path))
         if replayed.pending:
             assert replayed.state is not None

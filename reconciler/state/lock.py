@@ -229,7 +229,13 @@ class StateLock:
                 return self._handle(info, token, said, notify)
             found = self._inspect()
             if found is None:
-                continue  # released between our create and our read: try again at once
+                # Released between our create and our read: try again at once, but never past
+                # the deadline (a store that keeps refusing a create it cannot explain).
+                if time.monotonic() >= deadline:
+                    raise LockError(
+                        f"could not create the lock on {self.state_name}, and no lock is there"
+                    )
+                continue
             if isinstance(found, _Held) and found.info.id == info.id:
                 # Our own create, whose reply was lost: the retry met the lock we had written.
                 return self._handle(info, found.token, said, notify)

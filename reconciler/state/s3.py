@@ -294,6 +294,8 @@ class S3Backend:
         self.journal.append(state, op)
 
     def fold(self) -> int:
+        if not self.journal.keys():
+            return 0  # nothing recorded: no need to read the state
         replayed, keys = self._replayed()
         if replayed.pending:
             assert replayed.state is not None
