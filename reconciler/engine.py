@@ -135,10 +135,17 @@ async def make_plan(
             )
     if state is None:
         state = new_state or State.new()
-    observed, _ = await asyncio.gather(
-        refresh(config, state, kinds, every_kind=every_kind),
-        check_live(config, kinds, targets, excludes),
-    )
+    reading = asyncio.ensure_future(refresh(config, state, kinds, every_kind=every_kind))
+    checking = asyncio.ensure_future(check_live(config, kinds, targets, excludes))
+    try:
+        observed, _ = await asyncio.gather(reading, checking)
+    except BaseException:
+        # One failed (or the command was interrupted): the other must not go on calling
+        # clients the session is about to close.
+        for task in (reading, checking):
+            task.cancel()
+        await asyncio.gather(reading, checking, return_exceptions=True)
+        raise
     plan = build_plan(
         config,
         observed,

@@ -13,6 +13,7 @@ our side, and little of the next period lost.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -29,7 +30,8 @@ def _number(headers: Mapping[str, str], name: str) -> float | None:
         value = float(headers[name])
     except (KeyError, ValueError):
         return None
-    return value if value >= 0 else None
+    # "inf", "1e400" and "nan" are floats too: not a count or a delay anyone can use.
+    return value if math.isfinite(value) and value >= 0 else None
 
 
 class RatePacer:

@@ -43,9 +43,6 @@ ALL_REGIONS: frozenset[str] = frozenset(r for rs in REGIONS.values() for r in rs
 
 
 def partition_of(region: str) -> str:
-    for partition, regions in REGIONS.items():
-        if region in regions:
-            return partition
     if region.startswith("cn-"):
         return "aws-cn"
     if region.startswith("us-gov-"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,9 @@ from reconciler.approval import approved_changes
 from reconciler.config import load_config
 from reconciler.desired import Config
 from reconciler.engine import make_plan
-from reconciler.errors import PlanError
+from reconciler.errors import ApiError, PlanError
 from reconciler.interrupts import StopRequest
-from reconciler.kinds.base import ResourceKind
+from reconciler.kinds.base import Observed, ResourceKind, ResourceSpec
 from reconciler.model import Action, Plan
 from reconciler.plan_checks import check_prevent_destroy
 from reconciler.state.base import State
@@ -298,3 +299,35 @@ def test_saved_plan_refused_when_what_it_creates_appeared_since(tmp_path: Path) 
     w.cloud.objects["made-in-ui"] = {"id": "made-in-ui", "key": "k-a", "tags": [], "mode": "x"}
     with pytest.raises(PlanError, match="created outside reconciler since the plan"):
         approved_changes(saved, w.plan(ONE, pending)[0])
+
+
+def test_a_failed_live_check_stops_the_refresh_before_the_clients_close(tmp_path: Path) -> None:
+    # refresh and the live checks run side by side; when one fails, the other must not go on
+    # calling clients that are about to be closed (nor leave an unretrieved task behind).
+    world = World(tmp_path)
+    config = world.config(ONE)
+    listing_ended: list[str] = []
+
+    class Hanging(MemoryKind):
+        async def list(self, scope: str) -> list[Observed]:
+            try:
+                await asyncio.Event().wait()  # a list call still in flight
+            except asyncio.CancelledError:
+                listing_ended.append("cancelled")
+                raise
+            return []
+
+        async def check_live(
+            self, specs: Mapping[str, ResourceSpec]
+        ) -> Sequence[tuple[str, str, str]]:
+            await asyncio.sleep(0)
+            raise ApiError("the catalogue could not be read", service="Memory")
+
+    kinds: dict[str, ResourceKind] = {MemoryKind.name: Hanging(config.settings, cloud=world.cloud)}
+
+    async def plan() -> None:
+        with pytest.raises(ApiError, match="catalogue could not be read"):
+            await make_plan(config, world.backend, kinds)
+        assert listing_ended == ["cancelled"]  # before make_plan returned
+
+    asyncio.run(plan())

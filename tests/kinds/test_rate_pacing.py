@@ -83,3 +83,12 @@ def test_client_waits_for_the_next_period_instead_of_sending_into_a_429() -> Non
     # exactly until then, not 2 whole seconds after the second answer (100.5 + 2).
     assert sleeps == [pytest.approx(1.75)]
     assert sent[2] == pytest.approx(102.25)
+
+
+@pytest.mark.parametrize("value", ["inf", "1e400", "nan", "-1"])
+def test_a_header_that_is_no_usable_number_is_ignored(value: str) -> None:
+    # int(float("inf")) raises OverflowError: it would have left the client as a traceback.
+    pacer = RatePacer()
+    pacer.observe({"X-RateLimit-Remaining": value, "X-RateLimit-Reset": "2"}, 0.0, 0.1)
+    pacer.observe({"X-RateLimit-Remaining": "3", "X-RateLimit-Reset": value}, 0.2, 0.3)
+    assert pacer.delay(0.4) == 0.0
