@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from reconciler.current_values import current_values
 from reconciler.desired import Config
 from reconciler.diff import compare, fingerprint
 from reconciler.errors import ReconcilerError, StateError
@@ -24,7 +25,6 @@ from reconciler.interrupts import StopRequest
 from reconciler.kinds.base import DiffRules, Observed, ResourceKind
 from reconciler.model import Action, Plan, ResourceChange
 from reconciler.outputs import collect
-from reconciler.planner import current_values
 from reconciler.state.base import (
     Operation,
     ResourceState,

@@ -115,6 +115,8 @@ def load_config(
                 moves.extend(found)
                 errors.extend(problems)
             elif key in (templates.DEFAULTS, templates.TEMPLATES):
+                if settings_only:
+                    continue  # as resource tables: state commands need only the settings
                 templates.gather(key, value, item.source.display, item.index, kinds, layers, errors)
             elif key in kinds:
                 if settings_only:

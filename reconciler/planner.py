@@ -19,8 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reconciler import diff, gc_pace, paths
-from reconciler.current_values import current_values as current_values  # applier imports it here
-from reconciler.current_values import current_values_filled
+from reconciler.current_values import current_values, current_values_filled
 from reconciler.desired import Config, DesiredResource
 from reconciler.errors import PlanError
 from reconciler.kinds.base import DiffRules, Observed, ResourceKind

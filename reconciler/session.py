@@ -138,11 +138,10 @@ class Session:
         secrets_optional: bool = False,
         explain: str | None = None,
     ) -> None:
-        from reconciler import gc_pace
         from reconciler.engine import check_natural_keys, open_kinds
 
-        with gc_pace.relaxed():  # the configuration is the first large structure
-            config = load(path, secrets_optional=secrets_optional, explain=explain)
+        # (load_config pauses the collector itself.)
+        config = load(path, secrets_optional=secrets_optional, explain=explain)
         if sandbox_url is not None:
             config = config.model_copy(
                 update={"settings": sandbox_settings(config.settings, sandbox_url)}

@@ -330,8 +330,10 @@ class AwsLogsIntegration:
         await self._wait_gone(scope, remote_id, progress)
 
     async def aclose(self) -> None:
+        # close() waits for calls still in flight (a failure or an interrupt elsewhere): in a
+        # thread, so the event loop goes on meanwhile.
         for client in self._clients.values():
-            client.close()
+            await asyncio.to_thread(client.close)
 
     # -- waits -----------------------------------------------------------------------------
     async def _wait_active(self, scope: str, name: str, progress: Progress) -> Observed:

@@ -171,3 +171,14 @@ def test_a_value_the_resource_writes_inside_a_template_table_is_the_resources(
     (error,) = errors
     assert error.startswith(f"{tmp_path / 'main.toml'}:7: datadog_aws_account.a: ")
     assert "(from template" not in error
+
+
+def test_broken_shared_settings_do_not_block_commands_that_read_only_the_settings(
+    tmp_path: Path,
+) -> None:
+    # As a broken resource table: state commands and force-unlock need only [state].
+    path = tmp_path / "main.toml"
+    path.write_text('[state]\npath = "s.json"\n\n[defaults.no_such_kind]\nx = 1\n')
+    assert load_config(path, KINDS, env={}, settings_only=True).settings.state.path == "s.json"
+    with pytest.raises(ConfigError, match="unknown kind no_such_kind"):
+        load_config(path, KINDS, env={})
