@@ -22,6 +22,7 @@ from reconciler.render.lines import (
     SYMBOLS,
     Line,
     action_of,
+    actionable,
     describe,
     describe_drift,
     is_long,
@@ -154,11 +155,7 @@ def _unmanaged(view: dict[str, Any]) -> list[Text]:
 
 
 def _changes(view: dict[str, Any]) -> list[Text]:
-    entries = [
-        e
-        for e in view["resource_changes"]
-        if e["change"]["actions"] != ["no-op"] or "importing" in e["change"]
-    ]
+    entries = actionable(view)
     if not entries:
         return [Text(NO_CHANGES, style="bold green")]
     used = {action_of(e) for e in entries}

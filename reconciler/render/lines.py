@@ -56,6 +56,15 @@ class Line:
     forces_replacement: bool = False
 
 
+def actionable(view: dict[str, Any]) -> list[dict[str, Any]]:
+    """The entries of a plan's JSON view that change something (an import included)."""
+    return [
+        e
+        for e in view["resource_changes"]
+        if e["change"]["actions"] != ["no-op"] or "importing" in e["change"]
+    ]
+
+
 def action_of(entry: dict[str, Any]) -> str:
     """create / update / replace / delete / no-op, or import for a pure adoption."""
     actions = entry["change"]["actions"]

@@ -27,6 +27,7 @@ from reconciler.render.lines import (
     ORDER,
     Line,
     action_of,
+    actionable,
     describe,
     describe_drift,
     is_long,
@@ -37,7 +38,6 @@ from reconciler.render.lines import (
 from reconciler.render.markdown_head import (
     HEADINGS,
     TRAILER_ROOM,
-    actionable,
     code,
     fence,
     summary,

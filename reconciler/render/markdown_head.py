@@ -7,7 +7,7 @@ import html
 import re
 from typing import Any
 
-from reconciler.render.lines import NO_CHANGES, NO_DRIFT, action_of
+from reconciler.render.lines import NO_CHANGES, NO_DRIFT, action_of, actionable
 
 HEADINGS = {
     "import": "will be imported",
@@ -29,14 +29,6 @@ def fence(body: str) -> str:
     longest = max((len(m) for m in _BACKTICKS.findall(body)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}diff\n{body}{fence}\n"
-
-
-def actionable(view: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        e
-        for e in view["resource_changes"]
-        if e["change"]["actions"] != ["no-op"] or "importing" in e["change"]
-    ]
 
 
 # -- the head: summary and warning -------------------------------------------------------
