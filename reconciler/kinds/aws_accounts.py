@@ -28,13 +28,7 @@ def reached(aws: AwsSettings, scope_label: str | None, kind: str) -> str | None:
     """The account connection (None: the default) a scope's label stands for, checked."""
     account, pinned = connections.unlabel(scope_label)
     if account is not None and account not in aws.accounts:
-        # Only objects the state holds can get here (a declared account is checked with the
-        # configuration): not reading them would plan them as gone.
-        raise ConfigError(
-            f"the state holds {kind} objects in the AWS account '{account}', which the "
-            f"configuration no longer declares: declare [aws.accounts.{account}] again (to "
-            "delete them, or keep them), or forget them with `reconciler state rm`"
-        )
+        raise connections.undeclared(kind, "AWS account", "aws.accounts", account)
     now = label(aws, account)
     if scope_label != now:
         before = f"AWS account {pinned}" if pinned else PROFILE

@@ -45,6 +45,17 @@ def unlabel(label: str | None) -> tuple[str | None, str | None]:
     return name, (target if sep else None)
 
 
+def undeclared(kind: str, what: str, table: str, name: str) -> ConfigError:
+    """Objects the state holds through a connection the configuration no longer declares:
+    only those get that far (a declared resource's connection is checked with the
+    configuration), and not reading them would plan them as gone."""
+    return ConfigError(
+        f"the state holds {kind} objects in the {what} '{name}', which the configuration no "
+        f"longer declares: declare [{table}.{name}] again (to delete them, or keep them), or "
+        "forget them with `reconciler state rm`"
+    )
+
+
 def check(name: str | None, declared: Collection[str], table: str, field: str) -> str | None:
     """``name`` if the configuration declares it (``[<table>.<name>]``), else a ConfigError
     naming the field, the names declared and the nearest one."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from reconciler.errors import ConfigError
+from reconciler.kinds import connections
 from reconciler.settings import DatadogSettings
 
 if TYPE_CHECKING:
@@ -24,13 +24,8 @@ def client(
     if org is None:
         return DatadogClient(settings, transport=transport)
     if org not in settings.orgs:
-        # Only objects the state holds can get here (a declared org is checked with the
-        # configuration): not reading them would plan them as gone.
-        raise ConfigError(
-            f"the state holds datadog_aws_account objects in the Datadog organisation "
-            f"'{org}', which the configuration no longer declares: declare "
-            f"[datadog.orgs.{org}] again (to delete them, or keep them), or forget them with "
-            "`reconciler state rm`"
+        raise connections.undeclared(
+            "datadog_aws_account", "Datadog organisation", "datadog.orgs", org
         )
     # Only the org's own key variables: DD_HOST / DD_SITE belong to the default organisation
     # and must never send this one's keys elsewhere.
