@@ -207,6 +207,19 @@ def gather(
                 ConfigError(f"[{key}.{name}] is defined twice: first at {first.where(())}", **at)
             )
             continue
+        if key == DEFAULTS and TEMPLATE_KEY in table:
+            # Defaults are the layer below every template: one naming a template would be
+            # read as a setting of the kind, refused once per resource.
+            errors.append(
+                ConfigError(
+                    f"[defaults.{name}]: {TEMPLATE_KEY} cannot be set in defaults; put the "
+                    "shared values in the defaults themselves, or name the template on each "
+                    "resource",
+                    file=file,
+                    line=index.line((key, name, TEMPLATE_KEY)),
+                )
+            )
+            table = {k: v for k, v in table.items() if k != TEMPLATE_KEY}  # the rest still applies
         label = f"[defaults.{name}]" if key == DEFAULTS else f"template {name}"
         target[name] = (table, Origin(file, index, (key, name), label))
 

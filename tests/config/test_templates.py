@@ -182,3 +182,21 @@ def test_broken_shared_settings_do_not_block_commands_that_read_only_the_setting
     assert load_config(path, KINDS, env={}, settings_only=True).settings.state.path == "s.json"
     with pytest.raises(ConfigError, match="unknown kind no_such_kind"):
         load_config(path, KINDS, env={})
+
+
+def test_a_template_named_in_defaults_is_one_error_at_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "main.toml"
+    accounts = "".join(
+        f'[datadog_aws_account.a{i}]\naws_account_id = "11111111111{i}"\n' for i in range(3)
+    )
+    path.write_text(
+        '[templates.t]\naccount_tags = ["x"]\n\n'
+        '[defaults.datadog_aws_account]\ntemplate = "t"\n'
+        'auth_config = { role_name = "R" }\n\n' + accounts
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, KINDS, env={})
+    assert str(caught.value) == (
+        f"{path}:5: [defaults.datadog_aws_account]: template cannot be set in defaults; put the "
+        "shared values in the defaults themselves, or name the template on each resource"
+    )
