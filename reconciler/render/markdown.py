@@ -150,12 +150,8 @@ class Shared:
     notes: list[str]
     lines: list[Line]
     addresses: list[str] = field(default_factory=list)
-
-
-def _address_item(item: str) -> str:
-    """An address in code, and the connection after it ("(through eu: ...)") as text."""
-    address, sep, rest = item.partition(" ")
-    return code(address) + (f" {html.escape(rest)}" if sep else "")
+    # Each address's connection, " (through eu: ...)" or "": one group can span several.
+    places: list[str] = field(default_factory=list)
 
 
 def _shared_key(entry: dict[str, Any]) -> tuple[str, ...]:
@@ -184,9 +180,10 @@ def _split(view: dict[str, Any]) -> _Split:
             singles.extend(members)
             continue
         notes = [n for n in _change_notes(first) if not n.startswith("Imported from")]
-        # Each address says its connection: one group can span several.
-        addresses = [e["address"] + through(e) for e in members]
-        shared.append(Shared(action, describe(first, place=False), notes, lines, addresses))
+        addresses = [e["address"] for e in members]
+        places = [through(e) for e in members]
+        heading = describe(first, place=False)
+        shared.append(Shared(action, heading, notes, lines, addresses, places))
     singles.sort(key=lambda e: str(e["address"]))
     shared.sort(key=lambda g: (ORDER.index(g.action), g.addresses[0]))
     return singles, shared
@@ -209,7 +206,10 @@ def _shared_section(group: Shared) -> Section:
     body = "".join(part for line in group.lines for part in _diff_lines(line, CHANGED))
     head += fence(body) + "\n"
     head += f"<details><summary>The {count} addresses</summary>\n\n"
-    items = [f"- {_address_item(a)}\n" for a in group.addresses]
+    items = [
+        f"- {code(a)}{html.escape(place)}\n"
+        for a, place in zip(group.addresses, group.places, strict=True)
+    ]
     return Section(head, items, "\n</details>\n\n")
 
 
