@@ -70,6 +70,9 @@ def test_explain_names_where_each_value_came_from(tmp_path: Path) -> None:
     )
     assert any("collect_custom_metrics = true" in ln and "(template prod)" in ln for ln in lines)
     assert any(ln.startswith('aws_account_id = "222222222222"  # ') for ln in lines)
+    # As written: the defaults' auth_config before their account_tags (not sorted by name).
+    firsts = [ln.split(".")[0].split(" ")[0] for ln in lines]
+    assert firsts.index("auth_config") < firsts.index("account_tags")
 
 
 def test_an_error_in_a_template_names_it_once_per_resource_it_breaks(tmp_path: Path) -> None:
