@@ -4,6 +4,7 @@ configs for one AWS account an error (the tool could not tell which one it manag
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -67,33 +68,44 @@ def _text(value: Any) -> bool:
     return True
 
 
+def _texts(values: Iterable[Any]) -> bool:
+    """Every one of ``values`` a ``str`` the model reads too, checked at once: joining them
+    refuses anything but a ``str``, and a lone surrogate stays one in the joined text."""
+    try:
+        joined = "".join(values)
+    except TypeError:
+        return False
+    return _text(joined)
+
+
 def _surely_valid(item: Any) -> bool:
     """Whether ``item`` passes ``wire.AccountData``, checked on the plain data (building the
     model for each of thousands of items is most of what a listing costs). It never says yes
     to an item the model refuses; a no is settled by the model itself, whose first problem
     is then the error."""
-    if type(item) is not dict or item.get("type") != "account" or not all(map(_text, item)):
+    if type(item) is not dict or item.get("type") != "account":
         return False
     rid, attributes = item.get("id"), item.get("attributes")
-    if not _text(rid) or not rid or type(attributes) is not dict:
-        return False
-    if not all(map(_text, attributes)):  # keys: the model reads them as str
+    if type(rid) is not str or not rid or type(attributes) is not dict:
         return False
     key = attributes.get("aws_account_id")
-    if not _text(key) or not key:
+    if type(key) is not str or not key:
         return False
+    # Keys (the model reads them as str), the id, the account and the typed text members.
+    texts: list[Any] = [*item, *attributes, rid, key]
     tags = attributes.get("account_tags")
-    if tags is not None and (type(tags) is not list or not all(map(_text, tags))):
-        return False
+    if tags is not None:
+        if type(tags) is not list:
+            return False
+        texts += tags
     for name in _OBJECTS:
         value = attributes.get(name)
-        if value is not None and (type(value) is not dict or not all(map(_text, value))):
-            return False
-    for name in _TEXTS:
-        value = attributes.get(name)
-        if value is not None and not _text(value):
-            return False
-    return True
+        if value is not None:
+            if type(value) is not dict:
+                return False
+            texts += value
+    texts += (value for name in _TEXTS if (value := attributes.get(name)) is not None)
+    return _texts(texts)
 
 
 def account(raw: Any, where: str) -> tuple[str, str]:
