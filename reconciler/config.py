@@ -6,6 +6,7 @@ naming file, line, address and field. Messages never include the value of a secr
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -86,10 +87,9 @@ def load_config(
     explanation: list[str] = []
     for item in parsed:
         for key, value in item.doc.items():
-            where: dict[str, Any] = {"file": item.source.display, "line": item.index.line((key,))}
             if key in SETTINGS_TABLES:
                 if not isinstance(value, dict):
-                    errors.append(ConfigError(f"[{key}] must be a table", **where))
+                    errors.append(ConfigError(f"[{key}] must be a table", **_where(item, (key,))))
                 elif key in settings_tables:
                     first = settings_tables[key][0]
                     first_at = _at(first, (key,))
@@ -97,7 +97,7 @@ def load_config(
                         ConfigError(
                             f"[{key}] is defined more than once: first in {first_at}, "
                             f"again in {_at(item, (key,))}",
-                            **where,
+                            **_where(item, (key,)),
                         )
                     )
                 else:
@@ -121,7 +121,11 @@ def load_config(
                 if settings_only:
                     continue
                 if not isinstance(value, dict):
-                    errors.append(ConfigError(f"[{key}] must hold tables [{key}.<name>]", **where))
+                    errors.append(
+                        ConfigError(
+                            f"[{key}] must hold tables [{key}.<name>]", **_where(item, (key,))
+                        )
+                    )
                     continue
                 declared.extend((item, key, name, table) for name, table in value.items())
             else:
@@ -133,7 +137,9 @@ def load_config(
                     templates.TEMPLATES,
                 ]
                 what = "table" if isinstance(value, dict) else "top-level key"
-                errors.append(ConfigError(f"unknown {what} {key}{hint(key, valid)}", **where))
+                errors.append(
+                    ConfigError(f"unknown {what} {key}{hint(key, valid)}", **_where(item, (key,)))
+                )
 
     # Resources last: defaults and templates may be written in any file, in any order.
     env_written = any(env_references.may_hold(item.source.data) for item in parsed)
@@ -234,6 +240,11 @@ def _parse(source: _Source, errors: list[ConfigError], *, document_order: bool) 
     return _Parsed(source, doc, LineIndex(text))
 
 
+def _where(item: _Parsed, path: tuple[str, ...], address: str | None = None) -> dict[str, Any]:
+    """An error's place: the file, and the line of ``path`` in it."""
+    return {"file": item.source.display, "line": item.index.line(path), "address": address}
+
+
 def _at(item: _Parsed, path: tuple[str, ...]) -> str:
     line = item.index.line(path)
     return f"{item.source.display}:{line}" if line else item.source.display
@@ -256,26 +267,26 @@ def _load_resource(
     Returns the explanation of its values when ``explain`` names it. ``env_written``: some
     file may hold ``${env:`` (``env_references.may_hold``)."""
     address = f"{kind}.{name}"
-    line = item.index.line((kind, name))
-    where: dict[str, Any] = {"file": item.source.display, "line": line, "address": address}
     if not RESOURCE_NAME.fullmatch(name):
         errors.append(
             ConfigError(
                 f"invalid resource name {name!r}: use letters, digits, '_' and '-', "
                 "starting with a letter or '_'",
-                **where,
+                **_where(item, (kind, name), address),
             )
         )
         return None
     if not isinstance(table, dict):
-        errors.append(ConfigError(f"must be a table [{address}]", **where))
+        errors.append(
+            ConfigError(f"must be a table [{address}]", **_where(item, (kind, name), address))
+        )
         return None
     if address in resources:
         first = resources[address].source
         errors.append(
             ConfigError(
                 f"duplicate resource: first defined in {first}, again in {_at(item, (kind, name))}",
-                **where,
+                **_where(item, (kind, name), address),
             )
         )
         return None
@@ -285,7 +296,7 @@ def _load_resource(
             kind, table, own, layers, templates.whole_tables(kind_class.spec)
         )
     except ConfigError as err:
-        errors.append(ConfigError(err.message, **where))
+        errors.append(ConfigError(err.message, **_where(item, (kind, name), address)))
         return None
     if env_written:
         errors.extend(env_references.outside_secrets(resolved, kind_class, own, address))
@@ -307,7 +318,9 @@ def _load_resource(
         kind=kind,
         name=name,
         spec=spec,
-        source=SourceLocation(file=item.source.display, line=line),
+        source=SourceLocation(
+            item.source.display, lookup=functools.partial(item.index.line, (kind, name))
+        ),
     )
     return templates.explain(resolved, own) if explain == address else None
 

@@ -3,6 +3,7 @@ written (so every later error can name the file and line)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,14 +12,45 @@ from reconciler.kinds.base import ResourceSpec
 from reconciler.settings import Settings
 
 
-class SourceLocation(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class SourceLocation:
+    """Where something was written: a file and, when known, a line (1-based).
 
-    file: str
-    line: int | None = None  # line of the resource's table header, when known
+    The line is given, or looked up (``lookup``) the first time it is asked for: finding
+    lines reads a file's text once more (``toml_source.LineIndex``), and only messages need
+    them, so a configuration that loads and plans cleanly never pays for it."""
+
+    __slots__ = ("_line", "_lookup", "file")
+
+    def __init__(
+        self,
+        file: str,
+        line: int | None = None,
+        *,
+        lookup: Callable[[], int | None] | None = None,
+    ) -> None:
+        self.file = file
+        self._line = line
+        self._lookup = lookup
+
+    @property
+    def line(self) -> int | None:
+        if self._lookup is not None:
+            self._line, self._lookup = self._lookup(), None
+        return self._line
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}" if self.line else self.file
+
+    def __repr__(self) -> str:
+        return f"SourceLocation(file={self.file!r}, line={self.line!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SourceLocation):
+            return NotImplemented
+        return (self.file, self.line) == (other.file, other.line)
+
+    def __hash__(self) -> int:
+        return hash((self.file, self.line))
 
 
 class DesiredResource(BaseModel):
@@ -34,7 +66,7 @@ class DesiredResource(BaseModel):
 class Move(BaseModel):
     """One ``[[moved]]`` block (see reconciler.moves)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     source: str  # "from" in TOML
     target: str  # "to"

@@ -186,25 +186,33 @@ def gather(
     errors: list[ConfigError],
 ) -> None:
     """Record one file's ``[defaults]`` or ``[templates]`` table."""
-    where: dict[str, Any] = {"file": file, "line": index.line((key,))}
     if not isinstance(value, dict):
-        errors.append(ConfigError(f"[{key}] must hold tables [{key}.<name>]", **where))
+        errors.append(
+            ConfigError(f"[{key}] must hold tables [{key}.<name>]", **_place(file, index, (key,)))
+        )
         return
     target = layers.defaults if key == DEFAULTS else layers.templates
     for name, table in value.items():
-        at: dict[str, Any] = {"file": file, "line": index.line((key, name))}
         if key == DEFAULTS and name not in kinds:
             errors.append(
-                ConfigError(f"[defaults.{name}]: unknown kind {name}{hint(name, kinds)}", **at)
+                ConfigError(
+                    f"[defaults.{name}]: unknown kind {name}{hint(name, kinds)}",
+                    **_place(file, index, (key, name)),
+                )
             )
             continue
         if not isinstance(table, dict):
-            errors.append(ConfigError(f"[{key}.{name}] must be a table", **at))
+            errors.append(
+                ConfigError(f"[{key}.{name}] must be a table", **_place(file, index, (key, name)))
+            )
             continue
         if name in target:
             first = target[name][1]
             errors.append(
-                ConfigError(f"[{key}.{name}] is defined twice: first at {first.where(())}", **at)
+                ConfigError(
+                    f"[{key}.{name}] is defined twice: first at {first.where(())}",
+                    **_place(file, index, (key, name)),
+                )
             )
             continue
         if key == DEFAULTS and TEMPLATE_KEY in table:
@@ -222,6 +230,11 @@ def gather(
             table = {k: v for k, v in table.items() if k != TEMPLATE_KEY}  # the rest still applies
         label = f"[defaults.{name}]" if key == DEFAULTS else f"template {name}"
         target[name] = (table, Origin(file, index, (key, name), label))
+
+
+def _place(file: str, index: LineIndex, path: Path) -> dict[str, Any]:
+    """An error's place (looked up only for an error: see ``LineIndex``)."""
+    return {"file": file, "line": index.line(path)}
 
 
 def locate(error: ConfigError, resolved: Resolved) -> ConfigError:

@@ -4,6 +4,8 @@ The TOML parser gives values but no positions, so this reads the text once more 
 where each table header, array-of-tables entry and ``key =`` line starts. It is only used to
 point error messages at a line: anything it cannot follow (keys inside inline tables, keys
 inside multi-line arrays) falls back to the nearest enclosing table or key that it did see.
+The text is read the first time a line is asked for; a configuration without errors usually
+never asks.
 """
 
 from __future__ import annotations
@@ -63,7 +65,12 @@ class LineIndex:
     def __init__(self, text: str) -> None:
         self._lines: dict[Path, int] = {}
         self._exact: set[Path] = set()
-        self._scan(text)
+        self._text: str | None = text  # until scanned
+
+    def _scanned(self) -> None:
+        if self._text is not None:
+            text, self._text = self._text, None
+            self._scan(text)
 
     def _record(self, path: Path, line: int) -> None:
         # Every prefix is implied by this line too (``[a.b.c]`` creates ``a`` and ``a.b``);
@@ -132,6 +139,7 @@ class LineIndex:
 
     def line(self, path: Path) -> int | None:
         """The line of ``path``, else of its nearest ancestor that was seen."""
+        self._scanned()
         for i in range(len(path), 0, -1):
             found = self._lines.get(tuple(path[:i]))
             if found is not None:
@@ -139,4 +147,5 @@ class LineIndex:
         return None
 
     def has(self, path: Path) -> bool:
+        self._scanned()
         return tuple(path) in self._exact

@@ -129,6 +129,30 @@ integration_name = "vended-logs"
 """
 
 
+def test_lines_are_found_only_when_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding lines reads the text again: a configuration that loads cleanly is not read
+    for them until something (a later error) asks where a resource was written."""
+    from reconciler.toml_source import LineIndex
+
+    scans: list[str] = []
+    scan = LineIndex._scan
+
+    def counted(self: LineIndex, text: str) -> None:
+        scans.append(text)
+        scan(self, text)
+
+    monkeypatch.setattr(LineIndex, "_scan", counted)
+    f = write(tmp_path / "main.toml", GOOD)
+    config = load_config(f, KINDS, env=ENV)
+    assert scans == []
+    assert str(config.resources["test_account.prod"].source) == f"{f}:13"
+    assert len(scans) == 1
+    assert config.resources["test_pipe.vended"].source.line == 26
+    assert len(scans) == 1  # once per file
+
+
 def test_single_file_loads_settings_and_resources(tmp_path: Path) -> None:
     f = write(tmp_path / "main.toml", GOOD)
     config = load_config(f, KINDS, env=ENV)
