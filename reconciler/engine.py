@@ -122,6 +122,7 @@ async def make_plan(
     replace: Iterable[str] = (),
     new_state: State | None = None,
     every_kind: bool = False,
+    digests: bool = True,
 ) -> Planned:
     state = await asyncio.to_thread(backend.read)
     exists = state is not None
@@ -156,5 +157,6 @@ async def make_plan(
         targets=targets,
         excludes=excludes,
         replace=replace,
+        digests=digests,
     )
     return Planned(plan, state, exists, observed)

@@ -80,7 +80,10 @@ def build_plan(
     targets: Iterable[str] = (),
     excludes: Iterable[str] = (),
     replace: Iterable[str] = (),
+    digests: bool = True,
 ) -> Plan:
+    """``digests``: give each change the digests a saved plan rests on (the state entry's and
+    the live object's fingerprint); a plan that is only shown has no use for them."""
     targets, excludes, replace = list(targets), list(excludes), sorted(set(replace))
     lineage, serial = state.lineage, state.serial
     state, moved = with_moves(state, config.moves)
@@ -126,7 +129,7 @@ def build_plan(
         check_manageable(address, obj)
         notes.extend(f"{address}: {note}" for note in (obj.notes if obj else ()))
         change, drifted = _plan_declared(
-            res, kinds[res.kind], prior, obj, key, replace=address in replace
+            res, kinds[res.kind], prior, obj, key, replace=address in replace, digests=digests
         )
         if address in moved:
             change = change.model_copy(update={"moved_from": moved[address]})
@@ -156,8 +159,8 @@ def build_plan(
                 before=_before(obj, prior, kind.rules),
                 after=None,
                 sensitive_paths=_sensitive(prior.last_applied, kind.rules),
-                fingerprint=diff.fingerprint(obj, kind.rules) if obj else None,
-                prior_digest=entry_digest(prior),
+                fingerprint=diff.fingerprint(obj, kind.rules) if obj and digests else None,
+                prior_digest=entry_digest(prior) if digests else None,
                 prevent_destroy=prior.prevent_destroy,
                 options=prior.options,
             )
@@ -216,6 +219,7 @@ def _plan_declared(
     key: bytes,
     *,
     replace: bool = False,
+    digests: bool = True,
 ) -> tuple[ResourceChange, DriftChange | None]:
     """``obj`` is the object the state recorded (with a prior), else the live object with the
     declared natural key (an import), else None."""
@@ -231,7 +235,7 @@ def _plan_declared(
         sensitive_paths=_sensitive(desired, rules),
         prevent_destroy=res.spec.lifecycle.prevent_destroy,
         options=kind.options(res.spec),
-        prior_digest=entry_digest(prior),
+        prior_digest=entry_digest(prior) if digests else None,
     )
 
     # Each side is normalised once and shared by the drift check, the comparison and the
@@ -272,7 +276,7 @@ def _plan_declared(
                     before_natural_key=prior.natural_key,
                     before=before,
                     changes=_mark_all(diff.compare(before, desired, rules)),
-                    fingerprint=diff.fingerprint(obj, rules, n_obj),
+                    fingerprint=diff.fingerprint(obj, rules, n_obj) if digests else None,
                 ),
                 drifted,
             )
@@ -295,7 +299,7 @@ def _plan_declared(
         remote_id=obj.remote_id,
         before=before,
         changes=changes,
-        fingerprint=diff.fingerprint(obj, rules, n_obj),
+        fingerprint=diff.fingerprint(obj, rules, n_obj) if digests else None,
         replace_paths=[c.path for c in changes if c.forces_replacement],
     )
     if replace:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from rich.markup import escape
@@ -33,7 +34,9 @@ def run_plan(
     console = out_console(no_color)
     with sandbox_env(sandbox) as url:
         session = Session(path, url)
-        planned = session.run(selection.plan)
+        # The digests a saved plan rests on are written in the plan file and the JSON view.
+        digests = out is not None or fmt is Format.JSON
+        planned = session.run(functools.partial(selection.plan, digests=digests))
     exit_unfreed.keep(session, planned)  # a one-command process ends without freeing them
     # Changes the configuration asks for that are not applied yet (a merged pull request
     # whose apply was refused or never ran): the refresh-only view reports them apart.

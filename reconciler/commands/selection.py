@@ -21,8 +21,9 @@ class Selection:
     def __bool__(self) -> bool:
         return bool(self.targets or self.excludes or self.replace)
 
-    async def plan(self, session: Session) -> Planned:
-        """Refresh and plan the session's configuration for these addresses."""
+    async def plan(self, session: Session, *, digests: bool = True) -> Planned:
+        """Refresh and plan the session's configuration for these addresses. ``digests``:
+        what a saved plan rests on (``build_plan``); not needed for a plan only shown."""
         from reconciler.engine import make_plan
 
         return await make_plan(
@@ -32,4 +33,5 @@ class Selection:
             targets=self.targets,
             excludes=self.excludes,
             replace=self.replace,
+            digests=digests,
         )

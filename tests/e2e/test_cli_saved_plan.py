@@ -5,6 +5,9 @@ a secret changed since."""
 from __future__ import annotations
 
 import hashlib
+from typing import Any
+
+from pytest import MonkeyPatch
 
 from reconciler.sandbox import Sandbox
 from tests.e2e.conftest import Workspace, assert_one_error, dd_account, dd_update, describe
@@ -94,3 +97,32 @@ def test_markdown_digest_matches_the_plan_file_and_show(ws: Workspace, cloud: Sa
     assert applied.returncode == 0, describe(applied)
     assert live_tags(cloud) == ["env:prod"]
     assert ws.plan("--detailed-exitcode", env=SECRET).returncode == 0
+
+
+def test_only_a_plan_that_is_kept_carries_digests(ws: Workspace, monkeypatch: MonkeyPatch) -> None:
+    """The digests a saved plan rests on are worked out for ``--out`` and the JSON view (which
+    lists the fingerprints), not for a plan that is only shown."""
+    import json
+
+    from reconciler import planner
+    from reconciler.state_digest import entry_digest
+
+    digested: list[str] = []
+
+    def counted(prior: Any) -> str | None:
+        digested.append("entry")
+        return entry_digest(prior)
+
+    monkeypatch.setattr(planner, "entry_digest", counted)
+    ws.write(toml('"env:prod"'))
+    assert ws.apply(env=SECRET).returncode == 0
+    digested.clear()
+    for fmt in ("human", "markdown"):
+        shown = ws.plan("--format", fmt, env=SECRET)
+        assert shown.returncode == 0 and digested == [], describe(shown)
+    as_json = ws.plan("--format", "json", env=SECRET)
+    assert as_json.returncode == 0 and digested == ["entry"], describe(as_json)
+    fingerprints = json.loads(as_json.stdout)["fingerprints"]
+    assert list(fingerprints) == ["datadog_aws_account.gitops"]
+    assert ws.plan("--out", "plan.json", env=SECRET).returncode == 0
+    assert digested == ["entry", "entry"]
