@@ -62,6 +62,8 @@ class _Live:
 
 def selected(address: str, targets: Iterable[str], excludes: Iterable[str]) -> bool:
     """Whether --target/--exclude keep ``address`` in the plan."""
+    if not targets and not excludes:  # the usual run: everything (empty sequences)
+        return True
     targets = list(targets)
     if targets and address not in targets:
         return False
@@ -129,7 +131,14 @@ def build_plan(
         check_manageable(address, obj)
         notes.extend(f"{address}: {note}" for note in (obj.notes if obj else ()))
         change, drifted = _plan_declared(
-            res, kinds[res.kind], prior, obj, key, replace=address in replace, digests=digests
+            res,
+            kinds[res.kind],
+            declared_keys[address][1],
+            prior,
+            obj,
+            key,
+            replace=address in replace,
+            digests=digests,
         )
         if address in moved:
             change = change.model_copy(update={"moved_from": moved[address]})
@@ -214,6 +223,7 @@ def _before(
 def _plan_declared(
     res: DesiredResource,
     kind: ResourceKind,
+    nk: str,
     prior: ResourceState | None,
     obj: Observed | None,
     key: bytes,
@@ -221,10 +231,9 @@ def _plan_declared(
     replace: bool = False,
     digests: bool = True,
 ) -> tuple[ResourceChange, DriftChange | None]:
-    """``obj`` is the object the state recorded (with a prior), else the live object with the
-    declared natural key (an import), else None."""
+    """``nk``: the resource's natural key. ``obj`` is the object the state recorded (with a
+    prior), else the live object with the declared natural key (an import), else None."""
     rules = kind.rules
-    nk = kind.natural_key(res.spec)
     desired = digest_secrets(kind.desired_values(res.spec), key)
     base: dict[str, Any] = dict(
         address=res.address,

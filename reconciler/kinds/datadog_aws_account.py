@@ -89,6 +89,11 @@ RULES = DiffRules(
 )
 
 
+def _item(remote_id: str) -> str:
+    """An item of the listing, as messages name it."""
+    return f"{ACCOUNTS} item {printable.printable(remote_id)}"
+
+
 class DatadogAwsAccount:
     name: ClassVar[str] = "datadog_aws_account"
     spec: ClassVar[type[ResourceSpec]] = DatadogAwsAccountSpec
@@ -154,6 +159,12 @@ class DatadogAwsAccount:
         # fed recorded JSON, and an item without id or aws_account_id must never become
         # an object with an empty key.
         remote_id, natural_key = answers.account(raw, f"{ACCOUNTS} item")
+        return self._observed(raw, scope, remote_id, natural_key)
+
+    def _observed(
+        self, raw: dict[str, Any], scope: str, remote_id: str, natural_key: str
+    ) -> Observed:
+        """``raw``, an item whose envelope was checked (``answers.items`` or ``account``)."""
         attributes = raw["attributes"]
         unknown: list[str] = []
         values = known(attributes, DatadogAwsAccountSpec, unknown)
@@ -161,26 +172,29 @@ class DatadogAwsAccount:
         # Both force a replacement when they differ: an answer without them is unreadable,
         # never "changed" (a replacement planned from nothing would delete the integration and
         # rotate its external ID).
-        where = f"{ACCOUNTS} item {printable.printable(remote_id)}"
         if ":" in natural_key:
             # It would read as another organisation's key ("eu:...").
             raise ApiError(
-                f"{where}: unexpected answer: aws_account_id "
+                f"{_item(remote_id)}: unexpected answer: aws_account_id "
                 f"{printable.printable(natural_key, 40)} holds a ':'",
                 service="Datadog",
             )
         if not isinstance(values.get("aws_partition"), str):
-            raise ApiError(f"{where}: unexpected answer: no aws_partition", service="Datadog")
+            raise ApiError(
+                f"{_item(remote_id)}: unexpected answer: no aws_partition", service="Datadog"
+            )
         auth = values.get("auth_config")
         if not isinstance(auth, dict):
-            raise ApiError(f"{where}: unexpected answer: no auth_config", service="Datadog")
+            raise ApiError(
+                f"{_item(remote_id)}: unexpected answer: no auth_config", service="Datadog"
+            )
         auth.pop("secret_access_key", None)  # write-only; never trust an echo
         method = auth_method(auth)
         if method is not None:
             auth[AUTH_METHOD] = method
         elif not unknown:
             raise ApiError(
-                f"{where}: unexpected answer: auth_config holds neither role_name nor "
+                f"{_item(remote_id)}: unexpected answer: auth_config holds neither role_name nor "
                 "access_key_id",
                 service="Datadog",
             )
@@ -237,7 +251,11 @@ class DatadogAwsAccount:
     # -- reads -----------------------------------------------------------------------------
     async def list(self, scope: str) -> list[Observed]:
         body = await self._client(scope or None).request("GET", ACCOUNTS)
-        return [self.normalise(item, scope) for item in answers.items(body, f"GET {ACCOUNTS}")]
+        return [
+            # Every item checked by answers.items: not checked again one by one.
+            self._observed(item, scope, item["id"], item["attributes"]["aws_account_id"])
+            for item in answers.items(body, f"GET {ACCOUNTS}")
+        ]
 
     async def get(self, natural_key: str, remote_id: str) -> Observed | None:
         scope = self.scope(natural_key)
