@@ -77,7 +77,21 @@ def expand(pattern: str, value: Any) -> Iterator[Path]:
     if segs == (ANY,):
         yield ()
         return
+    if _keys_only(segs):  # names one place at most (a plan looks up thousands of these)
+        node = value
+        for seg in segs:
+            if not isinstance(node, dict) or seg not in node:
+                return
+            node = node[seg]
+        yield segs
+        return
     yield from _expand(segs, value, 0, ())
+
+
+@functools.lru_cache(maxsize=1024)
+def _keys_only(segs: tuple[str, ...]) -> bool:
+    """Whether a pattern's segments are all key names (no ``*``, no index)."""
+    return all(seg != ANY and not seg.startswith("[") for seg in segs)
 
 
 def _expand(segs: tuple[str, ...], node: Any, i: int, prefix: Path) -> Iterator[Path]:
