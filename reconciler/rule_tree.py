@@ -226,7 +226,7 @@ def _view(value: Any, node: _Node) -> Any:
                     del out[k]
                 else:
                     out[k] = _view(out[k], rule)
-        return _nulls_as_empty(out, node)
+        return _nulls_as_empty(out, node) if node.null_keys else out
     if isinstance(value, list):
         if node.index is None and not node.indexes:
             items = list(value)
