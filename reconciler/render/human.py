@@ -142,14 +142,23 @@ def _drift(view: dict[str, Any]) -> list[Text]:
     return out
 
 
+# Unmanaged objects listed one by one; the rest are counted (a first plan in a large
+# organisation may find thousands).
+UNMANAGED_SHOWN = 50
+
+
 def _unmanaged(view: dict[str, Any]) -> list[Text]:
     out = [
         Text("Unmanaged objects", style="bold"),
         Text("These exist remotely but are in neither the configuration nor the state;"),
         Text("reconciler never touches them:"),
     ]
-    for u in view["unmanaged"]:
+    listed = view["unmanaged"]
+    for u in listed[:UNMANAGED_SHOWN]:
         out.append(Text(f"  - {u['type']} {u['natural_key']} (id {u['remote_id']})"))
+    if len(listed) > UNMANAGED_SHOWN:
+        more = len(listed) - UNMANAGED_SHOWN
+        out.append(Text(f"  - ... and {more} more (--format json lists every one)"))
     out.append(Text())
     return out
 
@@ -190,7 +199,7 @@ def human_lines(plan: Plan) -> list[Text]:
         # Nothing to show but one line: what the full view would print, without building it
         # (at 10,000 settled resources that view is most of a plan's rendering time).
         return [Text(NO_DRIFT if plan.refresh_only else NO_CHANGES, style="bold green")]
-    view = plan_to_json(plan)
+    view = plan_to_json(plan, shown=True)
     out: list[Text] = []
     if view["resource_drift"]:
         out.extend(_drift(view))
@@ -212,7 +221,8 @@ def human_lines(plan: Plan) -> list[Text]:
 
 
 def render_human(plan: Plan, console: Console) -> None:
-    for text in human_lines(plan):
-        # no_color alone keeps bold; --no-color means plain text, as Terraform's does.
-        shown = Text(text.plain) if console.no_color else text
-        console.print(shown, soft_wrap=True, highlight=False)
+    # no_color alone keeps bold; --no-color means plain text, as Terraform's does.
+    lines = (Text(text.plain) if console.no_color else text for text in human_lines(plan))
+    # One print of the whole text: rich's cost is mostly per print (a plan of thousands of
+    # changes is tens of thousands of lines).
+    console.print(Text("\n").join(lines), soft_wrap=True, highlight=False)

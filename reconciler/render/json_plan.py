@@ -163,21 +163,26 @@ def _drift(
     }
 
 
-def _unmanaged(u: Unmanaged, patterns: list[list[Segment]]) -> dict[str, Any]:
-    values, mask = redact(u.values, [], patterns)
-    return {
+def _unmanaged(u: Unmanaged, patterns: list[list[Segment]], values: bool) -> dict[str, Any]:
+    entry = {
         "type": u.kind,
         "natural_key": clean_text(u.natural_key),
         "remote_id": clean_text(u.remote_id),
-        "values": values,
-        "values_sensitive": mask,
     }
+    if values:
+        entry["values"], entry["values_sensitive"] = redact(u.values, [], patterns)
+    return entry
 
 
-def plan_to_json(plan: Plan) -> dict[str, Any]:
+def plan_to_json(plan: Plan, *, shown: bool = False) -> dict[str, Any]:
+    """The view. ``shown``: only what the human and markdown views show, which is drawn from
+    it: of the changes, those that do something (``Plan.actionable``; a no-op is left out),
+    and the unmanaged objects without their values. A plan of one change among 10,000
+    settled resources then builds one entry, not 10,000."""
     by_kind = _sensitive_by_kind(plan)
     changes = sorted(plan.changes, key=lambda c: c.address)
     current = {c.address: c.before for c in changes}
+    listed = sorted(plan.actionable, key=lambda c: c.address) if shown else changes
     summary = plan.summary()
     # Values come from the APIs too: a registered secret inside one is removed from every
     # view (each is drawn from this one).
@@ -190,13 +195,13 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
             "config_digest": plan.config_digest,
             "refresh_only": plan.refresh_only,
             "has_changes": plan.has_changes(),
-            "resource_changes": [_resource_change(c, by_kind.get(c.kind, [])) for c in changes],
+            "resource_changes": [_resource_change(c, by_kind.get(c.kind, [])) for c in listed],
             "resource_drift": [
                 _drift(d, current.get(d.address), by_kind.get(d.kind, []))
                 for d in sorted(plan.drift, key=lambda d: d.address)
             ],
             "unmanaged": [
-                _unmanaged(u, by_kind.get(u.kind, []))
+                _unmanaged(u, by_kind.get(u.kind, []), values=not shown)
                 for u in sorted(plan.unmanaged, key=lambda u: (u.kind, u.natural_key, u.remote_id))
             ],
             "fingerprints": {

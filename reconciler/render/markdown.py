@@ -360,7 +360,7 @@ def render_markdown(
 ) -> str:
     if limit < MIN_LIMIT:
         raise ValueError(f"markdown limit must be at least {MIN_LIMIT} characters, got {limit}")
-    view = plan_to_json(plan)
+    view = plan_to_json(plan, shown=True)
     footer = f"\nPlan file digest: {clean_text(plan_digest)}\n" if plan_digest else ""
     head = summary(view)
     if not view["refresh_only"]:

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
+from pytest import MonkeyPatch
 from rich.console import Console
 
-from reconciler.model import Action, DriftChange, FieldChange, Plan
+from reconciler.model import Action, DriftChange, FieldChange, Plan, Unmanaged
 from reconciler.render.human import render_human
 from reconciler.render.lines import NO_CHANGES, NO_DRIFT
 from tests.render.plans import DIGESTS, change
@@ -202,3 +204,73 @@ def test_null_fields_of_a_created_object_are_left_out() -> None:
     text = _render(plan)
     assert '+ integration_name: "n"' in text
     assert "kms_key_arn" not in text
+
+
+def _among_settled(settled: int) -> Plan:
+    """One update and one settings-only record among ``settled`` no-op changes."""
+    noops = [
+        change(f"datadog_aws_account.n{i:05d}", Action.NOOP, f"1000000{i:05d}")
+        for i in range(settled)
+    ]
+    update = change(
+        "datadog_aws_account.edited",
+        Action.UPDATE,
+        "222222222222",
+        before={"account_tags": ["a"]},
+        after={"account_tags": ["a", "b"]},
+        changes=[FieldChange(path="account_tags", before=["a"], after=["a", "b"])],
+    )
+    recorded = change(
+        "datadog_aws_account.kept",
+        Action.NOOP,
+        "333333333333",
+        settings_changed=["lifecycle.prevent_destroy"],
+    )
+    return Plan(changes=sorted([*noops, update, recorded], key=lambda c: c.address))
+
+
+def test_a_change_among_settled_ones_is_drawn_alone(monkeypatch: MonkeyPatch) -> None:
+    """The human and markdown views show what a plan does: the entries of settled resources
+    (no-ops) are never built for them, however many there are; the JSON view has them all."""
+    from reconciler.render import json_plan
+    from reconciler.render.markdown import render_markdown
+
+    built: list[str] = []
+    entry = json_plan._resource_change
+
+    def counted(c: Any, patterns: Any) -> dict[str, Any]:
+        built.append(c.address)
+        return entry(c, patterns)
+
+    monkeypatch.setattr(json_plan, "_resource_change", counted)
+    plan = _among_settled(200)
+    text = _render(plan)
+    assert built == ["datadog_aws_account.edited", "datadog_aws_account.kept"]
+    assert "datadog_aws_account.edited will be updated" in text
+    assert "datadog_aws_account.kept: apply will record lifecycle.prevent_destroy" in text
+    assert "n00001" not in text
+    built.clear()
+    markdown = render_markdown(plan, plan_digest=None)
+    assert built == ["datadog_aws_account.edited", "datadog_aws_account.kept"]
+    assert "datadog_aws_account.edited" in markdown and "n00001" not in markdown
+    built.clear()
+    view = json_plan.plan_to_json(plan)
+    assert len(view["resource_changes"]) == 202 and len(built) == 202
+
+
+def test_thousands_of_unmanaged_objects_are_counted_past_the_first(plan: Plan) -> None:
+    from reconciler.render.human import UNMANAGED_SHOWN
+
+    strays = [
+        Unmanaged(
+            kind="datadog_aws_account",
+            natural_key=f"9{i:011d}",
+            remote_id=f"id-{i}",
+            values={"aws_account_id": f"9{i:011d}"},
+        )
+        for i in range(UNMANAGED_SHOWN + 7)
+    ]
+    text = _render(plan.model_copy(update={"unmanaged": strays}))
+    listed = [line for line in text.splitlines() if line.startswith("  - datadog_aws_account 9")]
+    assert len(listed) == UNMANAGED_SHOWN
+    assert "  - ... and 7 more (--format json lists every one)" in text
