@@ -1,12 +1,15 @@
 """A no-change plan at scale, as a user waits for it: ``reconciler plan`` in a child process.
 
-Usage: ``python benchmarks/noop_plan.py [--accounts 1000 10000 20000] [--runs R] [--cache DIR]``
+Usage: ``python benchmarks/noop_plan.py [--accounts 1000 10000 20000] [--runs R] [--cache DIR]
+[--changed K]``
 
 For each size, a cloud of N Datadog accounts + 5 Logs integrations and its state are made once
 (``harness.seed``) and kept in ``--cache`` for later runs.
 Each measured run is the whole ``reconciler plan`` process: interpreter start-up, imports,
 config load, state read, refresh (against the in-process sandbox, no added latency), planning
-and rendering. CPU is the child's user+sys; RSS its peak resident set.
+and rendering. CPU is the child's user+sys; RSS its peak resident set. ``--changed K``: the
+configuration changes the tags of K accounts, so the plan shows K updates among the settled
+rest (what a pull request changing a few accounts plans).
 """
 
 from __future__ import annotations
@@ -45,23 +48,33 @@ def seeded(cache: Path, n: int) -> Path:
     return home
 
 
+def changed_tags(body: str, k: int) -> str:
+    """``many_accounts`` text with one more tag on each of the first ``k`` accounts."""
+    for i in range(k):
+        body = body.replace(f'"n:{i}"]\n', f'"n:{i}", "changed"]\n', 1)
+    return body
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--accounts", type=int, nargs="+", default=[1000, 10000, 20000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/reconciler-bench"))
+    parser.add_argument("--changed", type=int, default=0)
     args = parser.parse_args()
+    expected = f"{args.changed} to change" if args.changed else "No changes"
     print(f"# {load_average()}")
     print("| accounts | resources | median CPU s | max CPU s | median wall s | peak RSS MiB |")
     print("| --- | --- | --- | --- | --- | --- |")
     for n in args.accounts:
         home = seeded(args.cache, n)
         with Sandbox(SandboxOptions(data_dir=home / "cloud", port=0)) as sandbox:
-            write_config(home / "config", sandbox.url, home / "state.json", many_accounts(n))
+            body = changed_tags(many_accounts(n), args.changed)
+            write_config(home / "config", sandbox.url, home / "state.json", body)
             runs = []
             for _ in range(args.runs):
                 run = run_cli(["plan", "--no-color", str(home / "config")])
-                assert run.code == 0 and "No changes" in run.stdout, run.stdout[-500:]
+                assert run.code == 0 and expected in run.stdout, run.stdout[-500:]
                 runs.append(run)
         cpu = [r.cpu for r in runs]
         print(
