@@ -1,7 +1,7 @@
 """A no-change plan at scale, as a user waits for it: ``reconciler plan`` in a child process.
 
 Usage: ``python benchmarks/noop_plan.py [--accounts 1000 10000 20000] [--runs R] [--cache DIR]
-[--changed K]``
+[--changed K] [--trees DIR ...]``
 
 For each size, a cloud of N Datadog accounts + 5 Logs integrations and its state are made once
 (``harness.seed``) and kept in ``--cache`` for later runs.
@@ -9,19 +9,24 @@ Each measured run is the whole ``reconciler plan`` process: interpreter start-up
 config load, state read, refresh (against the in-process sandbox, no added latency), planning
 and rendering. CPU is the child's user+sys; RSS its peak resident set. ``--changed K``: the
 configuration changes the tags of K accounts, so the plan shows K updates among the settled
-rest (what a pull request changing a few accounts plans).
+rest (what a pull request changing a few accounts plans). ``--trees A B``: instead of the
+installed reconciler, ``python -m reconciler`` from each checkout in turn, run by run (to
+compare two versions on a machine whose speed drifts).
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 from pathlib import Path
 
 from harness import (
     ENV,
+    Run,
     load_average,
     many_accounts,
+    run_child,
     run_cli,
     write_config,
 )
@@ -61,27 +66,38 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/reconciler-bench"))
     parser.add_argument("--changed", type=int, default=0)
+    parser.add_argument("--trees", type=Path, nargs="+", default=[])
     args = parser.parse_args()
     expected = f"{args.changed} to change" if args.changed else "No changes"
+    # None: the installed reconciler; a tree: ``python -m reconciler`` with PYTHONPATH set to it.
+    trees: list[Path | None] = list(args.trees) or [None]
     print(f"# {load_average()}")
-    print("| accounts | resources | median CPU s | max CPU s | median wall s | peak RSS MiB |")
+    print("| tree | accounts | median CPU s | max CPU s | median wall s | peak RSS MiB |")
     print("| --- | --- | --- | --- | --- | --- |")
     for n in args.accounts:
         home = seeded(args.cache, n)
+        runs: dict[Path | None, list[Run]] = {tree: [] for tree in trees}
         with Sandbox(SandboxOptions(data_dir=home / "cloud", port=0)) as sandbox:
             body = changed_tags(many_accounts(n), args.changed)
             write_config(home / "config", sandbox.url, home / "state.json", body)
-            runs = []
-            for _ in range(args.runs):
-                run = run_cli(["plan", "--no-color", str(home / "config")])
-                assert run.code == 0 and expected in run.stdout, run.stdout[-500:]
-                runs.append(run)
-        cpu = [r.cpu for r in runs]
-        print(
-            f"| {n} | {n + 5} | {statistics.median(cpu):.2f} | {max(cpu):.2f} | "
-            f"{statistics.median(r.wall for r in runs):.2f} | {max(r.rss_mib for r in runs):.0f} |",
-            flush=True,
-        )
+            for _ in range(args.runs):  # the trees in turn: the machine's drift hits each alike
+                for tree in trees:
+                    plan = ["plan", "--no-color", str(home / "config")]
+                    if tree is None:
+                        run = run_cli(plan)
+                    else:
+                        module = [sys.executable, "-m", "reconciler"]
+                        run = run_child(module, plan, None, {"PYTHONPATH": str(tree)})
+                    assert run.code == 0 and expected in run.stdout, run.stdout[-500:]
+                    runs[tree].append(run)
+        for tree, done in runs.items():
+            cpu = [r.cpu for r in done]
+            print(
+                f"| {tree or 'installed'} | {n} | {statistics.median(cpu):.2f} | {max(cpu):.2f} | "
+                f"{statistics.median(r.wall for r in done):.2f} | "
+                f"{max(r.rss_mib for r in done):.0f} |",
+                flush=True,
+            )
     print(f"# {load_average()}")
 
 
