@@ -7,26 +7,23 @@ naming file, line, address and field. Messages never include the value of a secr
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import re
-import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from reconciler import env_references, gc_pace, templates, toml_text
+from reconciler import config_files, env_references, gc_pace, templates
 from reconciler import moves as moves_module
+from reconciler.config_files import Parsed, Source
 from reconciler.desired import Config, DesiredResource, Move, SourceLocation
-from reconciler.errors import ConfigError, raise_all
+from reconciler.errors import ConfigError, ConfigErrors, raise_all
 from reconciler.kinds.base import ResourceKind
 from reconciler.secrets import MissingEnvironment
 from reconciler.settings import AwsSettings, DatadogSettings, Settings, StateSettings
 from reconciler.suggest import hint
-from reconciler.toml_source import LineIndex
 from reconciler.validation_errors import convert_errors
 
 SETTINGS_TABLES: dict[str, type[BaseModel]] = {
@@ -35,21 +32,6 @@ SETTINGS_TABLES: dict[str, type[BaseModel]] = {
     "state": StateSettings,
 }
 RESOURCE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")  # full match: $ would allow a final \n
-_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
-
-
-@dataclass(frozen=True)
-class _Source:
-    display: str  # the path as the user will read it in messages
-    relative: str  # the name within the configuration, used in the digest
-    data: bytes
-
-
-@dataclass(frozen=True)
-class _Parsed:
-    source: _Source
-    doc: dict[str, Any]
-    index: LineIndex
 
 
 @gc_pace.paused()
@@ -67,23 +49,52 @@ def load_config(
     With ``secrets_optional`` (validate), an unset ``${env:NAME}`` is listed in
     ``Config.missing_env`` instead of being an error. With ``explain`` (an address),
     ``Config.explanation`` says where each of its values came from."""
+    sources = config_files.read_sources(path)
+    load = functools.partial(
+        _load,
+        sources,
+        kinds,
+        env,
+        settings_only=settings_only,
+        secrets_optional=secrets_optional,
+        explain=explain,
+    )
+    if explain is not None:  # values listed as written
+        return load(document_order=True)
+    try:
+        return load(document_order=False)
+    except (ConfigError, ConfigErrors):
+        # The fast parser gives keys sorted, and a message may follow the keys' order (which
+        # of two tables it names first): read again as written, for messages as it reads.
+        return load(document_order=True)
+
+
+def _load(
+    sources: list[Source],
+    kinds: Mapping[str, type[ResourceKind]],
+    env: Mapping[str, str] | None,
+    *,
+    settings_only: bool,
+    secrets_optional: bool,
+    explain: str | None,
+    document_order: bool,
+) -> Config:
     environment: Mapping[str, str] = os.environ if env is None else env
     lenient = MissingEnvironment(environment) if secrets_optional else None
     if lenient is not None:
         environment = lenient
-    sources = _read_sources(path)
     errors: list[ConfigError] = []
-    parsed: list[_Parsed] = []
+    parsed: list[Parsed] = []
     for source in sources:
-        item = _parse(source, errors, document_order=explain is not None)
+        item = config_files.parse(source, errors, document_order=document_order)
         if item is not None:
             parsed.append(item)
 
-    settings_tables: dict[str, tuple[_Parsed, dict[str, Any]]] = {}
+    settings_tables: dict[str, tuple[Parsed, dict[str, Any]]] = {}
     resources: dict[str, DesiredResource] = {}
     moves: list[Move] = []
     layers = templates.Layers()
-    declared: list[tuple[_Parsed, str, str, Any]] = []
+    declared: list[tuple[Parsed, str, str, Any]] = []
     explanation: list[str] = []
     for item in parsed:
         for key, value in item.doc.items():
@@ -170,88 +181,23 @@ def load_config(
         moves=moves,
         defaults={kind: table for kind, (table, _) in layers.defaults.items()},
         files=[s.display for s in sources],
-        digest=_digest(sources),
+        digest=config_files.digest(sources),
         missing_env=sorted(lenient.missing) if lenient is not None else [],
         explanation=explanation,
     )
 
 
-def _read_sources(path: Path) -> list[_Source]:
-    """Every file of the configuration, read. Fail closed: a ``*.toml`` entry that cannot be
-    read (a dangling symlink, a loop, a FIFO, a directory, no permission) is an error, never
-    skipped: a skipped file would make its resources look removed, and plan would destroy them.
-    """
-    try:
-        is_dir = path.is_dir()
-        if not is_dir and not path.exists():
-            if path.is_symlink():
-                raise ConfigError("a symbolic link whose target does not exist", file=str(path))
-            raise ConfigError("no such file or directory", file=str(path))
-        files = sorted(path.glob("*.toml")) if is_dir else [path]
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
-    if is_dir and not files:
-        raise ConfigError("no *.toml files in this directory", file=str(path))
-    return [_read_source(file) for file in files]
+def _where(item: Parsed, path: tuple[str, ...], address: str | None = None) -> dict[str, Any]:
+    return {**item.index.at(item.source.display, path), "address": address}
 
 
-def _read_source(file: Path) -> _Source:
-    shown = str(file)
-    try:
-        info = file.stat()  # follows symlinks: a dangling one or a loop raises here
-    except FileNotFoundError:
-        raise ConfigError(
-            "cannot read: a symbolic link whose target does not exist", file=shown
-        ) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror or exc}", file=shown) from None
-    if stat.S_ISDIR(info.st_mode):
-        raise ConfigError("cannot read: a directory, not a TOML file", file=shown)
-    if not stat.S_ISREG(info.st_mode):
-        # Never opened: reading a FIFO would block until something writes to it.
-        raise ConfigError("cannot read: not a regular file (a FIFO, socket or device)", file=shown)
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror or exc}", file=shown) from None
-    return _Source(shown, file.name, data)
-
-
-def _parse(source: _Source, errors: list[ConfigError], *, document_order: bool) -> _Parsed | None:
-    try:
-        text = source.data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        errors.append(ConfigError(f"not UTF-8 text (byte {exc.start})", file=source.display))
-        return None
-    try:
-        doc = toml_text.loads(text, document_order=document_order)
-    except RecursionError:
-        errors.append(ConfigError("invalid TOML: nested too deeply", file=source.display))
-        return None
-    except toml_text.TOMLDecodeError as exc:
-        message = str(exc)
-        line: int | None = None
-        match = _TOML_POSITION.search(message)
-        if match:
-            line = int(match.group(1))
-            message = message[: match.start()] + f" (column {match.group(2)})"
-        errors.append(ConfigError(f"invalid TOML: {message}", file=source.display, line=line))
-        return None
-    return _Parsed(source, doc, LineIndex(text))
-
-
-def _where(item: _Parsed, path: tuple[str, ...], address: str | None = None) -> dict[str, Any]:
-    """An error's place: the file, and the line of ``path`` in it."""
-    return {"file": item.source.display, "line": item.index.line(path), "address": address}
-
-
-def _at(item: _Parsed, path: tuple[str, ...]) -> str:
+def _at(item: Parsed, path: tuple[str, ...]) -> str:
     line = item.index.line(path)
     return f"{item.source.display}:{line}" if line else item.source.display
 
 
 def _load_resource(
-    item: _Parsed,
+    item: Parsed,
     kind: str,
     name: str,
     table: Any,
@@ -326,7 +272,7 @@ def _load_resource(
 
 
 def _load_settings(
-    tables: dict[str, tuple[_Parsed, dict[str, Any]]], errors: list[ConfigError]
+    tables: dict[str, tuple[Parsed, dict[str, Any]]], errors: list[ConfigError]
 ) -> Settings | None:
     values: dict[str, BaseModel] = {}
     failed = False
@@ -362,13 +308,3 @@ def _load_settings(
                     )
                 )
     return settings
-
-
-def _digest(sources: list[_Source]) -> str:
-    h = hashlib.sha256()
-    for source in sources:
-        name = source.relative.encode()
-        # Lengths delimit the parts, so moving bytes between a name and a file changes the digest.
-        h.update(len(name).to_bytes(8, "big") + name)
-        h.update(len(source.data).to_bytes(8, "big") + source.data)
-    return "sha256:" + h.hexdigest()

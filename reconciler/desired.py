@@ -19,7 +19,7 @@ class SourceLocation:
     lines reads a file's text once more (``toml_source.LineIndex``), and only messages need
     them, so a configuration that loads and plans cleanly never pays for it."""
 
-    __slots__ = ("_line", "_lookup", "file")
+    __slots__ = ("_file", "_line", "_lookup")
 
     def __init__(
         self,
@@ -28,9 +28,13 @@ class SourceLocation:
         *,
         lookup: Callable[[], int | None] | None = None,
     ) -> None:
-        self.file = file
+        self._file = file
         self._line = line
         self._lookup = lookup
+
+    @property
+    def file(self) -> str:
+        return self._file
 
     @property
     def line(self) -> int | None:

@@ -15,6 +15,7 @@ would be a destroy in disguise); an address may be the source or target of one m
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,27 +35,36 @@ def parse_moves(
     if not isinstance(value, list):
         return [], [ConfigError("moved must be an array of tables [[moved]]", file=file)]
     for i, entry in enumerate(value):
-        line = line_of(i)
-        where: dict[str, Any] = {"file": file, "line": line}
         if not isinstance(entry, dict):
-            errors.append(ConfigError("each [[moved]] must be a table", **where))
+            errors.append(ConfigError("each [[moved]] must be a table", **_at(file, line_of, i)))
             continue
         unknown = sorted(set(entry) - {"from", "to"})
         if unknown:
             errors.append(
-                ConfigError(f"unknown key {unknown[0]} in [[moved]]; expected from, to", **where)
+                ConfigError(
+                    f"unknown key {unknown[0]} in [[moved]]; expected from, to",
+                    **_at(file, line_of, i),
+                )
             )
             continue
         source, target = entry.get("from"), entry.get("to")
         if not isinstance(source, str) or not isinstance(target, str):
-            errors.append(ConfigError("[[moved]] needs from and to, each an address", **where))
+            errors.append(
+                ConfigError("[[moved]] needs from and to, each an address", **_at(file, line_of, i))
+            )
             continue
         problem = _check_pair(source, target, kinds)
         if problem:
-            errors.append(ConfigError(problem, **where))
+            errors.append(ConfigError(problem, **_at(file, line_of, i)))
             continue
-        moves.append(Move(source=source, target=target, location=SourceLocation(**where)))
+        location = SourceLocation(file, lookup=functools.partial(line_of, i))  # read when asked
+        moves.append(Move(source=source, target=target, location=location))
     return moves, errors
+
+
+def _at(file: str, line_of: Any, i: int) -> dict[str, Any]:
+    """An error's place: the file and the line of its ``i``-th ``[[moved]]`` entry."""
+    return {"file": file, "line": line_of(i)}
 
 
 def _check_pair(source: str, target: str, kinds: Mapping[str, object]) -> str | None:

@@ -188,7 +188,7 @@ def gather(
     """Record one file's ``[defaults]`` or ``[templates]`` table."""
     if not isinstance(value, dict):
         errors.append(
-            ConfigError(f"[{key}] must hold tables [{key}.<name>]", **_place(file, index, (key,)))
+            ConfigError(f"[{key}] must hold tables [{key}.<name>]", **index.at(file, (key,)))
         )
         return
     target = layers.defaults if key == DEFAULTS else layers.templates
@@ -197,13 +197,13 @@ def gather(
             errors.append(
                 ConfigError(
                     f"[defaults.{name}]: unknown kind {name}{hint(name, kinds)}",
-                    **_place(file, index, (key, name)),
+                    **index.at(file, (key, name)),
                 )
             )
             continue
         if not isinstance(table, dict):
             errors.append(
-                ConfigError(f"[{key}.{name}] must be a table", **_place(file, index, (key, name)))
+                ConfigError(f"[{key}.{name}] must be a table", **index.at(file, (key, name)))
             )
             continue
         if name in target:
@@ -211,7 +211,7 @@ def gather(
             errors.append(
                 ConfigError(
                     f"[{key}.{name}] is defined twice: first at {first.where(())}",
-                    **_place(file, index, (key, name)),
+                    **index.at(file, (key, name)),
                 )
             )
             continue
@@ -230,11 +230,6 @@ def gather(
             table = {k: v for k, v in table.items() if k != TEMPLATE_KEY}  # the rest still applies
         label = f"[defaults.{name}]" if key == DEFAULTS else f"template {name}"
         target[name] = (table, Origin(file, index, (key, name), label))
-
-
-def _place(file: str, index: LineIndex, path: Path) -> dict[str, Any]:
-    """An error's place (looked up only for an error: see ``LineIndex``)."""
-    return {"file": file, "line": index.line(path)}
 
 
 def locate(error: ConfigError, resolved: Resolved) -> ConfigError:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from reconciler.paths import Path
 
@@ -69,8 +70,12 @@ class LineIndex:
 
     def _scanned(self) -> None:
         if self._text is not None:
-            text, self._text = self._text, None
-            self._scan(text)
+            self._scan(self._text)
+            self._text = None
+
+    def at(self, file: str, path: Path) -> dict[str, Any]:
+        """An error's place: ``file``, and the line of ``path`` in it."""
+        return {"file": file, "line": self.line(path)}
 
     def _record(self, path: Path, line: int) -> None:
         # Every prefix is implied by this line too (``[a.b.c]`` creates ``a`` and ``a.b``);

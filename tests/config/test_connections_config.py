@@ -128,6 +128,11 @@ def test_unknown_connection_names_file_line_address_and_the_fix(tmp_path: Path) 
             '[datadog.orgs.us]\napi_key = "${env:C}"\napp_key = "${env:B}"\n',
             "datadog.orgs.eu and datadog.orgs.us both read B",
         ),
+        (  # named as written, not sorted (the fast TOML parser sorts keys)
+            '[datadog.orgs.zeta]\napi_key = "${env:A}"\napp_key = "${env:B}"\n'
+            '[datadog.orgs.alpha]\napi_key = "${env:C}"\napp_key = "${env:B}"\n',
+            "datadog.orgs.zeta and datadog.orgs.alpha both read B",
+        ),
         (
             '[aws.accounts.a]\nrole_arn = "arn:aws:iam::222222222222:role/x"\n'
             '[aws.accounts.b]\nrole_arn = "arn:aws:iam::222222222222:role/y"\n',

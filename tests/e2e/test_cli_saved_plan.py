@@ -100,20 +100,27 @@ def test_markdown_digest_matches_the_plan_file_and_show(ws: Workspace, cloud: Sa
 
 
 def test_only_a_plan_that_is_kept_carries_digests(ws: Workspace, monkeypatch: MonkeyPatch) -> None:
-    """The digests a saved plan rests on are worked out for ``--out`` and the JSON view (which
-    lists the fingerprints), not for a plan that is only shown."""
+    """The digests a saved plan rests on (the state entry's, the live object's fingerprint)
+    are worked out for ``--out`` and the JSON view (which lists the fingerprints), not for a
+    plan that is only shown."""
     import json
 
-    from reconciler import planner
+    from reconciler import diff, planner
     from reconciler.state_digest import entry_digest
 
     digested: list[str] = []
+    fingerprint = diff.fingerprint
 
-    def counted(prior: Any) -> str | None:
+    def counted_entry(prior: Any) -> str | None:
         digested.append("entry")
         return entry_digest(prior)
 
-    monkeypatch.setattr(planner, "entry_digest", counted)
+    def counted_fingerprint(*args: Any) -> str:
+        digested.append("live")
+        return fingerprint(*args)
+
+    monkeypatch.setattr(planner, "entry_digest", counted_entry)
+    monkeypatch.setattr(diff, "fingerprint", counted_fingerprint)
     ws.write(toml('"env:prod"'))
     assert ws.apply(env=SECRET).returncode == 0
     digested.clear()
@@ -121,8 +128,8 @@ def test_only_a_plan_that_is_kept_carries_digests(ws: Workspace, monkeypatch: Mo
         shown = ws.plan("--format", fmt, env=SECRET)
         assert shown.returncode == 0 and digested == [], describe(shown)
     as_json = ws.plan("--format", "json", env=SECRET)
-    assert as_json.returncode == 0 and digested == ["entry"], describe(as_json)
+    assert as_json.returncode == 0 and sorted(digested) == ["entry", "live"], describe(as_json)
     fingerprints = json.loads(as_json.stdout)["fingerprints"]
     assert list(fingerprints) == ["datadog_aws_account.gitops"]
     assert ws.plan("--out", "plan.json", env=SECRET).returncode == 0
-    assert digested == ["entry", "entry"]
+    assert sorted(digested) == ["entry", "entry", "live", "live"]
