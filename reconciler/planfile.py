@@ -22,12 +22,13 @@ import json
 import re
 import stat
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from reconciler import __version__, redact
 from reconciler.atomic import write_atomic
+from reconciler.canonical import pretty_json
 from reconciler.errors import PlanError
 from reconciler.model import PLAN_FORMAT_VERSION, Plan
 from reconciler.secrets import ENV_REF
@@ -84,27 +85,28 @@ def _digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def _encode(pf: PlanFile) -> bytes:
+def _encode(doc: dict[str, Any]) -> bytes:
     # Field order kept (``format`` first, so a reader can recognise the file from its start).
     # A registered secret found in any value (an API can echo anything) is removed: the file
     # is uploaded as a CI artifact. The plan then no longer matches a fresh one there, so an
     # apply of it is refused rather than carried out with the redacted value.
-    doc = redact.deep(pf.model_dump(mode="json", by_alias=True))
-    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
+    return (pretty_json(redact.deep(doc)) + "\n").encode()
 
 
 def save_plan(path: Path, pf: PlanFile) -> str:
     """Write atomically with mode 0600; returns the digest of the bytes written."""
+    doc = pf.model_dump(mode="json", by_alias=True)
     try:
-        # Again, for models built around validation (model_copy, model_construct).
-        PlanFile.model_validate(pf.model_dump(by_alias=True))
+        # Again, for models built around validation (model_copy, model_construct): the
+        # document about to be written, as a later read will take it.
+        PlanFile.model_validate(doc)
     except ValidationError as err:
         first = err.errors()[0]
         raise PlanError(
             f"refusing to write the plan file: {_where(first['loc'])}: {first['msg']}",
             file=str(path),
         ) from None
-    data = _encode(pf)
+    data = _encode(doc)
     try:
         # 0600 from the start: the file may hold pending_digest_key (see above).
         write_atomic(path, data, mode=0o600)

@@ -116,11 +116,22 @@ def _redact_with(text: str, forms: list[str]) -> str:
 
 def deep(value: Any) -> Any:
     """``value`` (JSON-like) with every string in it, keys included, redacted: for documents
-    written whole (the JSON plan, a plan file), where an API value could hold a secret."""
+    written whole (the JSON plan, a plan file), where an API value could hold a secret.
+    ``value`` itself when no string in it holds the start of any form (the usual case)."""
     with _lock:
         forms = list(_forms)  # once for the whole document, not once per string
     if not forms:
         return value
+    # The strings' text in one piece, searched once per form: a form begins in a string only
+    # if its start is in the joined text. The separator cannot join two strings into a form's
+    # start unless that start holds it (then every string is looked at, as below).
+    starts = {form[:MIN_PREFIX] for form in forms if len(form) >= 4}
+    if not any("\x00" in start for start in starts):
+        texts: list[str] = []
+        _texts(value, texts)
+        joined = "\x00".join(texts)
+        if not any(start in joined for start in starts):
+            return value
 
     def walk(node: Any) -> Any:
         if isinstance(node, str):
@@ -135,3 +146,17 @@ def deep(value: Any) -> Any:
         return node
 
     return walk(value)
+
+
+def _texts(node: Any, out: list[str]) -> None:
+    """Every string ``deep`` would redact in ``node`` (dict keys included), into ``out``."""
+    if isinstance(node, str):
+        out.append(node)
+    elif isinstance(node, dict):
+        for k, v in node.items():
+            if isinstance(k, str):
+                out.append(k)
+            _texts(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            _texts(v, out)

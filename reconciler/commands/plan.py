@@ -74,10 +74,11 @@ def save(out: Path, path: Path, planned: Planned, session: Session) -> str:
     """Write the plan file; returns its digest."""
     from reconciler import __version__
     from reconciler.planfile import PlanFile, save_plan
-    from reconciler.secrets import secret_refs
+    from reconciler.secrets import EnvSecret, secret_refs
 
     secrets: dict[str, dict[str, str]] = {}
-    for address, res in session.config.resources.items():
+    resources = session.config.resources if EnvSecret.made else {}  # else none holds a secret
+    for address, res in resources.items():
         refs = secret_refs(session.kinds[res.kind].desired_values(res.spec))
         if refs:
             secrets[address] = refs

@@ -8,12 +8,12 @@ values never appear: sensitive leaves are ``null`` and marked ``true`` in
 from __future__ import annotations
 
 import copy
-import json
 import re
 from typing import Any
 
 from reconciler import __version__
 from reconciler import redact as secrets_out
+from reconciler.canonical import pretty_json
 from reconciler.model import DriftChange, FieldChange, Plan, ResourceChange, Unmanaged
 from reconciler.render.values import Segment, clean_text, parse_path, redact
 
@@ -243,4 +243,4 @@ def settings_notes(view: dict[str, Any]) -> list[str]:
 
 
 def render_json(plan: Plan) -> str:
-    return json.dumps(plan_to_json(plan), indent=2, sort_keys=True, ensure_ascii=False)
+    return pretty_json(plan_to_json(plan), sort_keys=True)

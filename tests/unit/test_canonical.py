@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from reconciler.canonical import canonical_json
+from reconciler.canonical import canonical_json, pretty_json
 
 
 def test_keys_are_sorted_at_every_level_and_nothing_is_spaced() -> None:
@@ -30,3 +30,15 @@ def test_values_json_cannot_hold_need_a_default() -> None:
     with pytest.raises(TypeError):
         canonical_json({"when": {1, 2}})
     assert canonical_json({"when": date(2026, 1, 2)}, default=str) in (b'{"when":"2026-01-02"}',)
+
+
+@pytest.mark.parametrize("sort_keys", [False, True])
+def test_pretty_json_is_what_json_writes(sort_keys: bool) -> None:
+    doc = {
+        "z": [1, -0.0, 0.1, 1e16, True, None, 'é \u2028 " \\ \x01', [], {}],
+        "a": {"nested": [{"b": 2, "a": 1}], "": "empty key"},
+        "big": 2**70,  # past orjson's integers: json writes it
+    }
+    for value in (doc, {k: v for k, v in doc.items() if k != "big"}):
+        expected = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=sort_keys)
+        assert pretty_json(value, sort_keys=sort_keys) == expected

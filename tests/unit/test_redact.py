@@ -75,3 +75,54 @@ def test_an_api_excerpt_is_one_line_redacted_before_it_is_cut() -> None:
     assert secret[:8] not in shown
     assert len(shown) <= redact.MAX_EXCERPT
     assert redact.excerpt("a \x1b[2J b") == "a \\x1b[2J b"
+
+
+def _walked(value: object, forms: list[str]) -> object:
+    """What ``deep`` gives by looking at every string (the reference for its shortcut)."""
+    if isinstance(value, str):
+        return redact._redact_with(value, forms)
+    if isinstance(value, dict):
+        return {
+            redact._redact_with(k, forms) if isinstance(k, str) else k: _walked(v, forms)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_walked(v, forms) for v in value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "place",
+    ["value", "key", "nested list", "prefix only", "none", "across two strings", "a number"],
+)
+def test_a_document_is_redacted_wherever_a_secret_is_and_kept_where_none_is(place: str) -> None:
+    redact.register(SECRET)
+    b64 = base64.b64encode(SECRET.encode()).decode()
+    inner: object = {
+        "value": {"a": f"x {SECRET} y"},
+        "key": {f"k-{b64}": 1},
+        "nested list": {"a": [[{"b": ["ok", quote(SECRET, safe="")]}]]},
+        "prefix only": {"a": SECRET[:9]},
+        "none": {"a": "plain", "b": [1, None, True], "c": {"d": "x"}},
+        "across two strings": {"a": SECRET[:5], "b": SECRET[5:10]},
+        "a number": {"a": 12345678},
+    }[place]
+    doc = {"plan": {"changes": [inner, {"other": ["text"]}]}}
+    forms = sorted(redact.encodings(SECRET), key=len, reverse=True)
+    shown = redact.deep(doc)
+    assert shown == _walked(doc, forms)
+    text = json.dumps(shown)
+    for form in (SECRET, b64, quote(SECRET, safe=""), SECRET[:9]):
+        assert form not in text
+    if place in ("none", "across two strings", "a number"):
+        assert shown is doc  # nothing to remove: the document itself, not a copy
+    else:
+        assert redact.REDACTED in text
+
+
+def test_a_form_holding_the_separator_looks_at_every_string() -> None:
+    secret = "nul\x00inside-secret"
+    redact.register(secret)
+    doc = {"a": ["nul", "inside-secret"], "b": f"echo {secret}"}
+    shown = redact.deep(doc)
+    assert shown == {"a": ["nul", "inside-secret"], "b": f"echo {redact.REDACTED}"}
