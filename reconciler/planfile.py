@@ -95,18 +95,16 @@ def _encode(doc: dict[str, Any]) -> bytes:
 
 def save_plan(path: Path, pf: PlanFile) -> str:
     """Write atomically with mode 0600; returns the digest of the bytes written."""
-    doc = pf.model_dump(mode="json", by_alias=True)
     try:
-        # Again, for models built around validation (model_copy, model_construct): the
-        # document about to be written, as a later read will take it.
-        PlanFile.model_validate(doc)
+        # Again, for models built around validation (model_copy, model_construct).
+        PlanFile.model_validate(pf.model_dump(by_alias=True))
     except ValidationError as err:
         first = err.errors()[0]
         raise PlanError(
             f"refusing to write the plan file: {_where(first['loc'])}: {first['msg']}",
             file=str(path),
         ) from None
-    data = _encode(doc)
+    data = _encode(pf.model_dump(mode="json", by_alias=True))
     try:
         # 0600 from the start: the file may hold pending_digest_key (see above).
         write_atomic(path, data, mode=0o600)

@@ -141,7 +141,7 @@ def deep(value: Any) -> Any:
                 _redact_with(k, forms) if isinstance(k, str) else k: walk(v)
                 for k, v in node.items()
             }
-        if isinstance(node, list):
+        if isinstance(node, list | tuple):  # a tuple is written as an array too
             return [walk(v) for v in node]
         return node
 
@@ -157,6 +157,6 @@ def _texts(node: Any, out: list[str]) -> None:
             if isinstance(k, str):
                 out.append(k)
             _texts(v, out)
-    elif isinstance(node, list):
+    elif isinstance(node, list | tuple):
         for v in node:
             _texts(v, out)

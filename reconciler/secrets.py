@@ -184,8 +184,6 @@ _NOT_SCALAR = (dict, list, EnvSecret)
 def secret_refs(value: Any, prefix: Path = ()) -> dict[str, str]:
     """Dotted path -> ``${env:NAME}`` for every secret in ``value``."""
     out: dict[str, str] = {}
-    if not EnvSecret.made:  # no secret exists: nothing to walk for
-        return out
     if isinstance(value, EnvSecret):
         out[format_path(prefix)] = value.reference
     elif isinstance(value, dict):

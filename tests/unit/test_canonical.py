@@ -42,3 +42,20 @@ def test_pretty_json_is_what_json_writes(sort_keys: bool) -> None:
     for value in (doc, {k: v for k, v in doc.items() if k != "big"}):
         expected = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=sort_keys)
         assert pretty_json(value, sort_keys=sort_keys) == expected
+
+
+def test_pretty_json_refuses_what_json_refuses() -> None:
+    """A dataclass or a datetime (orjson would write them; ``redact.deep`` does not look into
+    them) is refused as ``json`` refuses it; small floats and NaN read back as written."""
+    import dataclasses
+    from datetime import datetime
+
+    @dataclasses.dataclass
+    class Held:
+        secret: str
+
+    for value in ({"a": Held("hunter2hunter2")}, {"a": datetime(2026, 1, 1)}):
+        with pytest.raises(TypeError):
+            pretty_json(value)
+    assert json.loads(pretty_json({"a": [1e-05, 1e-7, 2.5e-300]})) == {"a": [1e-05, 1e-7, 2.5e-300]}
+    assert json.loads(pretty_json({"a": float("nan")})) == {"a": None}
