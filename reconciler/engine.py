@@ -28,17 +28,18 @@ def open_kinds(
     return {name: cls(settings) for name, cls in registry.items()}
 
 
-def check_natural_keys(config: Config, kinds: Mapping[str, ResourceKind]) -> None:
-    """Resolve every resource's natural key now (it may need settings or the environment,
-    e.g. a region), so a problem is reported with the resource's file, line and address; and
-    refuse two declarations in one scope of a kind the API allows once per scope (before any
-    API call: apply would otherwise race, the winner decided by timing)."""
+def check_natural_keys(config: Config, kinds: Mapping[str, ResourceKind]) -> dict[str, str]:
+    """Every resource's natural key, by address, resolved now (it may need settings or the
+    environment, e.g. a region), so a problem is reported with the resource's file, line and
+    address; and refuse two declarations in one scope of a kind the API allows once per scope
+    (before any API call: apply would otherwise race, the winner decided by timing)."""
     errors: list[ConfigError] = []
+    keys: dict[str, str] = {}
     first_in_scope: dict[tuple[str, str], DesiredResource] = {}
     for res in config.resources.values():
         kind = kinds[res.kind]
         try:
-            key = kind.natural_key(res.spec)
+            key = keys[res.address] = kind.natural_key(res.spec)
         except ConfigError as err:
             err.file = err.file or res.source.file
             err.line = err.line or res.source.line
@@ -63,6 +64,7 @@ def check_natural_keys(config: Config, kinds: Mapping[str, ResourceKind]) -> Non
                 )
             )
     raise_all(errors)
+    return keys
 
 
 async def check_live(
@@ -123,7 +125,9 @@ async def make_plan(
     new_state: State | None = None,
     every_kind: bool = False,
     digests: bool = True,
+    keys: Mapping[str, str] | None = None,
 ) -> Planned:
+    """``keys``: the resources' natural keys (``check_natural_keys``), if already known."""
     state = await asyncio.to_thread(backend.read)
     exists = state is not None
     for address, entry in (state.resources if state else {}).items():
@@ -136,7 +140,9 @@ async def make_plan(
             )
     if state is None:
         state = new_state or State.new()
-    reading = asyncio.ensure_future(refresh(config, state, kinds, every_kind=every_kind))
+    if keys is None:
+        keys = {a: kinds[r.kind].natural_key(r.spec) for a, r in config.resources.items()}
+    reading = asyncio.ensure_future(refresh(config, state, kinds, every_kind=every_kind, keys=keys))
     checking = asyncio.ensure_future(check_live(config, kinds, targets, excludes))
     try:
         observed, _ = await asyncio.gather(reading, checking)
@@ -158,5 +164,6 @@ async def make_plan(
         excludes=excludes,
         replace=replace,
         digests=digests,
+        keys=keys,
     )
     return Planned(plan, state, exists, observed)

@@ -83,9 +83,11 @@ def build_plan(
     excludes: Iterable[str] = (),
     replace: Iterable[str] = (),
     digests: bool = True,
+    keys: Mapping[str, str] | None = None,
 ) -> Plan:
     """``digests``: give each change the digests a saved plan rests on (the state entry's and
-    the live object's fingerprint); a plan that is only shown has no use for them."""
+    the live object's fingerprint); a plan that is only shown has no use for them. ``keys``:
+    the resources' natural keys by address, if already known."""
     targets, excludes, replace = list(targets), list(excludes), sorted(set(replace))
     lineage, serial = state.lineage, state.serial
     state, moved = with_moves(state, config.moves)
@@ -108,7 +110,10 @@ def build_plan(
     live = _Live(observed, kinds)
     located = {address: live.of(prior) for address, prior in state.resources.items()}
     declared_keys = {
-        address: (res.kind, kinds[res.kind].natural_key(res.spec))
+        address: (
+            res.kind,
+            keys[address] if keys is not None else kinds[res.kind].natural_key(res.spec),
+        )
         for address, res in config.resources.items()
     }
     check_one_address_per_object(config, declared_keys, state, located)

@@ -13,16 +13,22 @@ from reconciler.state.base import State
 
 
 def scopes_to_read(
-    config: Config, state: State, kinds: Mapping[str, ResourceKind], *, every_kind: bool = False
+    config: Config,
+    state: State,
+    kinds: Mapping[str, ResourceKind],
+    *,
+    every_kind: bool = False,
+    keys: Mapping[str, str] | None = None,
 ) -> dict[str, set[str]]:
     """Per kind, the scopes to list. Only kinds in use (declared, or in the state) are read,
     unless ``every_kind`` (import, looking for anything to adopt): a Logs-only configuration
     needs no Datadog keys and lists no Datadog accounts. Within a kind, only the connections
     the configuration and state use are read."""
     used: dict[str, set[str]] = {name: set() for name in kinds}
-    for res in config.resources.values():
+    for address, res in config.resources.items():
         kind = kinds[res.kind]
-        used[res.kind].add(kind.scope(kind.natural_key(res.spec)))
+        key = keys[address] if keys is not None else kind.natural_key(res.spec)
+        used[res.kind].add(kind.scope(key))
     for prior in state.resources.values():
         if prior.kind in kinds:
             used[prior.kind].add(kinds[prior.kind].scope(prior.natural_key))
@@ -36,12 +42,18 @@ def scopes_to_read(
 
 
 async def refresh(
-    config: Config, state: State, kinds: Mapping[str, ResourceKind], *, every_kind: bool = False
+    config: Config,
+    state: State,
+    kinds: Mapping[str, ResourceKind],
+    *,
+    every_kind: bool = False,
+    keys: Mapping[str, str] | None = None,
 ) -> dict[str, list[Observed]]:
+    """``keys``: the resources' natural keys by address, if already known."""
     jobs = [
         (name, scope)
         for name, scopes in sorted(
-            scopes_to_read(config, state, kinds, every_kind=every_kind).items()
+            scopes_to_read(config, state, kinds, every_kind=every_kind, keys=keys).items()
         )
         for scope in sorted(scopes)
     ]

@@ -148,7 +148,7 @@ class Session:
             )
         self.config: Config = config
         self.kinds: dict[str, ResourceKind] = open_kinds(config.settings)
-        check_natural_keys(config, self.kinds)
+        self.keys: dict[str, str] = check_natural_keys(config, self.kinds)  # by address
         self.backend: StateBackend = state_backend(config, sandbox_url is not None)
         self.stop = StopRequest()  # set by the first SIGINT/SIGTERM/SIGHUP during run()
         self.notice: Callable[[str], None] = _note  # what the first signal prints

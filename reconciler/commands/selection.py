@@ -34,4 +34,5 @@ class Selection:
             excludes=self.excludes,
             replace=self.replace,
             digests=digests,
+            keys=session.keys,
         )
