@@ -49,6 +49,7 @@ CASES = {
     "nan and inf": "a = nan\nb = -inf\n",
     "no leading digit": "a = .5\n",
     "February 30th": "a = 1979-02-30\n",
+    "year 0 (toml++ raises ValueError, not its DecodeError)": "a = 0000-01-01\n",
     "second 60": "a = 23:59:60\n",
     "date-times": (
         "a = 1979-05-27T07:32:00-07:00\nb = 1979-05-27T07:32:00.999999Z\n"
