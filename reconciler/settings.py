@@ -82,15 +82,20 @@ def _check_names(names: Mapping[str, object], table: str) -> None:
             )
 
 
-def _shared(owned: Iterable[tuple[str, str]]) -> dict[str, str] | None:
-    """The first thing two connections both claim, from (connection, thing) pairs:
-    ``{"first", "name", "what"}``; None when each thing has one connection."""
+def _check_connections(
+    named: Mapping[str, object], table: str, owned: Iterable[tuple[str, str]], refusal: str
+) -> None:
+    """The connection names of ``table`` checked, and the first thing two of them both claim
+    (from (connection, thing) pairs) refused with ``refusal``, which may name ``{first}``,
+    ``{name}`` and ``{what}``."""
+    _check_names(named, table)
     owner: dict[str, str] = {}
     for name, what in owned:
         first = owner.setdefault(what, name)
         if first != name:
-            return {"first": first, "name": name, "what": what}
-    return None
+            raise PydanticCustomError(
+                "shared_connection", refusal, {"first": first, "name": name, "what": what}
+            )
 
 
 def _optional(check: Callable[[str], str]) -> AfterValidator:
@@ -159,16 +164,14 @@ class DatadogSettings(_Strict):
     @field_validator("orgs")
     @classmethod
     def _org_names(cls, v: dict[str, DatadogOrg]) -> dict[str, DatadogOrg]:
-        _check_names(v, "datadog.orgs")
-        shared = _shared((name, var) for name, org in v.items() for var in org.key_variables())
-        if shared:
-            # One org's keys would be sent to the other's site, as the other.
-            raise PydanticCustomError(
-                "shared_key",
-                "datadog.orgs.{first} and datadog.orgs.{name} both read {what}: each "
-                "organisation needs variables of its own",
-                shared,
-            )
+        # One org's keys would be sent to the other's site, as the other.
+        _check_connections(
+            v,
+            "datadog.orgs",
+            ((name, var) for name, org in v.items() for var in org.key_variables()),
+            "datadog.orgs.{first} and datadog.orgs.{name} both read {what}: each "
+            "organisation needs variables of its own",
+        )
         return v
 
     def for_org(self, name: str | None) -> DatadogSettings:
@@ -233,18 +236,15 @@ class AwsSettings(_Strict):
     @field_validator("accounts")
     @classmethod
     def _account_names(cls, v: dict[str, AwsAccount]) -> dict[str, AwsAccount]:
-        _check_names(v, "aws.accounts")
-        roles = ((name, a.role_arn.split(":")[4]) for name, a in v.items() if a.role_arn)
-        shared = _shared(roles)
-        if shared:
-            # Two connections to one account: one integration could be declared twice, and
-            # the one-per-region quota could not be checked before apply.
-            raise PydanticCustomError(
-                "same_account",
-                "aws.accounts.{first} and aws.accounts.{name} both assume a role in AWS "
-                "account {what}: use one connection per account",
-                shared,
-            )
+        # Two connections to one account: one integration could be declared twice, and the
+        # one-per-region quota could not be checked before apply.
+        _check_connections(
+            v,
+            "aws.accounts",
+            ((name, a.role_arn.split(":")[4]) for name, a in v.items() if a.role_arn),
+            "aws.accounts.{first} and aws.accounts.{name} both assume a role in AWS "
+            "account {what}: use one connection per account",
+        )
         return v
 
     def for_account(self, name: str | None) -> AwsSettings:
