@@ -36,35 +36,33 @@ def parse_moves(
         return [], [ConfigError("moved must be an array of tables [[moved]]", file=file)]
     for i, entry in enumerate(value):
         if not isinstance(entry, dict):
-            errors.append(ConfigError("each [[moved]] must be a table", **_at(file, line_of, i)))
+            errors.append(ConfigError("each [[moved]] must be a table", file=file, line=line_of(i)))
             continue
         unknown = sorted(set(entry) - {"from", "to"})
         if unknown:
             errors.append(
                 ConfigError(
                     f"unknown key {unknown[0]} in [[moved]]; expected from, to",
-                    **_at(file, line_of, i),
+                    file=file,
+                    line=line_of(i),
                 )
             )
             continue
         source, target = entry.get("from"), entry.get("to")
         if not isinstance(source, str) or not isinstance(target, str):
             errors.append(
-                ConfigError("[[moved]] needs from and to, each an address", **_at(file, line_of, i))
+                ConfigError(
+                    "[[moved]] needs from and to, each an address", file=file, line=line_of(i)
+                )
             )
             continue
         problem = _check_pair(source, target, kinds)
         if problem:
-            errors.append(ConfigError(problem, **_at(file, line_of, i)))
+            errors.append(ConfigError(problem, file=file, line=line_of(i)))
             continue
         location = SourceLocation(file, lookup=functools.partial(line_of, i))  # read when asked
         moves.append(Move(source=source, target=target, location=location))
     return moves, errors
-
-
-def _at(file: str, line_of: Any, i: int) -> dict[str, Any]:
-    """An error's place: the file and the line of its ``i``-th ``[[moved]]`` entry."""
-    return {"file": file, "line": line_of(i)}
 
 
 def _check_pair(source: str, target: str, kinds: Mapping[str, object]) -> str | None:

@@ -199,6 +199,11 @@ class AwsAccount(_Strict):
     session_name: str | None = Field(None, description="RoleSessionName; default reconciler.")
     region: Region = Field(None, description="Default region of this account's resources.")
 
+    @property
+    def role_account(self) -> str | None:
+        """The AWS account of ``role_arn`` (known from the ARN, without calling AWS)."""
+        return self.role_arn.split(":")[4] if self.role_arn else None
+
     @field_validator("session_name")
     @classmethod
     def _session(cls, v: str | None) -> str | None:
@@ -241,7 +246,7 @@ class AwsSettings(_Strict):
         _check_connections(
             v,
             "aws.accounts",
-            ((name, a.role_arn.split(":")[4]) for name, a in v.items() if a.role_arn),
+            ((name, a.role_account) for name, a in v.items() if a.role_account),
             "aws.accounts.{first} and aws.accounts.{name} both assume a role in AWS "
             "account {what}: use one connection per account",
         )

@@ -71,7 +71,8 @@ def _apply_fresh(
 
     async def work(s: Session) -> ApplyReport | None:
         with s.locked("apply") as held:
-            planned = await selection.plan(s)
+            # Shown and carried out here: no saved plan rests on its digests.
+            planned = await selection.plan(s, digests=False)
             render_human(planned.plan, console)
             check_prevent_destroy(planned.plan)
             if not planned.plan.has_changes():
@@ -117,6 +118,7 @@ def _apply_saved(planfile: Path, url: str | None, console: Console) -> ApplyRepo
                 targets=own,
                 replace=pf.plan.replace_requested,
                 new_state=pending,
+                keys=s.keys,
             )
             check_lineage(pf.plan, planned.state.lineage if planned.state_exists else None)
             changes = approved_changes(pf.plan, planned.plan, pf.secrets)

@@ -39,7 +39,9 @@ def run_import(
 
         async def work(s: Session) -> tuple[list[str], list[str], bool]:
             with s.locked("import") as held:
-                planned = await make_plan(s.config, s.backend, s.kinds, every_kind=True)
+                planned = await make_plan(
+                    s.config, s.backend, s.kinds, every_kind=True, keys=s.keys
+                )
                 unmanaged = planned.plan.unmanaged
                 if kind is not None:
                     if kind not in s.kinds:

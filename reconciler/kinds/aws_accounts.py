@@ -20,8 +20,7 @@ def label(aws: AwsSettings, account: str | None) -> str | None:
     """The connection's label in keys: its name, and its role's account if it assumes one."""
     if account is None:
         return None
-    role_arn = aws.accounts[account].role_arn
-    return connections.label(account, role_arn.split(":")[4] if role_arn else None)
+    return connections.label(account, aws.accounts[account].role_account)
 
 
 def reached(aws: AwsSettings, scope_label: str | None, kind: str) -> str | None:

@@ -113,3 +113,19 @@ def test_a_string_the_model_cannot_read_is_never_taken() -> None:
         assert not answers._surely_valid(item)
         with pytest.raises(ApiError, match="unexpected answer"):
             answers.items({"data": [item]}, "GET /accounts")
+
+
+def test_the_plain_check_names_every_typed_member_of_the_model() -> None:
+    """The plain check lists the typed members by hand: a member added to the model and not
+    to those lists would be taken unchecked."""
+    objects, texts, other = set(), set(), set()
+    for name, field in wire.AccountAttributes.model_fields.items():
+        if field.annotation == (wire.Obj | None):
+            objects.add(name)
+        elif field.annotation == (str | None):
+            texts.add(name)
+        else:
+            other.add(name)
+    assert set(answers._OBJECTS) == objects
+    assert set(answers._TEXTS) == texts
+    assert other == {"aws_account_id", "account_tags"}  # checked one by one in _surely_valid
