@@ -102,7 +102,7 @@ def fingerprint(obj: Observed, rules: DiffRules, normalised: dict[str, Any] | No
     other non-meaningful differences do not change it. ``normalised``: ``obj.values``
     already normalised, when the caller has it."""
     if normalised is None:
-        normalised = normalise(obj.values, rules)
+        normalised = compiled(rules).normalised_view(obj.values)  # only read here
     blob = canonical_json(
         {"id": obj.remote_id, "values": normalised, "health": obj.health}, default=str
     )

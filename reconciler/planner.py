@@ -252,20 +252,23 @@ def _plan_declared(
         prior_digest=entry_digest(prior) if digests else None,
     )
 
-    # Each side is normalised once and shared by the drift check, the comparison and the
-    # fingerprint; the last-applied values are usually exactly the desired ones.
-    # (Views: they share what no rule reaches with the values; never changed here.)
-    fast = compiled(rules)
-    n_obj = fast.normalised_view(obj.values) if obj is not None else None
-    n_desired = fast.normalised_view(desired) if obj is not None else None
-    # Whether the live object already matches the desired values (the usual case); with the
+    # Whether the live object already matches the desired values (the usual case, decided
+    # without normalising either side where they are equal as they are); with the
     # last-applied values equal to the desired ones it also answers the drift check, which
     # compares the same sides leaving more keys out.
-    settled = n_desired is not None and n_obj is not None and fast.same(n_desired, n_obj)
+    fast = compiled(rules)
+    settled = obj is not None and fast.same_as_normalised(desired, obj.values)
+    # Otherwise each side is normalised once and shared by the drift check, the comparison
+    # and the fingerprint; the last-applied values are usually exactly the desired ones.
+    # (Views: they share what no rule reaches with the values; never changed here.)
+    n_obj = n_desired = None
+    if obj is not None and not settled:
+        n_obj, n_desired = fast.normalised_view(obj.values), fast.normalised_view(desired)
     drifted: DriftChange | None = None
     if prior is not None:
-        n_prior = n_desired if prior.last_applied == desired else None
-        settled_prior = settled and n_prior is not None
+        as_desired = prior.last_applied == desired
+        n_prior = n_desired if as_desired else None
+        settled_prior = settled and as_desired
         drifted = _drift(
             res.address,
             res.kind,
@@ -301,13 +304,14 @@ def _plan_declared(
     # No write-only field filled in: ``before`` is the observed values themselves (the live
     # objects are planned once and not used after; nothing changes either).
     before, filled = current_values_filled(obj, desired, prior, rules)
-    assert n_desired is not None and n_obj is not None
-    n_before = fast.normalised_view(before) if filled else n_obj
-    changes = (
-        []  # what compare() finds for equal normalised sides, without building its copies
-        if (settled if n_before is n_obj else fast.same(n_desired, n_before))
-        else diff.compare_normalised(paths.copy_json(n_before), paths.copy_json(n_desired), rules)
-    )
+    if settled if not filled else fast.same_as_normalised(desired, before):
+        changes = []  # what compare() finds for equal normalised sides, without its copies
+    else:
+        n_before = fast.normalised_view(before) if filled or n_obj is None else n_obj
+        n_desired = n_desired if n_desired is not None else fast.normalised_view(desired)
+        changes = diff.compare_normalised(
+            paths.copy_json(n_before), paths.copy_json(n_desired), rules
+        )
     common: dict[str, Any] = dict(
         importing=importing,
         remote_id=obj.remote_id,

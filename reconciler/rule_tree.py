@@ -283,6 +283,42 @@ def _equal(declared: Any, other: Any, node: _Node | None) -> bool:
     return bool(declared == other)
 
 
+_ABSENT: Any = object()
+_UNSET = (None, _ABSENT)  # what a view holds as null or leaves out
+
+
+def _raw_equal(declared: Any, other: Any, norm: _Node | None, cmp: _Node | None) -> bool:
+    """``_equal(_view(declared, norm), _view(other, norm), cmp)``, building views only of the
+    parts that differ as they are (equal values have equal views)."""
+    if declared == other:
+        return True
+    if norm is None:
+        return _equal(declared, other, cmp)
+    if isinstance(declared, dict) and isinstance(other, dict):
+        nulls = norm.null_keys
+        for k in declared.keys() | other.keys() | nulls:
+            d, o = declared.get(k, _ABSENT), other.get(k, _ABSENT)
+            if d == o:
+                continue
+            below = norm.keys.get(k, norm.any)
+            if below is not None and below.drop:  # gone from both views (or [] in both)
+                continue
+            if k in nulls:
+                d, o = ([] if d in _UNSET else d), ([] if o in _UNSET else o)
+            child = None if cmp is None else cmp.keys.get(k, cmp.any)
+            if child is not None and (child.drop or (child.computed and d in _UNSET)):
+                continue
+            if d is _ABSENT or o is _ABSENT or not _raw_equal(d, o, below, child):
+                return False
+        return True
+    if isinstance(declared, list) and isinstance(other, list) and not norm.is_set:
+        return len(declared) == len(other) and all(
+            _raw_equal(d, o, norm.index_child(i), None if cmp is None else cmp.index_child(i))
+            for i, (d, o) in enumerate(zip(declared, other, strict=True))
+        )
+    return _equal(_view(declared, norm), _view(other, norm), cmp)  # a set, or not alike
+
+
 def _overlap(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Whether two patterns may name places on one path (one at or inside the other)."""
     for x, y in zip(a, b, strict=False):
@@ -339,6 +375,11 @@ class CompiledRules:
     def same(self, declared: dict[str, Any], other: dict[str, Any]) -> bool:
         """Whether ``diff.compare_normalised`` of these normalised values finds nothing."""
         return _equal(declared, other, self.changes)
+
+    def same_as_normalised(self, declared: dict[str, Any], other: dict[str, Any]) -> bool:
+        """``same`` of the two values' normalised views, without building the views where
+        the values are equal as they are (a settled object: most of a plan)."""
+        return _raw_equal(declared, other, self.normaliser, self.changes)
 
     def same_readable(self, declared: dict[str, Any], other: dict[str, Any]) -> bool:
         """Whether ``diff.compare`` of the readable parts finds nothing (given normalised

@@ -57,12 +57,12 @@ def fields(model: type[BaseModel], prefix: Path = ()) -> Iterator[tuple[Path, An
             yield from fields(sub, path)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Shape:
     """What ``known`` needs of a model, worked out once per model (a plan reads it for every
     field of every object)."""
 
-    fields: tuple[tuple[str, type[BaseModel] | None, bool], ...]  # name, submodel, is a list
+    fields: tuple[tuple[str, _Shape | None, bool], ...]  # name, submodel's shape, is a list
     names: frozenset[str]
     alternatives: tuple[str, ...]  # the oneOf members; empty outside a oneOf block
     pure: bool  # the block holds only its oneOf members
@@ -71,15 +71,22 @@ class _Shape:
 @functools.cache
 def _shape(model: type[BaseModel]) -> _Shape:
     alternatives = tuple(getattr(model, "one_of", ()) or ())
+    fields = []
+    for name, f in model.model_fields.items():
+        sub = submodel(f.annotation)
+        fields.append((name, None if sub is None else _shape(sub), is_list(f.annotation)))
     return _Shape(
-        fields=tuple(
-            (name, submodel(f.annotation), is_list(f.annotation))
-            for name, f in model.model_fields.items()
-        ),
+        fields=tuple(fields),
         names=frozenset(model.model_fields),
         alternatives=alternatives,
         pure=set(model.model_fields) == set(alternatives),
     )
+
+
+_ABSENT: Any = object()
+# Where a block is, as (where its parent is, field name, list index or None): joined only for
+# a message, which few objects need.
+_Where = tuple[Any, str, int | None] | str
 
 
 def known(
@@ -92,9 +99,19 @@ def known(
     ``aws_regions.exclude_only``): dropping it would make the object look like something
     else and a plan would overwrite it. Those keys (non-null) are appended to ``unknown``.
     New keys elsewhere are new settings with server defaults, and are dropped."""
+    return _known(raw, _shape(model), unknown, where)
+
+
+def _joined(where: _Where) -> str:
+    if isinstance(where, str):
+        return where
+    parent, name, index = where
+    return f"{_joined(parent)}{name}" + ("." if index is None else f"[{index}].")
+
+
+def _known(raw: Any, shape: _Shape, unknown: list[str] | None, where: _Where) -> Any:
     if not isinstance(raw, dict):
         return raw
-    shape = _shape(model)
     one_of = bool(shape.alternatives)
     if unknown is not None and one_of:
         extra = [k for k in sorted(raw) if k not in shape.names and raw[k] is not None]
@@ -102,22 +119,20 @@ def known(
         # any other key is another member. Where the block has other settings too (auth,
         # metric name filters), a new key beside a known member is a new setting.
         if extra and (shape.pure or not any(raw.get(m) is not None for m in shape.alternatives)):
-            unknown.extend(f"{where}{key}" for key in extra)
+            unknown.extend(f"{_joined(where)}{key}" for key in extra)
     out: dict[str, Any] = {}
     for name, sub, listed in shape.fields:
-        if name not in raw:
+        value = raw.get(name, _ABSENT)
+        if value is _ABSENT:
             continue
-        value = raw[name]
         if value is None:
             if one_of or not listed:
                 continue
             value = []
         elif sub is not None and isinstance(value, list):
-            value = [
-                known(item, sub, unknown, f"{where}{name}[{i}].") for i, item in enumerate(value)
-            ]
+            value = [_known(item, sub, unknown, (where, name, i)) for i, item in enumerate(value)]
         elif sub is not None:
-            value = known(value, sub, unknown, f"{where}{name}.")
+            value = _known(value, sub, unknown, (where, name, None))
         out[name] = value
     return out
 

@@ -256,6 +256,21 @@ def test_a_new_setting_beside_a_known_auth_member_is_not_unmanageable() -> None:
     )
 
 
+def test_an_unknown_member_inside_a_list_is_named_with_its_index() -> None:
+    raw = copy.deepcopy(UNKNOWN_MEMBER)
+    raw["attributes"]["aws_regions"] = {"include_all": True}
+    raw["attributes"]["metrics_config"] = {
+        "metric_name_filters": [
+            {"namespace": "AWS/EC2", "include_only": ["CPU*"]},
+            {"namespace": "AWS/S3", "regex_only": "^Bucket"},
+        ]
+    }
+    assert KIND.normalise(raw, "").unmanageable == (
+        "it uses metrics_config.metric_name_filters[1].regex_only, which this version of "
+        "reconciler does not manage"
+    )
+
+
 def test_plan_refuses_an_address_whose_live_object_is_unmanageable(tmp_path: Path) -> None:
     (tmp_path / "main.toml").write_text(
         '[datadog_aws_account.prod]\naws_account_id = "123456789012"\n'
