@@ -37,8 +37,10 @@ def run(code: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedP
 
 
 def imported_by(code: str, cwd: Path | None = None) -> set[str]:
-    """The names of every module a fresh interpreter has imported once ``code`` has run."""
-    done = run(code + "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n", cwd=cwd)
+    """The names of every module a fresh interpreter has imported once ``code`` has run
+    (not those it holds as None: kept from being imported)."""
+    listing = "sorted(k for k, v in sys.modules.items() if v is not None)"
+    done = run(code + f"\nimport json, sys\nprint(json.dumps({listing}))\n", cwd=cwd)
     assert done.returncode == 0, done.stderr[-2000:]
     names: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
     return set(names)
