@@ -45,6 +45,13 @@ def test_default_tables_are_shared_not_copied_and_values_stay_separate() -> None
     second = DatadogAwsAccountSpec.model_validate(base(aws_account_id="210987654321"))
     assert first.metrics_config is second.metrics_config
     assert first.logs_config is second.logs_config
+    # Shared because they hash (pydantic deep-copies a default it cannot hash), and equal
+    # tables hash alike although they hold lists.
+    tags = {"namespace": "AWS/EC2", "tags": ["a:b"]}
+    one, other = (base(metrics_config={"tag_filters": [tags]}) for _ in range(2))
+    left, right = (DatadogAwsAccountSpec.model_validate(s).metrics_config for s in (one, other))
+    assert left is not right and left == right and hash(left) == hash(right)
+    assert len({left, right, first.metrics_config}) == 2
     kind = KINDS["datadog_aws_account"](Settings())
     mine = kind.desired_values(first)
     mine["metrics_config"]["namespace_filters"]["exclude_only"].append("AWS/EC2")
