@@ -295,11 +295,11 @@ def _raw_equal(declared: Any, other: Any, norm: _Node | None, cmp: _Node | None)
     if norm is None:
         return _equal(declared, other, cmp)
     if isinstance(declared, dict) and isinstance(other, dict):
-        nulls = norm.null_keys
-        for k in declared.keys() | other.keys() | nulls:
-            d, o = declared.get(k, _ABSENT), other.get(k, _ABSENT)
-            if d == o:
-                continue
+        nulls, get = norm.null_keys, other.get
+        # Only keys whose values differ as they are (a key on neither side is null on both).
+        differ = [k for k, v in declared.items() if get(k, _ABSENT) != v]
+        for k in (*differ, *(other.keys() - declared.keys())):
+            d, o = declared.get(k, _ABSENT), get(k, _ABSENT)
             below = norm.keys.get(k, norm.any)
             if below is not None and below.drop:  # gone from both views (or [] in both)
                 continue

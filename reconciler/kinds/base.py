@@ -62,10 +62,11 @@ class DiffRules:
     replace_paths: tuple[str, ...] = ()
 
 
-class Observed(BaseModel):
-    """One live object, normalised into the same shape as ``desired_values``."""
-
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True, slots=True, eq=True)
+class Observed:
+    """One live object, normalised into the same shape as ``desired_values``. Nothing
+    changes ``values`` once it is built. (Not a pydantic model: a listing makes thousands,
+    from values the kind has just checked.)"""
 
     # aws_account_id for Datadog; "<region>/<integration_name>" for Logs; through a named
     # connection, its name first: "eu:<aws_account_id>", "prod:<region>/<integration_name>".

@@ -72,7 +72,7 @@ class MemoryKind:
         return {}
 
     def normalise(self, raw: dict[str, Any], scope: str) -> Observed:
-        values = {k: raw[k] for k in ("key", "tags", "mode") if k in raw}
+        values: dict[str, Any] = {k: raw[k] for k in ("key", "tags", "mode") if k in raw}
         return Observed(natural_key=raw["key"], remote_id=raw["id"], values=values)
 
     def spec_table(self, observed: Observed) -> dict[str, Any]:

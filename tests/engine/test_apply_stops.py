@@ -4,6 +4,7 @@ remote change whose state write failed is reported as unrecorded (the next plan 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 from pathlib import Path
 
@@ -78,11 +79,10 @@ def test_unmanageable_live_objects_stop_the_plan_and_notes_are_carried(tmp_path:
     plan = build_plan(config, {"memory_thing": [live]}, state, kinds)
     assert plan.notes == ["memory_thing.a: odd"]
 
-    strange = live.model_copy(
-        update={
-            "unmanageable": "it uses regions.exclude_only, which this version of reconciler "
-            "does not manage"
-        }
+    strange = dataclasses.replace(
+        live,
+        unmanageable="it uses regions.exclude_only, which this version of reconciler "
+        "does not manage",
     )
     try:
         build_plan(config, {"memory_thing": [strange]}, state, kinds)
