@@ -23,7 +23,7 @@ def test_help_loads_no_client_engine_or_server(tmp_path: Path) -> None:
     assert child.packages(loaded) & heavy | loaded & ours == set()
 
 
-def test_a_plan_leaves_out_httpx_command_line(tmp_path: Path) -> None:
+def test_a_plan_leaves_out_httpx_command_line_and_pydantic_plugins(tmp_path: Path) -> None:
     # httpx would load its command line (rich's progress bars, pygments) with itself.
     examples = Path(__file__).resolve().parents[2] / "examples"
     code = (
@@ -37,6 +37,10 @@ def test_a_plan_leaves_out_httpx_command_line(tmp_path: Path) -> None:
         "    main()\n"
         "except SystemExit as exit:\n"
         "    assert exit.code in (0, 2), exit.code\n"
+    )
+    code += (
+        "from pydantic.plugin import _loader\n"
+        "assert _loader._plugins is None, 'entry points were searched for pydantic plugins'\n"
     )
     loaded = child.imported_by(code, cwd=tmp_path)
     assert "httpx" in loaded  # the plan did talk to (the sandbox's) Datadog
