@@ -258,15 +258,17 @@ def _plan_declared(
     # compares the same sides leaving more keys out.
     fast = compiled(rules)
     settled = obj is not None and fast.same_as_normalised(desired, obj.values)
-    # Otherwise each side is normalised once and shared by the drift check, the comparison
-    # and the fingerprint; the last-applied values are usually exactly the desired ones.
+    as_desired = prior is not None and prior.last_applied == desired
+    # Each side a step needs is normalised once and shared by the drift check, the
+    # comparison and the fingerprint; the last-applied values are usually the desired ones.
     # (Views: they share what no rule reaches with the values; never changed here.)
     n_obj = n_desired = None
+    if obj is not None and (not settled or digests or (prior is not None and not as_desired)):
+        n_obj = fast.normalised_view(obj.values)
     if obj is not None and not settled:
-        n_obj, n_desired = fast.normalised_view(obj.values), fast.normalised_view(desired)
+        n_desired = fast.normalised_view(desired)
     drifted: DriftChange | None = None
     if prior is not None:
-        as_desired = prior.last_applied == desired
         n_prior = n_desired if as_desired else None
         settled_prior = settled and as_desired
         drifted = _drift(

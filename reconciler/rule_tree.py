@@ -4,9 +4,8 @@ one walk over it instead of one pattern match per pattern per path.
 The results are exactly those of the pattern-by-pattern definitions (``diff.normalise`` before
 this module, kept as ``reference_normalise`` in the tests): ignored paths dropped first, then
 ``null``/absent lists made ``[]``, then set-like lists de-duplicated and sorted innermost first.
-Overlapping patterns (``*`` beside a named key) are merged when the tree is built. One quirk of
-the old code is not kept: a ``null_as_empty`` pattern ``*.name`` applied only at the top level
-there, and at every key here, as ``DiffRules`` describes (no kind declares one).
+Overlapping patterns (``*`` beside a named key) are merged when the tree is built. (A
+``null_as_empty`` ``*.name`` applies at every key, as ``DiffRules`` says; the old code, top only.)
 """
 
 from __future__ import annotations
@@ -284,29 +283,29 @@ def _equal(declared: Any, other: Any, node: _Node | None) -> bool:
 
 
 _ABSENT: Any = object()
-_UNSET = (None, _ABSENT)  # what a view holds as null or leaves out
 
 
 def _raw_equal(declared: Any, other: Any, norm: _Node | None, cmp: _Node | None) -> bool:
-    """``_equal(_view(declared, norm), _view(other, norm), cmp)``, building views only of the
-    parts that differ as they are (equal values have equal views)."""
+    """``_equal(_view(declared, norm), _view(other, norm), cmp)``, viewing only the parts
+    that differ as they are (equal values view alike; a key on neither side: null on both)."""
     if declared == other:
         return True
     if norm is None:
         return _equal(declared, other, cmp)
     if isinstance(declared, dict) and isinstance(other, dict):
         nulls, get = norm.null_keys, other.get
-        # Only keys whose values differ as they are (a key on neither side is null on both).
         differ = [k for k, v in declared.items() if get(k, _ABSENT) != v]
         for k in (*differ, *(other.keys() - declared.keys())):
             d, o = declared.get(k, _ABSENT), get(k, _ABSENT)
             below = norm.keys.get(k, norm.any)
             if below is not None and below.drop:  # gone from both views (or [] in both)
                 continue
+            unset = d is None or d is _ABSENT  # as a view holds it: null or left out
             if k in nulls:
-                d, o = ([] if d in _UNSET else d), ([] if o in _UNSET else o)
+                d, o = ([] if unset else d), ([] if o is None or o is _ABSENT else o)
+                unset = False
             child = None if cmp is None else cmp.keys.get(k, cmp.any)
-            if child is not None and (child.drop or (child.computed and d in _UNSET)):
+            if child is not None and (child.drop or (child.computed and unset)):
                 continue
             if d is _ABSENT or o is _ABSENT or not _raw_equal(d, o, below, child):
                 return False
@@ -378,7 +377,8 @@ class CompiledRules:
 
     def same_as_normalised(self, declared: dict[str, Any], other: dict[str, Any]) -> bool:
         """``same`` of the two values' normalised views, without building the views where
-        the values are equal as they are (a settled object: most of a plan)."""
+        the values are equal as they are (a settled object: most of a plan). Python's ``==``
+        decides there, for sets too: true and 1, or 1 and 1.0, are the same in a set."""
         return _raw_equal(declared, other, self.normaliser, self.changes)
 
     def same_readable(self, declared: dict[str, Any], other: dict[str, Any]) -> bool:

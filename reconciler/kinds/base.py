@@ -62,7 +62,7 @@ class DiffRules:
     replace_paths: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, eq=True)
+@dataclass(frozen=True, slots=True)
 class Observed:
     """One live object, normalised into the same shape as ``desired_values``. Nothing
     changes ``values`` once it is built. (Not a pydantic model: a listing makes thousands,

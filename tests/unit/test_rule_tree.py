@@ -159,9 +159,10 @@ def _nudged(value: dict[str, Any], rules: DiffRules, rng: random.Random) -> dict
 
 
 def _without_bools(value: Any) -> Any:
-    """``value`` with ``"t"`` for ``True``. Values reach the planner checked against the kind's
-    model, so a place never holds a boolean on one side and a number on the other; here,
-    where ``True == 1`` would make two differently sorted sets look alike (see below)."""
+    """``value`` with ``"t"`` for ``True``. Python's ``==`` equates ``True`` and ``1`` (as it
+    does ``1`` and ``1.0``; the generator makes no floats), which would make two differently
+    sorted sets look alike (see below). Every set-like list the kinds declare
+    holds strings or tables of strings, and the desired side is checked against the model."""
     if value is True:
         return "t"
     if isinstance(value, dict):
@@ -211,10 +212,11 @@ def test_set_like_lists_of_strings_sort_as_their_json_text() -> None:
 
 
 def test_values_equal_as_they_are_are_the_same() -> None:
-    # Python's equality decides, as it does in ``same`` outside sets: true and 1 are equal
-    # there, and here also inside a set, whose views would sort them apart.
+    # Python's equality decides, as it does in ``same`` outside sets: true and 1 (or 1 and
+    # 1.0) are equal there, and here also inside a set, whose views would sort them apart.
     fast = compiled(WILD)
     assert fast.same_as_normalised({"a": ["z", True]}, {"a": ["z", 1]})
+    assert fast.same_as_normalised({"a": [1, 1.0]}, {"a": [1, 1]})
     assert fast.same(fast.normalise({"e": {"f": True}}), fast.normalise({"e": {"f": 1}}))
     assert not fast.same_as_normalised({"a": ["z", True]}, {"a": ["z", 2]})
     # Raw differences that normalising removes: order and repeats in a set, null for [].
