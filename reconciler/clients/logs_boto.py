@@ -80,6 +80,9 @@ class LogsClient:
         self._put_backoff = put_backoff_seconds
         self._clients: dict[tuple[str, int], CloudWatchLogsClient] = {}
         self._session: Any = None
+        # Why the session could not be made (a role that cannot be assumed, a profile without
+        # credentials of its own): every later region fails with it, without asking STS again.
+        self._session_error: ReconcilerError | None = None
         # boto3 sessions are not thread-safe; clients are. Build clients under this lock.
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
@@ -113,12 +116,18 @@ class LogsClient:
             connect_timeout=min(CONNECT_TIMEOUT_SECONDS, deadline),
             read_timeout=deadline,
         )
+        if self._session_error is not None:
+            raise self._session_error
         if self._session is None:
             session = new_session(self._aws.profile)
-            if self._own_profile is not None and self._connection is not None:
-                check_profile(session, self._connection, self._own_profile)
-            if self._role is not None:
-                assume(session, self._role, region, self._aws)
+            try:
+                if self._own_profile is not None and self._connection is not None:
+                    check_profile(session, self._connection, self._own_profile)
+                if self._role is not None:
+                    assume(session, self._role, region, self._aws)
+            except ReconcilerError as exc:
+                self._session_error = exc
+                raise
             self._session = session
         with BUILD_LOCK:  # several accounts' clients share the botocore loader
             client = self._session.client(

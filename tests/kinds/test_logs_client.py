@@ -544,3 +544,32 @@ def test_errors_never_show_the_credentials(fake: FakeLogs) -> None:
         messages.append(f"{info.value} {info.value!r}")
     assert all(SECRET_KEY not in m for m in messages)
     assert all("AKIDLOCALTEST" not in m for m in messages)
+
+
+def test_a_role_that_cannot_be_assumed_is_asked_for_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each region's client needs the account's session: one refusal answers them all, not
+    # one more STS call (with its retries and timeouts) per region.
+    from reconciler.clients import aws_roles
+
+    asked: list[str] = []
+
+    def refuse(session: Any, role: aws_roles.AssumedRole, region: str, aws: Any) -> None:
+        asked.append(region)
+        raise ApiError(
+            f"AWS account prod: cannot assume {role.role_arn}: AccessDenied: no",
+            service=aws_roles.SERVICE,
+        )
+
+    monkeypatch.setattr(aws_roles, "assume", refuse)
+    role = aws_roles.AssumedRole(
+        connection="prod",
+        role_arn="arn:aws:iam::210987654321:role/Reconciler",
+        external_id=None,
+        session_name="reconciler",
+        endpoint_url=None,
+    )
+    client = LogsClient(AwsSettings(), role=role, connection="prod")
+    for region in ("eu-west-1", "us-east-1", "eu-west-1"):
+        with pytest.raises(ApiError, match="cannot assume"):
+            asyncio.run(client.list_integrations(region))
+    assert asked == ["eu-west-1"]
