@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from reconciler import config_files, env_references, gc_pace, templates
+from reconciler import config_files, env_references, gc_pace, templates, toml_text
 from reconciler import moves as moves_module
 from reconciler.config_files import Parsed, Source
 from reconciler.desired import Config, DesiredResource, Move, SourceLocation
@@ -59,13 +59,15 @@ def load_config(
         secrets_optional=secrets_optional,
         explain=explain,
     )
-    if explain is not None:  # values listed as written
+    # The fast parser gives keys sorted, and a message may follow the keys' order (which of
+    # two tables it names first): a configuration with errors that it read is read again as
+    # written, for messages as tomli's order gives them. ``--explain`` lists values as written.
+    sorted_keys = explain is None and any(toml_text.fast_reads(s.data) for s in sources)
+    if not sorted_keys:
         return load(document_order=True)
     try:
         return load(document_order=False)
     except (ConfigError, ConfigErrors):
-        # The fast parser gives keys sorted, and a message may follow the keys' order (which
-        # of two tables it names first): read again as written, for messages as it reads.
         return load(document_order=True)
 
 

@@ -3,13 +3,13 @@ written (so every later error can name the file and line)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reconciler.kinds.base import ResourceSpec
+from reconciler.kinds.base import ResourceKind, ResourceSpec
 from reconciler.settings import Settings
 
 
@@ -96,3 +96,8 @@ class Config(BaseModel):
     missing_env: list[str] = Field(default_factory=list)
     # validate --explain ADDRESS: "path = value  # file:line (source)" per value.
     explanation: list[str] = Field(default_factory=list)
+
+    def natural_keys(self, kinds: Mapping[str, ResourceKind]) -> dict[str, str]:
+        """Every resource's natural key, by address (``engine.check_natural_keys`` gives the
+        same, with each problem placed at its file and line)."""
+        return {a: kinds[r.kind].natural_key(r.spec) for a, r in self.resources.items()}

@@ -140,8 +140,7 @@ async def make_plan(
             )
     if state is None:
         state = new_state or State.new()
-    if keys is None:
-        keys = {a: kinds[r.kind].natural_key(r.spec) for a, r in config.resources.items()}
+    keys = config.natural_keys(kinds) if keys is None else keys
     reading = asyncio.ensure_future(refresh(config, state, kinds, every_kind=every_kind, keys=keys))
     checking = asyncio.ensure_future(check_live(config, kinds, targets, excludes))
     try:

@@ -109,12 +109,9 @@ def build_plan(
             raise PlanError(f"the state holds {address} of unknown kind {entry.kind}")
     live = _Live(observed, kinds)
     located = {address: live.of(prior) for address, prior in state.resources.items()}
+    keys = config.natural_keys(kinds) if keys is None else keys
     declared_keys = {
-        address: (
-            res.kind,
-            keys[address] if keys is not None else kinds[res.kind].natural_key(res.spec),
-        )
-        for address, res in config.resources.items()
+        address: (res.kind, keys[address]) for address, res in config.resources.items()
     }
     check_one_address_per_object(config, declared_keys, state, located)
     # Live objects accounted for: those the state holds, and those declared (imports).

@@ -24,11 +24,10 @@ def scopes_to_read(
     unless ``every_kind`` (import, looking for anything to adopt): a Logs-only configuration
     needs no Datadog keys and lists no Datadog accounts. Within a kind, only the connections
     the configuration and state use are read."""
+    keys = config.natural_keys(kinds) if keys is None else keys
     used: dict[str, set[str]] = {name: set() for name in kinds}
     for address, res in config.resources.items():
-        kind = kinds[res.kind]
-        key = keys[address] if keys is not None else kind.natural_key(res.spec)
-        used[res.kind].add(kind.scope(key))
+        used[res.kind].add(kinds[res.kind].scope(keys[address]))
     for prior in state.resources.values():
         if prior.kind in kinds:
             used[prior.kind].add(kinds[prior.kind].scope(prior.natural_key))

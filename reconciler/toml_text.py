@@ -41,10 +41,16 @@ else:
     _fast = pytomlpp.loads
 
 
+def fast_reads(text: str | bytes) -> bool:
+    """Whether ``loads`` gives this text to the compiled parser first (whose tables come back
+    with their keys sorted)."""
+    return _fast is not None and text.isascii()
+
+
 def loads(text: str, *, document_order: bool = False) -> dict[str, Any]:
     """The document in ``text``; raises ``TOMLDecodeError`` (tomli's) or ``RecursionError``.
     ``document_order``: every table's keys in the order written (tomli reads it)."""
-    if _fast is not None and not document_order and text.isascii():
+    if _fast is not None and not document_order and fast_reads(text):
         try:
             return _fast(text)
         except Exception:  # any refusal (DecodeError, ValueError for year 0): tomli decides

@@ -153,6 +153,29 @@ def test_lines_are_found_only_when_asked_for(
     assert len(scans) == 1  # once per file
 
 
+@pytest.mark.parametrize("comment", ["# plain", "# café"], ids=["ascii", "not-ascii"])
+def test_a_configuration_with_errors_is_read_again_only_if_its_keys_came_sorted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, comment: str
+) -> None:
+    """The fast parser (ASCII text only) gives keys sorted, so a configuration with errors it
+    read is read again as written, for the messages' order; one tomli read is not."""
+    from reconciler import config, toml_text
+
+    loads: list[bool] = []
+    load = config._load
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        loads.append(kwargs["document_order"])
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(config, "_load", counted)
+    f = write(tmp_path / "main.toml", f"{comment}\n" + GOOD.replace("[state]", "[stat]"))
+    with pytest.raises((ConfigError, ConfigErrors)):
+        load_config(f, KINDS, env=ENV)
+    fast = toml_text.fast_reads(comment)
+    assert loads == ([False, True] if fast else [True])
+
+
 def test_single_file_loads_settings_and_resources(tmp_path: Path) -> None:
     f = write(tmp_path / "main.toml", GOOD)
     config = load_config(f, KINDS, env=ENV)
